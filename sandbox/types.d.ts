@@ -1,0 +1,22 @@
+/** Where the simulators listen; every URL is a base without a trailing slash. */
+export interface SandboxUrls {
+  qargo: string;
+  palletwaysApi: string;
+  palletwaysPortal: string;
+  /** Palletways' control endpoints (/__sim/...) live on this server. */
+  palletwaysControl: string;
+  upn: string;
+  hazchem: string;
+  /** ftp://user:pass@127.0.0.1:port/dir of the ftp-srv simulator */
+  ftp: string;
+}
+
+export interface SandboxInfo {
+  urls: SandboxUrls;
+  /** The Worker's configuration (names from the contracts) pointing at these simulators. */
+  env: Record<string, string>;
+}
+
+export interface Sandbox extends SandboxInfo {
+  stop(): Promise<void>;
+}

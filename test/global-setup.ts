@@ -1,0 +1,15 @@
+import type { TestProject } from "vitest/node";
+import { startSandbox } from "../sandbox/index.mjs";
+import { startFixtureServer } from "./support/fixture-server.mjs";
+
+// Runs in Node before any test file: the partner simulators and a static server for fixtures.
+export default async function setup(project: TestProject) {
+  const sandbox = await startSandbox({ quiet: true });
+  const fixtures = await startFixtureServer();
+  project.provide("sandbox", { urls: sandbox.urls, env: sandbox.env });
+  project.provide("fixtures", fixtures.url);
+  return async () => {
+    await fixtures.stop();
+    await sandbox.stop();
+  };
+}
