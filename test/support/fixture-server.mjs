@@ -8,7 +8,23 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURE_DIRS = [path.join(root, "test/fixtures"), path.join(root, ".sandbox/fixtures")];
 
+/**
+ * Generated fixtures: every test/support/fixtures-*.mjs exports `ensure(dir)`, which writes its
+ * files into dir unless they are already there (they are deterministic, so a cache is safe).
+ */
+export async function ensureGeneratedFixtures() {
+  const dir = FIXTURE_DIRS[1];
+  await fs.mkdir(dir, { recursive: true });
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const f of (await fs.readdir(here)).filter((f) => /^fixtures-.*\.mjs$/.test(f)).sort()) {
+    const mod = await import(path.join(here, f));
+    await mod.ensure(dir);
+  }
+  return dir;
+}
+
 export async function startFixtureServer({ port = 0 } = {}) {
+  await ensureGeneratedFixtures();
   const server = http.createServer(async (req, res) => {
     const name = decodeURIComponent(new URL(req.url, "http://x").pathname).replace(/^\/+/, "");
     if (!name || name.includes("..")) return void res.writeHead(400).end("bad name");
