@@ -1,0 +1,398 @@
+import { connect as cfConnect } from "cloudflare:sockets";
+import { FtpError } from "./errors";
+import { FtpUrl } from "./url";
+import { type FtpReply, ReplyProtocolError, ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "./replies";
+
+export type ConnectFn = (address: SocketAddress, options: SocketOptions) => Socket;
+
+export interface FtpClientOptions {
+  /** Upper bound on every single step: connecting, each reply, each chunk written or read. */
+  timeoutMs?: number;
+  /** For tests and benchmarks; defaults to `connect` from `cloudflare:sockets`. */
+  connect?: ConnectFn;
+}
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+const WRITE_CHUNK = 256 * 1024;
+const enc = new TextEncoder();
+
+type Reader = ReadableStreamDefaultReader<Uint8Array>;
+type Writer = WritableStreamDefaultWriter<Uint8Array>;
+
+/**
+ * An FTP client over Workers TCP sockets. One instance is one control connection plus, while
+ * a transfer runs, one data connection: never more than two sockets, which leaves room under
+ * the six-connections-per-invocation limit. Calls made concurrently on one instance are
+ * queued, because FTP cannot interleave commands on one control connection.
+ */
+export class FtpClient {
+  readonly url: FtpUrl;
+  private readonly timeoutMs: number;
+  private readonly connectFn: ConnectFn;
+  private socket!: Socket;
+  private reader!: Reader;
+  private writer!: Writer;
+  private readonly replies = new ReplyReader();
+  private readonly queued: FtpReply[] = [];
+  private data: Socket | null = null;
+  /** Learnt on first use: false once the server refused EPSV, so later transfers go straight to PASV. */
+  private epsv: boolean | undefined;
+  private broken: FtpError | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(url: FtpUrl, options: FtpClientOptions) {
+    this.url = url;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.connectFn = options.connect ?? cfConnect;
+  }
+
+  /** Opens the control connection, negotiates TLS for `ftps://`, logs in and selects binary mode. */
+  static async connect(url: FtpUrl | string, options: FtpClientOptions = {}): Promise<FtpClient> {
+    let parsed: FtpUrl;
+    try {
+      parsed = typeof url === "string" ? FtpUrl.parse(url) : url;
+    } catch (e) {
+      throw new FtpError("config", false, (e as Error).message);
+    }
+    const client = new FtpClient(parsed, options);
+    try {
+      await client.open();
+    } catch (e) {
+      client.close();
+      throw client.scrub(e, "connect");
+    }
+    return client;
+  }
+
+  /** Size in bytes, or null when the file does not exist (550). */
+  size(path: string): Promise<number | null> {
+    return this.exclusive("SIZE", async () => {
+      const r = await this.request(`SIZE ${checkPath(path)}`);
+      if (r.code === 213) {
+        const n = Number(r.text.trim().split(/\s+/)[0]);
+        if (!Number.isSafeInteger(n) || n < 0) throw new FtpError("protocol", false, `SIZE: unreadable answer`);
+        return n;
+      }
+      if (r.code === 550) return null;
+      throw FtpError.fromReply("SIZE", r.code, r.text);
+    });
+  }
+
+  /**
+   * Names in `dir` ("" = current directory), hidden ones included, without the directory part.
+   * NLST rather than MLSD because neither vsftpd nor ftp-srv implements MLSD; `-a` makes vsftpd
+   * show dot files (our `.part` uploads), and servers that do not know the flag fall back to a
+   * plain NLST.
+   */
+  list(dir = ""): Promise<string[]> {
+    return this.exclusive("NLST", async () => {
+      const target = checkPath(dir);
+      let names = await this.nlst(target ? `NLST -a ${target}` : "NLST -a");
+      if (names === null) names = await this.nlst(target ? `NLST ${target}` : "NLST");
+      if (names === null) throw new FtpError(550, false, `NLST: directory not found`);
+      return names;
+    });
+  }
+
+  /**
+   * Uploads `data` to `path` (STOR: an existing file is replaced, so callers who must not
+   * overwrite pick a fresh name first). Resolves with the number of bytes sent once the server
+   * confirmed the transfer.
+   */
+  store(path: string, data: Uint8Array | ReadableStream<Uint8Array>): Promise<number> {
+    return this.exclusive("STOR", async () => {
+      const target = checkPath(path);
+      const sock = await this.openData();
+      try {
+        const pre = await this.request(`STOR ${target}`, { preliminary: true });
+        if (pre.code !== 125 && pre.code !== 150) throw FtpError.fromReply("STOR", pre.code, pre.text);
+        const w = sock.writable.getWriter() as Writer;
+        let sent = 0;
+        const write = (chunk: Uint8Array) => this.step(w.write(chunk), "STOR: sending data", "connection");
+        if (data instanceof Uint8Array) {
+          for (let off = 0; off < data.length; off += WRITE_CHUNK) {
+            const chunk = data.subarray(off, Math.min(off + WRITE_CHUNK, data.length));
+            await write(chunk);
+            sent += chunk.length;
+          }
+        } else {
+          const r = data.getReader();
+          try {
+            for (;;) {
+              const { done, value } = await this.step(r.read(), "STOR: reading the source", "connection");
+              if (done) break;
+              if (value.length) await write(value);
+              sent += value.length;
+            }
+          } finally {
+            r.releaseLock();
+          }
+        }
+        // The server learns the file is complete from the end of the data stream.
+        await this.step(w.close(), "STOR: closing data", "connection");
+        const done = await this.reply();
+        if (done.code !== 226 && done.code !== 250) throw FtpError.fromReply("STOR", done.code, done.text);
+        return sent;
+      } finally {
+        this.closeData(sock);
+      }
+    });
+  }
+
+  /** RNFR/RNTO. Most servers replace an existing target, so callers check first. */
+  rename(from: string, to: string): Promise<void> {
+    return this.exclusive("RNFR", async () => {
+      const r1 = await this.request(`RNFR ${checkPath(from)}`);
+      if (r1.code !== 350) throw FtpError.fromReply("RNFR", r1.code, r1.text);
+      const r2 = await this.request(`RNTO ${checkPath(to)}`);
+      if (r2.code !== 250) throw FtpError.fromReply("RNTO", r2.code, r2.text);
+    });
+  }
+
+  delete(path: string): Promise<void> {
+    return this.exclusive("DELE", async () => {
+      const r = await this.request(`DELE ${checkPath(path)}`);
+      if (r.code !== 250) throw FtpError.fromReply("DELE", r.code, r.text);
+    });
+  }
+
+  /** Says goodbye politely when it can; the sockets are closed whatever happens. */
+  async quit(): Promise<void> {
+    try {
+      await this.exclusive("QUIT", async () => {
+        await this.request("QUIT");
+      });
+    } catch {
+      // The session is over either way; a failed QUIT loses nothing.
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Drops both connections at once, e.g. when the invocation is giving up. */
+  close(): void {
+    if (!this.broken) this.broken = new FtpError("connection", true, "FTP connection closed");
+    if (this.data) this.closeData(this.data);
+    try {
+      this.socket?.close().catch(() => {});
+    } catch {}
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    const { host, port } = this.url;
+    this.socket = this.connectFn({ hostname: host, port }, { secureTransport: this.url.secure ? "starttls" : "off", allowHalfOpen: false });
+    await this.step(this.socket.opened, "connecting", "connection");
+    this.attach();
+    let hello = await this.reply();
+    // 120 = "service ready in nnn minutes": the real greeting follows.
+    while (hello.code === 120) hello = await this.reply();
+    if (hello.code !== 220) throw FtpError.fromReply("greeting", hello.code, hello.text);
+
+    if (this.url.secure) {
+      const auth = await this.request("AUTH TLS");
+      if (auth.code !== 234) throw FtpError.fromReply("AUTH TLS", auth.code, auth.text);
+      // startTls() takes over the plain socket; our reader and writer must let go of it first.
+      // Nothing is in flight: the server waits for the TLS handshake after 234.
+      this.reader.releaseLock();
+      this.writer.releaseLock();
+      this.socket = this.socket.startTls({ expectedServerHostname: host });
+      this.attach();
+    }
+
+    const user = await this.request(`USER ${this.url.user}`);
+    if (user.code === 331 || user.code === 332) {
+      const pass = await this.request(`PASS ${this.url.password}`);
+      if (pass.code !== 230 && pass.code !== 202) throw FtpError.fromReply("login", pass.code, pass.text);
+    } else if (user.code !== 230) {
+      throw FtpError.fromReply("login", user.code, user.text);
+    }
+
+    if (this.url.secure) {
+      const pbsz = await this.request("PBSZ 0");
+      if (pbsz.code !== 200) throw FtpError.fromReply("PBSZ", pbsz.code, pbsz.text);
+      const prot = await this.request("PROT P");
+      if (prot.code !== 200) throw FtpError.fromReply("PROT", prot.code, prot.text);
+    }
+    const type = await this.request("TYPE I");
+    if (type.code !== 200) throw FtpError.fromReply("TYPE I", type.code, type.text);
+  }
+
+  private attach(): void {
+    this.reader = this.socket.readable.getReader() as Reader;
+    this.writer = this.socket.writable.getWriter() as Writer;
+  }
+
+  /** Sends one command and returns its answer; 1xx answers are skipped unless asked for. */
+  private async request(cmd: string, opts: { preliminary?: boolean } = {}): Promise<FtpReply> {
+    // Only the verb is ever quoted, so PASS never reaches a message.
+    const what = cmd.split(" ")[0]!;
+    await this.step(this.writer.write(enc.encode(cmd + "\r\n")), `${what}: sending`, "connection");
+    let r = await this.reply();
+    while (!opts.preliminary && r.code < 200) r = await this.reply();
+    return r;
+  }
+
+  /** The next complete reply, reading from the socket as often as it takes. */
+  private async reply(): Promise<FtpReply> {
+    for (;;) {
+      const next = this.queued.shift();
+      if (next) return next;
+      const { done, value } = await this.step(this.reader.read(), "waiting for a reply", "connection");
+      if (done) throw new FtpError("connection", true, "the server closed the control connection");
+      try {
+        this.queued.push(...this.replies.push(value));
+      } catch (e) {
+        if (e instanceof ReplyProtocolError) throw new FtpError("protocol", false, e.message);
+        throw e;
+      }
+    }
+  }
+
+  /** Returns null when the server does not accept this form of NLST (so another can be tried). */
+  private async nlst(cmd: string): Promise<string[] | null> {
+    const sock = await this.openData();
+    try {
+      const pre = await this.request(cmd, { preliminary: true });
+      if (pre.code === 450 && /no files/i.test(pre.text)) return [];
+      if (pre.code === 501 || pre.code === 550) return null;
+      if (pre.code !== 125 && pre.code !== 150) throw FtpError.fromReply("NLST", pre.code, pre.text);
+      // Drain the data connection while waiting for the final reply: a server may block writing
+      // a long listing until we read it.
+      const body = this.drain(sock);
+      body.catch(() => {});
+      const done = await this.reply();
+      if (done.code !== 226 && done.code !== 250) throw FtpError.fromReply("NLST", done.code, done.text);
+      const text = new TextDecoder().decode(await body);
+      return text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .map((l) => l.slice(l.lastIndexOf("/") + 1))
+        .filter((n) => n && n !== "." && n !== "..");
+    } finally {
+      this.closeData(sock);
+    }
+  }
+
+  private async drain(sock: Socket): Promise<Uint8Array> {
+    const r = sock.readable.getReader() as Reader;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await this.step(r.read(), "NLST: reading data", "connection");
+      if (done) break;
+      parts.push(value);
+      total += value.length;
+    }
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
+  }
+
+  /** EPSV, else PASV; returns a connected (and, for ftps, TLS) data socket. */
+  private async openData(): Promise<Socket> {
+    let host = this.url.host;
+    let port: number | null = null;
+    if (this.epsv !== false) {
+      const r = await this.request("EPSV");
+      if (r.code === 229) {
+        port = parseEpsv(r.text);
+        if (port === null) throw new FtpError("protocol", false, "EPSV: unreadable answer");
+        this.epsv = true;
+      } else if (r.code >= 500 && r.code < 600) {
+        this.epsv = false;
+      } else {
+        throw FtpError.fromReply("EPSV", r.code, r.text);
+      }
+    }
+    if (port === null) {
+      const r = await this.request("PASV");
+      if (r.code !== 227) throw FtpError.fromReply("PASV", r.code, r.text);
+      const p = parsePasv(r.text);
+      if (!p) throw new FtpError("protocol", false, "PASV: unreadable answer");
+      port = p.port;
+      if (!isUnroutableIPv4(p.host)) host = p.host;
+    }
+    let sock = this.connectFn({ hostname: host, port }, { secureTransport: this.url.secure ? "starttls" : "off", allowHalfOpen: false });
+    this.data = sock;
+    try {
+      await this.step(sock.opened, "opening the data connection", "connection");
+      if (this.url.secure) {
+        // The certificate names the control host, whatever address PASV handed out.
+        sock = sock.startTls({ expectedServerHostname: this.url.host });
+        this.data = sock;
+      }
+    } catch (e) {
+      this.closeData(sock);
+      throw e;
+    }
+    return sock;
+  }
+
+  private closeData(sock: Socket): void {
+    if (this.data === sock) this.data = null;
+    try {
+      sock.close().catch(() => {});
+    } catch {}
+  }
+
+  /** Serialises operations on the control connection and refuses them once it is unusable. */
+  private exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      if (this.broken) throw this.broken;
+      try {
+        return await fn();
+      } catch (e) {
+        const err = this.scrub(e, what);
+        // After a timeout or a lost connection we no longer know where the conversation stands.
+        if (typeof err.code === "string" && err.code !== "config") {
+          this.broken = new FtpError(err.code, err.transient, `FTP connection unusable after: ${err.message}`);
+          this.close();
+        }
+        throw err;
+      }
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => {});
+    return p;
+  }
+
+  /** Bounds one awaited step by the timeout and turns socket failures into transient FtpErrors. */
+  private step<T>(p: Promise<T>, what: string, kind: "connection"): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new FtpError("timeout", true, `${what}: no progress within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    return Promise.race([
+      p.catch((e: unknown) => {
+        if (e instanceof FtpError) throw e;
+        throw new FtpError(kind, true, `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+      }),
+      timeout,
+    ]).finally(() => {
+      if (timer !== undefined) clearTimeout(timer);
+    });
+  }
+
+  /** Every error leaving the client is an FtpError whose message cannot carry the password. */
+  private scrub(e: unknown, what: string): FtpError {
+    const err = e instanceof FtpError ? e : new FtpError("connection", true, `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    const pw = this.url.password;
+    if (pw && err.message.includes(pw)) {
+      return new FtpError(err.code, err.transient, err.message.split(pw).join("***"));
+    }
+    return err;
+  }
+}
+
+function checkPath(path: string): string {
+  // CR/LF in a name would smuggle a second command onto the control connection.
+  if (/[\r\n\0]/.test(path)) throw new FtpError("config", false, "FTP path contains control characters");
+  return path;
+}

@@ -1,0 +1,112 @@
+import type { FtpClient } from "./client";
+import { FtpError } from "./errors";
+
+export type PhotoExt = "jpg" | "png" | "tif" | "pdf";
+
+/** The format by magic bytes (the contract says: from the bytes, never the file name). */
+export function fileExtensionFor(bytes: Uint8Array): PhotoExt | null {
+  const at = (i: number, ...sig: number[]) => sig.every((b, k) => bytes[i + k] === b);
+  if (at(0, 0xff, 0xd8, 0xff)) return "jpg";
+  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "png";
+  // Classic TIFF and BigTIFF, little- and big-endian.
+  if (at(0, 0x49, 0x49, 0x2a, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2a) || at(0, 0x49, 0x49, 0x2b, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2b)) return "tif";
+  // PDF readers accept the header anywhere in the first 1024 bytes, and some scanners prepend junk.
+  const head = bytes.subarray(0, 1024);
+  for (let i = 0; i + 5 <= head.length; i++) {
+    if (at(i, 0x25, 0x50, 0x44, 0x46, 0x2d)) return "pdf";
+  }
+  return null;
+}
+
+export interface UploadUniqueArgs {
+  client: FtpClient;
+  /** Remote directory relative to the login directory ("" = login directory). */
+  dir: string;
+  trackingId: string;
+  ext: PhotoExt;
+  bytes: Uint8Array;
+  /** Hands out a number never handed out before (an atomic counter in D1 behind it). */
+  nextNumber: () => Promise<number>;
+  /** How many numbers to try before giving up; guards against a runaway counter. Default 50. */
+  maxNumbers?: number;
+}
+
+export interface UploadUniqueResult {
+  /** Final remote file name, without the directory. */
+  name: string;
+  n: number;
+  /** Bytes now on the server under `name`. */
+  bytes: number;
+}
+
+/**
+ * Uploads one photo as `{trackingId}_{n}.{ext}` without ever overwriting anything: numbers in use
+ * on the server (a final file or someone's leftover `.part`) are skipped, the bytes go to a
+ * hidden `.{name}.part` first, and only a complete, size-checked upload is renamed into place.
+ * If the final name appears while we upload, the finished `.part` moves to a fresh number
+ * instead. Uses the client's two sockets at most (control + one data connection at a time).
+ */
+export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUniqueResult> {
+  const { client, trackingId, ext, bytes, nextNumber } = args;
+  const dir = args.dir.replace(/^\/+|\/+$/g, "");
+  const maxNumbers = args.maxNumbers ?? 50;
+  // The ID becomes part of a remote path and of prefix matching, so it must be plain.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(trackingId)) throw new FtpError("config", false, "tracking ID is not usable in a file name");
+  const path = (name: string) => (dir ? `${dir}/${name}` : name);
+  const finalName = (n: number) => `${trackingId}_${n}.${ext}`;
+  const partName = (n: number) => `.${finalName(n)}.part`;
+
+  let numbersTried = 0;
+  const fresh = async (existing: string[]): Promise<number> => {
+    while (numbersTried++ < maxNumbers) {
+      const n = await nextNumber();
+      if (!Number.isSafeInteger(n) || n < 1) throw new FtpError("config", false, `nextNumber() returned ${n}`);
+      if (!finalTaken(existing, trackingId, n) && !partTaken(existing, trackingId, n)) return n;
+    }
+    throw new FtpError("config", false, `no free number for ${trackingId} after ${maxNumbers} tries`);
+  };
+
+  let n = await fresh(await client.list(dir));
+  const partFile = partName(n);
+  const part = path(partFile);
+  try {
+    const sent = await client.store(part, bytes);
+    const size = await client.size(part);
+    if (sent !== bytes.length || size !== bytes.length) {
+      throw new FtpError("protocol", true, `upload of ${partFile} incomplete: ${size ?? "no"} bytes on the server, ${bytes.length} expected`);
+    }
+  } catch (e) {
+    // Best effort: a leftover .part only costs a number, which is never reused anyway.
+    await client.delete(part).catch(() => {});
+    throw e;
+  }
+
+  for (;;) {
+    const existing = await client.list(dir);
+    // Another source may have written our number meanwhile; most servers' RNTO would silently
+    // replace it, so look first and move the finished upload to a fresh number instead.
+    if (finalTaken(existing, trackingId, n)) n = await fresh(existing);
+    try {
+      await client.rename(part, path(finalName(n)));
+      return { name: finalName(n), n, bytes: bytes.length };
+    } catch (e) {
+      // A server that refuses to overwrite answers RNTO with 5xx: the name is taken, try the next.
+      if (!(e instanceof FtpError) || e.transient || typeof e.code !== "number") throw e;
+      const after = await client.list(dir);
+      if (!after.includes(partFile)) throw e;
+      if (!finalTaken(after, trackingId, n)) throw e;
+      n = await fresh(after);
+      // The loop re-lists and renames the same .part to the new number.
+    }
+  }
+}
+
+function finalTaken(names: string[], trackingId: string, n: number): boolean {
+  const prefix = `${trackingId}_${n}.`;
+  return names.some((f) => f.startsWith(prefix));
+}
+
+function partTaken(names: string[], trackingId: string, n: number): boolean {
+  const prefix = `.${trackingId}_${n}.`;
+  return names.some((f) => f.startsWith(prefix) && f.endsWith(".part"));
+}
