@@ -1,5 +1,72 @@
-// Temporary bootstrap: replaced by the partner simulators (sandbox helper is writing them).
-export async function startSandbox() {
-  const urls = { qargo: "", palletwaysApi: "", palletwaysPortal: "", palletwaysControl: "", upn: "", hazchem: "", ftp: "" };
-  return { urls, env: {}, stop: async () => {} };
+// Starts every partner simulator and hands back their URLs and the Worker configuration that
+// points at them (names from the contracts README). Used by test/global-setup.ts and npm start.
+import { CREDENTIALS as C } from "./credentials.mjs";
+import { createQargoSim } from "./qargo.mjs";
+import { createPalletwaysSim, API_PREFIX, PORTAL_PREFIX } from "./palletways.mjs";
+import { createPalletwaysFtp } from "./palletways-ftp.mjs";
+import { createUpnSim } from "./upn.mjs";
+import { createHazchemSim } from "./hazchem.mjs";
+
+/**
+ * @param {{quiet?: boolean, host?: string, ports?: {qargo?: number, palletways?: number, ftp?: number, upn?: number, hazchem?: number, pasvMin?: number, pasvMax?: number}}} [options]
+ * @returns {Promise<import("./types").Sandbox>}
+ */
+export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = {} } = {}) {
+  const started = [];
+  try {
+    const ftp = await createPalletwaysFtp({ creds: C, quiet, host, port: ports.ftp ?? 0, pasvMin: ports.pasvMin, pasvMax: ports.pasvMax });
+    started.push(() => ftp.destroy());
+    const sims = {
+      qargo: createQargoSim({ creds: C, quiet }),
+      palletways: createPalletwaysSim({ creds: C, quiet, ftp }),
+      upn: createUpnSim({ creds: C, quiet }),
+      hazchem: createHazchemSim({ creds: C, quiet }),
+    };
+    const base = {};
+    for (const [name, sim] of Object.entries(sims)) {
+      base[name] = await sim.listen(ports[name] ?? 0, host);
+      started.push(() => sim.close());
+    }
+    const urls = {
+      qargo: base.qargo,
+      palletwaysApi: base.palletways + API_PREFIX,
+      palletwaysPortal: base.palletways + PORTAL_PREFIX,
+      palletwaysControl: base.palletways,
+      upn: base.upn,
+      hazchem: base.hazchem,
+      ftp: ftp.url(),
+    };
+    const env = {
+      TMS_API_URL: urls.qargo,
+      TMS_CLIENT_ID: C.TMS_CLIENT_ID,
+      TMS_CLIENT_SECRET: C.TMS_CLIENT_SECRET,
+      TMS_WEBHOOK_CLIENT_ID: C.TMS_WEBHOOK_CLIENT_ID,
+      TMS_WEBHOOK_SECRET: C.TMS_WEBHOOK_SECRET,
+      INBOUND_BASIC_USER: C.INBOUND_BASIC_USER,
+      INBOUND_BASIC_PASSWORD: C.INBOUND_BASIC_PASSWORD,
+      ADMIN_TOKEN: C.ADMIN_TOKEN,
+      PALLETWAYS_API_URL: urls.palletwaysApi,
+      PALLETWAYS_PORTAL_URL: urls.palletwaysPortal,
+      PALLETWAYS_API_KEY: C.PALLETWAYS_API_KEY,
+      PALLETWAYS_FTP_URL: urls.ftp,
+      PALLETWAYS_SIM_CONTROL_URL: urls.palletwaysControl,
+      UPN_API_URL: urls.upn,
+      UPN_API_KEY: C.UPN_API_KEY,
+      UPN_DEPOT: C.UPN_DEPOT,
+      HAZCHEM_API_URL: urls.hazchem,
+      HAZCHEM_API_KEY: C.HAZCHEM_API_KEY,
+      HAZCHEM_DEPOT: C.HAZCHEM_DEPOT,
+    };
+    if (!quiet) console.log("[sandbox] simulators up:", urls);
+    return {
+      urls,
+      env,
+      async stop() {
+        for (const stop of started.reverse()) await stop();
+      },
+    };
+  } catch (err) {
+    for (const stop of started.reverse()) await stop().catch(() => {});
+    throw err;
+  }
 }
