@@ -1,5 +1,23 @@
+import { app } from "./app";
+import { runScheduled } from "./cron";
+import { handleDeadLetters, handleJobBatch } from "./queues/consumer";
+import type { JobMessage } from "./queues/jobs";
+import { registerSecrets } from "./lib/secrets";
+
+export { RateLimiter } from "./durable/rate-limiter";
+export { TmsTokenCache } from "./durable/tms-token";
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("palletbridge");
+  fetch: app.fetch,
+
+  async scheduled(_controller, env, ctx) {
+    registerSecrets(env as unknown as Record<string, unknown>);
+    ctx.waitUntil(runScheduled(env));
   },
-} satisfies ExportedHandler<Env>;
+
+  async queue(batch, env) {
+    registerSecrets(env as unknown as Record<string, unknown>);
+    if (batch.queue.endsWith("-dlq")) return handleDeadLetters(batch, env);
+    return handleJobBatch(batch, env);
+  },
+} satisfies ExportedHandler<Env, JobMessage>;

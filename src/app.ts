@@ -1,0 +1,26 @@
+import { Hono } from "hono";
+import { api } from "./routes/api";
+import { healthz } from "./routes/healthz";
+import { tmsWebhook } from "./routes/webhooks-tms";
+import { registerSecrets } from "./lib/secrets";
+import { log } from "./lib/log";
+import { errorMessage } from "./lib/errors";
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.use("*", async (c, next) => {
+  registerSecrets(c.env as unknown as Record<string, unknown>);
+  await next();
+});
+
+app.get("/", (c) => c.text("palletbridge: TMS ↔ Palletways, UPN, Hazchem. See /healthz and /ops.\n"));
+app.route("/healthz", healthz);
+app.route("/webhooks/tms", tmsWebhook);
+app.route("/api", api);
+
+app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+app.onError((err, c) => {
+  // Never a bare 500 with a stack: log it (redacted) and answer in plain words.
+  log({ step: "http", outcome: "error", error: errorMessage(err), path: new URL(c.req.url).pathname });
+  return c.json({ error: "internal_error", message: "something went wrong on our side; it has been logged" }, 500);
+});

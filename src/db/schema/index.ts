@@ -1,0 +1,4 @@
+export * from "./core";
+export * from "./palletways";
+export * from "./upn";
+export * from "./hazchem";

@@ -1,0 +1,68 @@
+import { DurableObject } from "cloudflare:workers";
+
+// One instance per partner (idFromName("tms"), idFromName("palletways")) is the single limiter
+// every isolate shares. Callers reserve a slot and sleep until it; the object never sleeps
+// itself, so it answers in microseconds and serialises nothing but the bookkeeping.
+
+export type Reservation = { ok: true; waitMs: number } | { ok: false; retryAfterMs: number; reason: "busy" | "paused" };
+
+export interface LimiterStatus {
+  reservedInWindow: number;
+  pausedUntil: number;
+  nextFreeAt: number;
+}
+
+export class RateLimiter extends DurableObject<Env> {
+  /** Reserved start times, ascending (reservations are handed out in order). */
+  private slots: number[] = [];
+  private pausedUntil = 0;
+  private loaded = false;
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    // A ban must survive the object being evicted: it is the one thing we persist.
+    this.pausedUntil = (await this.ctx.storage.get<number>("pausedUntil")) ?? 0;
+    this.loaded = true;
+  }
+
+  /**
+   * Reserve one call within `limit` calls per `windowMs`. When the slot is further away than
+   * `maxWaitMs`, nothing is reserved and the caller defers its work instead of holding on.
+   */
+  async reserve(limit: number, windowMs: number, maxWaitMs: number): Promise<Reservation> {
+    await this.load();
+    const now = Date.now();
+    while (this.slots.length > 0 && this.slots[0]! <= now - windowMs) this.slots.shift();
+    const last = this.slots[this.slots.length - 1] ?? 0;
+    let t = Math.max(now, this.pausedUntil, last);
+    if (this.slots.length >= limit) {
+      const bound = this.slots[this.slots.length - limit]! + windowMs;
+      t = Math.max(t, bound);
+    }
+    const waitMs = t - now;
+    if (waitMs > maxWaitMs) {
+      return { ok: false, retryAfterMs: waitMs, reason: this.pausedUntil > now ? "paused" : "busy" };
+    }
+    this.slots.push(t);
+    return { ok: true, waitMs };
+  }
+
+  /** A partner said 429: nobody calls it again before `untilMs`. */
+  async pause(untilMs: number): Promise<void> {
+    await this.load();
+    if (untilMs > this.pausedUntil) {
+      this.pausedUntil = untilMs;
+      await this.ctx.storage.put("pausedUntil", untilMs);
+    }
+  }
+
+  async status(windowMs: number): Promise<LimiterStatus> {
+    await this.load();
+    const now = Date.now();
+    return {
+      reservedInWindow: this.slots.filter((s) => s > now - windowMs).length,
+      pausedUntil: this.pausedUntil,
+      nextFreeAt: Math.max(now, this.pausedUntil, this.slots[this.slots.length - 1] ?? 0),
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import { eq } from "drizzle-orm";
+import { attempts, jobs } from "../db/schema";
+import { db as openDb, type Db } from "../db/client";
+import { DeferError, PermanentError, errorCode, errorMessage } from "../lib/errors";
+import { markError, markSuccess } from "../lib/health";
+import { log } from "../lib/log";
+import { recordTimeline } from "../lib/timeline";
+import { redact } from "../lib/secrets";
+import { enqueue, sendJobs, type JobMessage } from "./jobs";
+import type { JobContext, JobHandlers } from "./registry";
+import { handlers as allHandlers } from "./handlers";
+
+// Runs jobs. Every outcome is written to D1 before the message is acknowledged, and every
+// retry is a fresh delayed message, so the D1 row is the only retry counter and a job that
+// ran out of attempts stands in the failures list for an operator to replay.
+
+const NETWORKS = new Set(["palletways", "upn", "hazchem"]);
+const BACKOFF_S = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+const MAX_QUEUE_DELAY_S = 43_200;
+/** Messages run at once in one invocation (each may hold up to 2 sockets; the limit is 6). */
+const CONCURRENCY = 3;
+
+export function backoffSeconds(attempt: number): number {
+  return BACKOFF_S[Math.min(attempt - 1, BACKOFF_S.length - 1)] ?? 3600;
+}
+
+export async function handleJobBatch(batch: MessageBatch<JobMessage>, env: Env, handlers: JobHandlers = allHandlers): Promise<void> {
+  const db = openDb(env);
+  const queue = [...batch.messages];
+  const worker = async () => {
+    for (let m = queue.shift(); m; m = queue.shift()) {
+      try {
+        await runJob(env, db, m.body.jobId, handlers);
+        m.ack();
+      } catch (err) {
+        // Only D1 itself failing lands here: let the queue redeliver.
+        log({ step: "queue.job", outcome: "error", error: errorMessage(err), job_id: m.body?.jobId });
+        m.retry({ delaySeconds: 30 });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+}
+
+export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandlers = allHandlers): Promise<void> {
+  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+  if (!job) {
+    log({ step: "queue.job", outcome: "skipped", error: "no such job", job_id: jobId });
+    return;
+  }
+  if (job.status === "done" || job.status === "skipped" || job.status === "failed") return;
+  const started = Date.now();
+  await db.update(jobs).set({ status: "running", updatedAt: started }).where(eq(jobs.id, jobId));
+  const base = { network: job.network, reference: job.reference, job_id: jobId, kind: job.kind };
+  const followUps: Parameters<JobContext["enqueue"]>[0] = [];
+  const ctx: JobContext = {
+    env,
+    db,
+    jobId,
+    network: job.network,
+    reference: job.reference,
+    payload: JSON.parse(job.payload),
+    attempt: job.attempts + 1,
+    timeline: (e) => recordTimeline(db, { network: job.network, reference: job.reference, jobId, ...e }),
+    enqueue: async (list) => {
+      followUps.push(...list);
+      return [];
+    },
+  };
+  const handler = handlers[job.kind];
+  try {
+    if (!handler) throw new PermanentError(`no handler for job kind ${job.kind}`);
+    const result = await handler(ctx);
+    if (followUps.length) await enqueue(env, db, followUps);
+    const status = result?.status ?? "done";
+    const ms = Date.now() - started;
+    await db.batch([
+      db.update(jobs).set({ status, attempts: job.attempts + 1, lastError: null, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
+      db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: status, error: null }),
+    ]);
+    if (NETWORKS.has(job.network)) await markSuccess(db, job.network);
+    log({ ...base, step: job.kind, outcome: status === "done" ? "ok" : "skipped", ms, attempt: job.attempts + 1 });
+  } catch (err) {
+    const ms = Date.now() - started;
+    const message = redact(errorMessage(err));
+    if (err instanceof DeferError) {
+      // Waiting is not failing: the attempt is not counted.
+      const delay = Math.min(Math.ceil(err.retryAfterMs / 1000), MAX_QUEUE_DELAY_S);
+      await db.batch([
+        db.update(jobs).set({ status: "queued", lastError: message, nextRunAt: Date.now() + delay * 1000, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
+        db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "waiting", error: message }),
+      ]);
+      log({ ...base, step: job.kind, outcome: "waiting", ms, error: message, retry_in_s: delay });
+      await sendJobs(env, [jobId], delay);
+      return;
+    }
+    const attempt = job.attempts + 1;
+    const permanent = err instanceof PermanentError;
+    const giveUp = permanent || attempt >= job.maxAttempts;
+    const code = errorCode(err);
+    await db.batch([
+      db.update(jobs).set({
+        status: giveUp ? "failed" : "queued",
+        attempts: attempt,
+        lastError: message,
+        nextRunAt: giveUp ? null : Date.now() + backoffSeconds(attempt) * 1000,
+        updatedAt: Date.now(),
+      }).where(eq(jobs.id, jobId)),
+      db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "error", error: message }),
+    ]);
+    await ctx.timeline({
+      kind: "error",
+      step: job.kind,
+      outcome: "error",
+      message: giveUp
+        ? permanent
+          ? `Failed: ${message}. Not retried; replay it from the failures list once fixed.`
+          : `Gave up after ${attempt} attempts: ${message}. Replay it from the failures list.`
+        : `Attempt ${attempt} of ${job.maxAttempts} failed: ${message}. Retrying in ${backoffSeconds(attempt)} s.`,
+      detail: { attempt, code },
+    });
+    if (NETWORKS.has(job.network)) {
+      await markError(db, job.network, message, code, err instanceof PermanentError ? err.action : null);
+    }
+    log({ ...base, step: job.kind, outcome: "error", ms, error: message, attempt, gave_up: giveUp });
+    if (!giveUp) await sendJobs(env, [jobId], backoffSeconds(attempt));
+  }
+}
+
+/** The queue's own dead letters: anything that got here is a visible failure. */
+export async function handleDeadLetters(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
+  const db = openDb(env);
+  for (const m of batch.messages) {
+    const id = m.body?.jobId;
+    if (id) {
+      await db.update(jobs).set({ status: "failed", lastError: "the queue gave up delivering this job", updatedAt: Date.now() }).where(eq(jobs.id, id));
+      log({ step: "queue.dead-letter", outcome: "error", job_id: id, error: "dead-lettered" });
+    }
+    m.ack();
+  }
+}

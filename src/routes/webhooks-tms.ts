@@ -1,0 +1,202 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { sql } from "drizzle-orm";
+import { getConfig } from "../config";
+import { db as openDb } from "../db/client";
+import { consignments, inboundWebhooks } from "../db/schema";
+import { base64ToBytes, sha256Hex, timingSafeEqual } from "../lib/bytes";
+import { errorMessage } from "../lib/errors";
+import { log } from "../lib/log";
+import { timelineValues, type TimelineEntry } from "../lib/timeline";
+import { timeline } from "../db/schema";
+import { verifyStandardWebhook } from "../middleware/standard-webhooks";
+import { insertJobStatement, newJobRow, sendJobs, type NewJob } from "../queues/jobs";
+import { routeDocument, label } from "../tms/routing";
+import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
+import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "../tms/visibility";
+
+// POST /webhooks/tms: Qargo's operational visibility webhook. Everything it implies is written
+// to D1 (and inline files to R2) in one transaction and queued before we answer, so the answer
+// takes milliseconds and nothing acknowledged can be lost; the work happens in the consumer.
+
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+type Issue = { path: string; message: string };
+
+export const tmsWebhook = new Hono<{ Bindings: Env }>();
+
+tmsWebhook.post(
+  "/",
+  async (c, next) => {
+    const inbound = getConfig(c.env).inbound;
+    if (!inbound) return c.json({ error: "not_configured", message: "INBOUND_BASIC_USER and INBOUND_BASIC_PASSWORD are not set" }, 503);
+    const header = c.req.header("authorization") ?? "";
+    const m = /^Basic\s+(.+)$/i.exec(header);
+    let ok = false;
+    if (m) {
+      try {
+        const decoded = atob(m[1]!.trim());
+        const i = decoded.indexOf(":");
+        ok = i >= 0 && timingSafeEqual(decoded.slice(0, i), inbound.user) && timingSafeEqual(decoded.slice(i + 1), inbound.password);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      log({ step: "webhook.tms", outcome: "error", error: "bad or missing Basic credentials" });
+      return c.json({ error: "unauthorized", message: "Basic credentials missing or wrong" }, 401, { "www-authenticate": 'Basic realm="palletbridge"' });
+    }
+    await next();
+  },
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.json({ error: "payload_too_large", message: `the body is over ${MAX_BODY_BYTES} bytes` }, 413),
+  }),
+  async (c) => {
+    const started = Date.now();
+    const env = c.env;
+    const config = getConfig(env);
+    const body = await c.req.text();
+
+    let deliveryId: string | null = null;
+    if (config.inbound?.signingSecret) {
+      const v = await verifyStandardWebhook(config.inbound.signingSecret, c.req.raw.headers, body);
+      if (!v.ok) {
+        log({ step: "webhook.tms", outcome: "error", error: `signature: ${v.reason}` });
+        return c.json({ error: "invalid_signature", message: v.reason }, 401);
+      }
+      deliveryId = `whid:${v.id}`;
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return c.json({ error: "invalid_json", message: "the body is not JSON", fields: [] as Issue[] }, 400);
+    }
+    const parsed = operationalVisibilityUpdateSchema.safeParse(json);
+    if (!parsed.success) return c.json({ error: "invalid_body", message: "the body is not an OperationalVisibilityUpdate", fields: issues(parsed.error.issues) }, 400);
+    const update = parsed.data;
+    const updates = update.events.map((e, i) => ({ i, event: e, parsed: parseUpdate(e.update) }));
+    const bad = updates.flatMap((u) => (u.parsed.type === "invalid" ? issues(u.parsed.issues, `events.${u.i}.update`) : []));
+    if (bad.length) return c.json({ error: "invalid_body", message: "an event's update is malformed", fields: bad }, 400);
+
+    const bodySha = await sha256Hex(body);
+    deliveryId ??= `sha256:${bodySha}`;
+    const link = linkOrder(update.order);
+    const jobsToAdd: NewJob[] = [];
+    const entries: TimelineEntry[] = [];
+
+    if (link) {
+      for (const { event, parsed: u } of updates) {
+        if (u.type === "Stop" && isDeliveryCompleted(u.value) && link.network === "palletways") {
+          const completedAt = completionTime(u.value, event.timestamp);
+          entries.push({ network: link.network, reference: link.reference, kind: "webhook", step: "tms.stop-completed", outcome: "info", message: `TMS: delivery completed at ${new Date(completedAt).toISOString()}` });
+          jobsToAdd.push({
+            kind: "palletways.delivery-completed",
+            network: link.network,
+            reference: link.reference,
+            payload: { trackingId: link.reference, completedAt, source: "tms" },
+            dedupeKey: `palletways.delivery-completed:${link.reference}:${u.value.stop.id}`,
+          });
+        } else if (u.type === "Document" && isDocumentCreated(u.value)) {
+          const doc = u.value.document;
+          const what = `${doc.document_type} "${doc.name}"`;
+          const route = routeDocument(config, link.network, doc.document_type, link.role);
+          if ("skip" in route) {
+            entries.push({ network: link.network, reference: link.reference, kind: "skipped", step: "tms.document", outcome: "skipped", message: `TMS document ${what} not sent: ${route.skip}`, detail: { document_id: u.value.id ?? null } });
+            continue;
+          }
+          let content: Record<string, unknown>;
+          let identity: string;
+          if ("content" in doc.document_content) {
+            // Inline files can be megabytes: they go to R2 now, and the job carries the key.
+            const bytes = base64ToBytes(doc.document_content.content);
+            const sha = await sha256Hex(bytes);
+            const key = `tms-inbox/${sha}`;
+            await env.FILES.put(key, bytes, { httpMetadata: { contentType: doc.document_content.mime_type } });
+            content = { r2Key: key, contentType: doc.document_content.mime_type, filename: doc.document_content.filename };
+            identity = u.value.id ?? sha;
+          } else {
+            content = { downloadUrl: doc.document_content.download_url };
+            identity = u.value.id ?? doc.document_content.download_url;
+          }
+          entries.push({ network: link.network, reference: link.reference, kind: "webhook", step: "tms.document", outcome: "info", message: `TMS: new document ${what}, for ${label(link.network)}`, detail: { document_id: u.value.id ?? null } });
+          jobsToAdd.push({
+            kind: "tms.document",
+            network: link.network,
+            reference: link.reference,
+            payload: {
+              documentId: u.value.id ?? null,
+              documentType: doc.document_type,
+              name: doc.name,
+              content,
+              role: link.role,
+              next: route.kind,
+              hazchemType: route.hazchemType ?? null,
+              orderId: link.orderId,
+              customerReference: link.customerReference,
+            },
+            dedupeKey: `tms.document:${link.network}:${link.reference}:${identity}`,
+          });
+        }
+      }
+    }
+
+    const db = openDb(env);
+    const rows = jobsToAdd.map(newJobRow);
+    const statements = [
+      db.insert(inboundWebhooks).values({ id: deliveryId, bodySha256: bodySha, eventCount: update.events.length }),
+      ...(link
+        ? [
+            db
+              .insert(consignments)
+              .values({ network: link.network, reference: link.reference, orderId: link.orderId, customerReference: link.customerReference, orderName: link.orderName, role: link.role })
+              .onConflictDoUpdate({
+                target: [consignments.network, consignments.reference],
+                set: {
+                  orderId: link.orderId,
+                  customerReference: link.customerReference,
+                  orderName: link.orderName,
+                  role: sql`coalesce(${link.role}, ${consignments.role})`,
+                  updatedAt: Date.now(),
+                },
+              }),
+          ]
+        : []),
+      ...rows.map((r) => insertJobStatement(db, r)),
+      ...chunk(entries, 9).map((part) => db.insert(timeline).values(part.map(timelineValues))),
+    ];
+    let results: unknown[];
+    try {
+      results = await db.batch(statements as [typeof statements[0], ...typeof statements]);
+    } catch (err) {
+      if (/UNIQUE constraint failed: inbound_webhooks/i.test(errorMessage(err))) {
+        log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "skipped", ms: Date.now() - started, delivery: deliveryId, error: "duplicate delivery" });
+        return c.json({ ok: true, duplicate: true });
+      }
+      log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "error", ms: Date.now() - started, error: errorMessage(err) });
+      return c.json({ error: "unavailable", message: "could not record the webhook; please retry" }, 503, { "retry-after": "5" });
+    }
+    const offset = 1 + (link ? 1 : 0);
+    const created = rows.filter((_, i) => ((results[offset + i] as { id: string }[]) ?? []).length > 0).map((r) => r.id);
+    try {
+      await sendJobs(env, created);
+    } catch (err) {
+      // The jobs are in D1 already; the cron's re-drive puts them on the queue within minutes.
+      log({ network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue", outcome: "error", error: errorMessage(err) });
+    }
+    log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "ok", ms: Date.now() - started, events: update.events.length, jobs: created.length });
+    return c.json({ ok: true, jobs: created.length });
+  },
+);
+
+function issues(list: { path: PropertyKey[]; message: string }[], prefix?: string): Issue[] {
+  return list.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join("."), message: i.message }));
+}
+
+function chunk<T>(list: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
+}

@@ -1,0 +1,190 @@
+import { getConfig } from "../config";
+import { DeferError, PermanentError, TransientError } from "../lib/errors";
+import { acquire, pausePartner, retryAfterMs } from "../lib/limiter";
+import { log } from "../lib/log";
+import { sleep } from "../lib/sleep";
+import { tmsLimit } from "./limits";
+import {
+  documentImportResponseSchema,
+  orderSchema,
+  orderUploadResponseSchema,
+  uploadStatusSchema,
+  type DocumentContent,
+  type TmsOrder,
+} from "./schemas";
+import { base64ToBytes } from "../lib/bytes";
+
+// The only code that talks to Qargo. Every call, API or inbound webhook, first takes a slot
+// from the shared limiter; the bearer token comes from the shared TmsTokenCache object.
+
+type Auth = "bearer" | "webhook";
+
+export interface TmsFile {
+  bytes: Uint8Array;
+  contentType: string;
+  filename: string | null;
+}
+
+const INLINE_429_WAIT_MS = 5_000;
+
+export class TmsClient {
+  private readonly cfg;
+
+  constructor(private readonly env: Env) {
+    const cfg = getConfig(env).tms;
+    if (!cfg) throw new PermanentError("the TMS is not configured (TMS_API_URL and its credentials)");
+    this.cfg = cfg;
+  }
+
+  private tokenStub() {
+    return this.env.TMS_TOKEN.get(this.env.TMS_TOKEN.idFromName("qargo"));
+  }
+
+  private async bearer(rejected?: string): Promise<string> {
+    const r = await this.tokenStub().getToken(rejected);
+    if (r.ok) return r.token;
+    if (r.permanent) throw new PermanentError(r.message, "TMS_AUTH");
+    throw new DeferError(r.message, Math.max(r.retryAfterMs, 1000));
+  }
+
+  private url(pathOrUrl: string): string {
+    // A download_url may be absolute or relative to TMS_API_URL.
+    return /^https?:\/\//i.test(pathOrUrl) ? pathOrUrl : `${this.cfg.apiUrl}${pathOrUrl.startsWith("/") ? "" : "/"}${pathOrUrl}`;
+  }
+
+  /** One HTTP call with the limiter, the token, 429 handling and error classification. */
+  async call(path: string, init: RequestInit & { auth: Auth; step: string }): Promise<Response> {
+    let rejected: string | undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      await acquire(this.env, tmsLimit(this.cfg.ratePerSecond));
+      const headers = new Headers(init.headers);
+      let token: string | undefined;
+      if (init.auth === "bearer") {
+        token = await this.bearer(rejected);
+        headers.set("authorization", `Bearer ${token}`);
+      } else {
+        headers.set("authorization", `Basic ${btoa(`${this.cfg.webhookClientId}:${this.cfg.webhookSecret}`)}`);
+      }
+      const started = Date.now();
+      let res: Response;
+      try {
+        res = await fetch(this.url(path), { ...init, headers, signal: AbortSignal.timeout(60_000) });
+      } catch (err) {
+        throw new TransientError(`the TMS did not answer ${init.step} (${err instanceof Error ? err.name : "network error"})`, "TMS_UNREACHABLE");
+      }
+      if (res.status === 429) {
+        const wait = retryAfterMs(res.headers.get("retry-after"), 2_000);
+        // Everyone pauses, not just this caller: the limit is per tenant.
+        await pausePartner(this.env, "tms", Date.now() + wait);
+        log({ network: "tms", step: init.step, outcome: "retry", ms: Date.now() - started, error: `429, Retry-After ${Math.ceil(wait / 1000)} s` });
+        await res.body?.cancel();
+        if (wait > INLINE_429_WAIT_MS) throw new DeferError(`the TMS asked us to wait ${Math.ceil(wait / 1000)} s (429)`, wait);
+        await sleep(wait);
+        continue;
+      }
+      if (res.status === 401 && init.auth === "bearer" && rejected === undefined) {
+        // The token may have been revoked early; ask for a new one once.
+        rejected = token;
+        await res.body?.cancel();
+        continue;
+      }
+      if (res.status >= 500) {
+        await res.body?.cancel();
+        throw new TransientError(`the TMS answered ${res.status} to ${init.step}`, `HTTP_${res.status}`);
+      }
+      if (!res.ok) {
+        const text = (await res.text()).slice(0, 300);
+        throw new PermanentError(`the TMS refused ${init.step} (${res.status}): ${text}`, `HTTP_${res.status}`);
+      }
+      return res;
+    }
+    throw new TransientError(`the TMS kept refusing ${init.step}`, "TMS_RETRIES");
+  }
+
+  /** A TMS document's bytes: inline base64, or its download_url with the bearer token. */
+  async downloadDocument(content: DocumentContent): Promise<TmsFile> {
+    if ("content" in content) {
+      return { bytes: base64ToBytes(content.content), contentType: content.mime_type, filename: content.filename };
+    }
+    let res = await this.call(content.download_url, { method: "GET", auth: "bearer", step: "tms.document.download" });
+    if ((res.headers.get("content-type") ?? "").includes("application/json")) {
+      // Some tenants answer the plain URL with a JSON wrapper; ?direct=true gives the bytes.
+      await res.body?.cancel();
+      const u = new URL(this.url(content.download_url));
+      u.searchParams.set("direct", "true");
+      res = await this.call(u.toString(), { method: "GET", auth: "bearer", step: "tms.document.download" });
+      if ((res.headers.get("content-type") ?? "").includes("application/json")) {
+        throw new PermanentError("the TMS answered JSON instead of the document even with ?direct=true", "TMS_DOWNLOAD_JSON");
+      }
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const disposition = res.headers.get("content-disposition") ?? "";
+    const filename = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1] ?? null;
+    return { bytes, contentType: res.headers.get("content-type")?.split(";")[0]?.trim() || "application/octet-stream", filename };
+  }
+
+  /**
+   * Attach a file to an order. By order id whenever we know it; by customer reference only for
+   * orders never seen (Qargo silently discards a match that is not exactly one order).
+   */
+  async importDocument(input: {
+    match: { orderId: string } | { customerReference: string };
+    filename: string;
+    documentType: string;
+    documentName?: string;
+    bytes: Uint8Array;
+    contentType: string;
+  }): Promise<void> {
+    const q = new URLSearchParams({ filename: input.filename, document_type: input.documentType, document_name: input.documentName ?? input.filename });
+    if ("orderId" in input.match) q.set("id", input.match.orderId);
+    else q.set("customer_reference_number", input.match.customerReference);
+    const res = await this.call(`/v1/webhook/document-import?${q}`, {
+      method: "POST",
+      auth: "webhook",
+      step: "tms.document.import",
+      headers: { "content-type": input.contentType },
+      body: input.bytes,
+    });
+    const body = documentImportResponseSchema.safeParse(await res.json().catch(() => ({})));
+    const errors = body.success ? (body.data.errors ?? []) : [];
+    if (errors.length > 0) {
+      const msg = errors.map((e) => `${e.error_type ?? "ERROR"}: ${e.error_message ?? ""}`).join("; ");
+      if (errors.some((e) => e.error_type === "INTERNAL_ERROR")) throw new TransientError(`the TMS could not import the document: ${msg}`, "TMS_IMPORT");
+      throw new PermanentError(`the TMS rejected the document: ${msg}`, "TMS_IMPORT");
+    }
+  }
+
+  async getOrder(orderId: string): Promise<TmsOrder> {
+    const res = await this.call(`/v1/orders/order/${encodeURIComponent(orderId)}`, { method: "GET", auth: "bearer", step: "tms.order.get" });
+    return orderSchema.parse(await res.json());
+  }
+
+  async uploadOrder(orderInput: unknown): Promise<{ uploadId: string; orderId: string | null }> {
+    const res = await this.call(`/v1/orders/order/upload`, {
+      method: "POST",
+      auth: "bearer",
+      step: "tms.order.upload",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(orderInput),
+    });
+    const body = orderUploadResponseSchema.parse(await res.json());
+    return { uploadId: body.upload_id, orderId: body.order_id ?? null };
+  }
+
+  async uploadStatus(uploadId: string): Promise<{ status: string; orderId: string | null; errors?: unknown }> {
+    const res = await this.call(`/v1/orders/order/upload/${encodeURIComponent(uploadId)}`, { method: "GET", auth: "bearer", step: "tms.order.upload-status" });
+    const body = uploadStatusSchema.parse(await res.json());
+    return { status: body.upload_status, orderId: body.order_id ?? null, errors: body.errors };
+  }
+
+  async subcoStatusUpdate(payload: unknown): Promise<void> {
+    const res = await this.call(`/v1/webhook/subco-status-update`, {
+      method: "POST",
+      auth: "webhook",
+      step: "tms.status-update",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(payload),
+    });
+    await res.body?.cancel();
+  }
+}
