@@ -27,6 +27,8 @@ type Writer = WritableStreamDefaultWriter<Uint8Array>;
  */
 export class FtpClient {
   readonly url: FtpUrl;
+  /** The server's welcome (often several lines); kept for diagnostics. */
+  greeting: FtpReply | null = null;
   private readonly timeoutMs: number;
   private readonly connectFn: ConnectFn;
   private socket!: Socket;
@@ -189,6 +191,7 @@ export class FtpClient {
     // 120 = "service ready in nnn minutes": the real greeting follows.
     while (hello.code === 120) hello = await this.reply();
     if (hello.code !== 220) throw FtpError.fromReply("greeting", hello.code, hello.text);
+    this.greeting = hello;
 
     if (this.url.secure) {
       const auth = await this.request("AUTH TLS");

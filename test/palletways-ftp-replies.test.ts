@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { FtpUrl, FtpUrlError } from "../src/carriers/palletways/ftp/url";
+import { ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "../src/carriers/palletways/ftp/replies";
+import { fileExtensionFor } from "../src/carriers/palletways/ftp/upload";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("ReplyReader", () => {
+  it("reads a single-line reply", () => {
+    const r = new ReplyReader();
+    expect(r.push(bytes("220 ready\r\n"))).toEqual([{ code: 220, lines: ["220 ready"], text: "ready" }]);
+    expect(r.partial).toBe(false);
+  });
+
+  it("waits for the closing line of a multi-line reply", () => {
+    const r = new ReplyReader();
+    expect(r.push(bytes("220-Welcome\r\n"))).toEqual([]);
+    expect(r.push(bytes("  indented text\r\n220-still going\r\n"))).toEqual([]);
+    // A line starting with another code inside the block does not close it.
+    expect(r.push(bytes("331 not the end\r\n"))).toEqual([]);
+    const out = r.push(bytes("220 done\r\n"));
+    expect(out).toHaveLength(1);
+    expect(out[0]!.code).toBe(220);
+    expect(out[0]!.lines).toEqual(["220-Welcome", "  indented text", "220-still going", "331 not the end", "220 done"]);
+    expect(out[0]!.text).toBe("Welcome\nindented text\nstill going\nnot the end\ndone");
+  });
+
+  it("reassembles replies split at every byte boundary", () => {
+    const wire = bytes("220-Hello\r\n220 there\r\n331 Password please\r\n230 Logged in, café\r\n");
+    for (let cut = 1; cut < wire.length; cut++) {
+      for (let cut2 = cut; cut2 < wire.length; cut2 += 7) {
+        const r = new ReplyReader();
+        const got = [...r.push(wire.subarray(0, cut)), ...r.push(wire.subarray(cut, cut2)), ...r.push(wire.subarray(cut2))];
+        expect(got.map((x) => x.code)).toEqual([220, 331, 230]);
+        expect(got[2]!.text).toBe("Logged in, café");
+      }
+    }
+  });
+
+  it("splits a packed read into its replies, in order", () => {
+    const r = new ReplyReader();
+    const got = r.push(bytes("150 Opening\r\n226 Done\r\n227 Entering Passive Mode (127,0,0,1,4,1)\r\n213 12"));
+    expect(got.map((x) => x.code)).toEqual([150, 226, 227]);
+    expect(r.partial).toBe(true);
+    expect(r.push(bytes("34\r\n"))[0]).toMatchObject({ code: 213, text: "1234" });
+  });
+
+  it("accepts bare LF line ends and a code-only line", () => {
+    const r = new ReplyReader();
+    expect(r.push(bytes("200 ok\n211-Features\n MDTM\n211\n")).map((x) => x.code)).toEqual([200, 211]);
+  });
+
+  it("rejects a line that is not a reply", () => {
+    expect(() => new ReplyReader().push(bytes("HTTP/1.1 400 Bad Request\r\n"))).toThrow(/unexpected reply line/);
+  });
+});
+
+describe("passive-mode answers", () => {
+  it("parses EPSV and PASV", () => {
+    expect(parseEpsv("Entering Extended Passive Mode (|||6446|)")).toBe(6446);
+    expect(parseEpsv("EPSV OK (!!!21000!)")).toBe(21000);
+    expect(parseEpsv("nonsense")).toBeNull();
+    expect(parsePasv("Entering Passive Mode (10,1,2,3,4,1)")).toEqual({ host: "10.1.2.3", port: 1025 });
+    expect(parsePasv("Entering Passive Mode 192,0,2,7,200,10")).toEqual({ host: "192.0.2.7", port: 51210 });
+    expect(parsePasv("(300,1,2,3,4,1)")).toBeNull();
+  });
+
+  it("knows which PASV addresses are not worth dialling", () => {
+    for (const a of ["10.1.2.3", "192.168.0.9", "172.16.0.1", "172.31.255.255", "127.0.0.1", "0.0.0.0", "169.254.1.1", "100.64.0.1"]) {
+      expect(isUnroutableIPv4(a), a).toBe(true);
+    }
+    for (const a of ["192.0.2.7", "172.32.0.1", "8.8.8.8", "ftp.example.com"]) expect(isUnroutableIPv4(a), a).toBe(false);
+  });
+});
+
+describe("FtpUrl", () => {
+  it("parses ftp and ftps URLs with encoded credentials", () => {
+    const u = FtpUrl.parse("ftps://depot%2012:p%40ss%3Aword@ftp.example.com:2121/in/photos%20new");
+    expect(u).toMatchObject({ secure: true, host: "ftp.example.com", port: 2121, user: "depot 12", dir: "in/photos new" });
+    expect(u.password).toBe("p@ss:word");
+    expect(FtpUrl.parse("ftp://u:p@h").port).toBe(21);
+    expect(FtpUrl.parse("ftp://u:p@h/").dir).toBe("");
+  });
+
+  it("never shows the password", () => {
+    const u = FtpUrl.parse("ftp://user:hunter2@host:21/dir");
+    expect(String(u)).toBe("ftp://user:***@host:21/dir");
+    expect(JSON.stringify({ u })).not.toContain("hunter2");
+    expect(Object.keys(u)).not.toContain("password");
+    for (const bad of ["http://user:hunter2@host/", "ftp://:hunter2@host/", "ftp://user:hunter2@host:99999/", "not a url hunter2", "ftp://user:hunter2%0d%0aDELE@host/"]) {
+      let err: unknown;
+      try {
+        FtpUrl.parse(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(FtpUrlError);
+      expect((err as Error).message).not.toContain("hunter2");
+    }
+  });
+});
+
+describe("fileExtensionFor", () => {
+  it("recognises the four formats by magic bytes", () => {
+    expect(fileExtensionFor(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]))).toBe("jpg");
+    expect(fileExtensionFor(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toBe("png");
+    expect(fileExtensionFor(new Uint8Array([0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0]))).toBe("tif");
+    expect(fileExtensionFor(new Uint8Array([0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8]))).toBe("tif");
+    expect(fileExtensionFor(bytes("%PDF-1.7\n%âãÏÓ\n"))).toBe("pdf");
+    expect(fileExtensionFor(bytes("\r\n%PDF-1.4\n"))).toBe("pdf");
+  });
+
+  it("refuses anything else", () => {
+    expect(fileExtensionFor(bytes("GIF89a"))).toBeNull();
+    expect(fileExtensionFor(new Uint8Array([0xff, 0xd8]))).toBeNull();
+    expect(fileExtensionFor(new Uint8Array())).toBeNull();
+  });
+});
