@@ -8,7 +8,10 @@ export async function podPdf(pages) {
   doc.setCreationDate(new Date(0));
   doc.setModificationDate(new Date(0));
   for (const p of pages) {
-    const img = p.format === "jpeg" ? await doc.embedJpg(p.data) : await doc.embedPng(p.data);
+    // A fresh copy: pdf-lib reads JPEG headers through a DataView over `.buffer`, ignoring
+    // byteOffset, which breaks on Node's pooled small Buffers.
+    const data = new Uint8Array(p.data);
+    const img = p.format === "jpeg" ? await doc.embedJpg(data) : await doc.embedPng(data);
     const page = doc.addPage([img.width, img.height]);
     page.drawImage(img, { x: 0, y: 0, width: img.width, height: img.height });
   }
