@@ -11,6 +11,7 @@ import { readHeader, readJpegInfo, type PhotoHeader } from "./probe";
 import { searchFit, type SearchOptions, type SearchResult } from "./search";
 
 export { readHeader, readJpegInfo, sniffFormat } from "./probe";
+export { searchFit } from "./search";
 export { JSQUASH_MAX_OUTPUT_PIXELS, JSQUASH_MAX_SOURCE_PIXELS } from "./jsquash";
 export type { ImagesLike } from "./images-binding";
 
@@ -40,6 +41,11 @@ export interface FitDeps {
   pipeline?: "images-binding" | "jsquash";
   /** Overrides for the search; defaults in DEFAULT_SEARCH. */
   search?: Partial<Pick<SearchOptions, "minQuality" | "maxQuality" | "minLongSide">>;
+  /**
+   * For measurement only (the benchmark shows what the budget prevents): raise the jSquash
+   * pixel budgets. Production code leaves these alone.
+   */
+  jsquashBudget?: { maxSourcePixels?: number; maxOutputPixels?: number };
 }
 
 export interface FitResult {
@@ -99,10 +105,12 @@ export async function fitForHazchem(input: FitInput, deps: FitDeps = {}): Promis
   }
 
   const pixels = header.width * header.height;
-  if (pixels > JSQUASH_MAX_SOURCE_PIXELS) {
+  const maxSource = deps.jsquashBudget?.maxSourcePixels ?? JSQUASH_MAX_SOURCE_PIXELS;
+  const maxOutput = deps.jsquashBudget?.maxOutputPixels ?? JSQUASH_MAX_OUTPUT_PIXELS;
+  if (pixels > maxSource) {
     throw new PhotoTooLargeError(
       `${filename} is ${header.width}×${header.height} (${mp(pixels)}); without the Images binding the Worker can only ` +
-      `re-encode photos up to ${mp(JSQUASH_MAX_SOURCE_PIXELS)} inside its 128 MB${bindingError ? ` (the binding failed: ${bindingError})` : ""}`,
+      `re-encode photos up to ${mp(maxSource)} inside its 128 MB${bindingError ? ` (the binding failed: ${bindingError})` : ""}`,
     );
   }
   const wasmMemory: WasmMemoryReport = {};
@@ -113,7 +121,7 @@ export async function fitForHazchem(input: FitInput, deps: FitDeps = {}): Promis
     throw new UnsupportedPhotoError(`${filename} could not be decoded: ${e instanceof Error ? e.message : String(e)}`);
   }
   // Encoding above this would itself blow the budget; start the size search below it.
-  const budgetLong = Math.floor(Math.max(decoded.width, decoded.height) * Math.min(1, Math.sqrt(JSQUASH_MAX_OUTPUT_PIXELS / (decoded.width * decoded.height))));
+  const budgetLong = Math.floor(Math.max(decoded.width, decoded.height) * Math.min(1, Math.sqrt(maxOutput / (decoded.width * decoded.height))));
   const { width, height } = decoded;
   const { encodeAt, release } = await makeEncoder(decoded, wasmMemory);
   decoded = undefined;
