@@ -16,12 +16,13 @@ export function createQargoSim({ creds, quiet }) {
   let config;
   let bucket; // token bucket: `burst` capacity, refilled at `ratePerSecond`
   let perSecond; // every /v1/ request, for max_per_second
+  // Issued tokens outlive a reset, as they would at Qargo: a connector's cached token stays good.
+  const tokens = new Map(); // access_token → expiry ms
   function reset() {
     config = { ...DEFAULT_CONFIG };
     bucket = { tokens: config.burst, at: Date.now() };
     perSecond = slidingWindow(1000);
     s = {
-      tokens: new Map(), // access_token → expiry ms
       tokenTimes: [],
       tokens_issued: 0,
       rate_limited: [],
@@ -54,7 +55,7 @@ export function createQargoSim({ creds, quiet }) {
 
   function requireBearer(ctx) {
     const t = bearer(ctx.headers.authorization);
-    const exp = t && s.tokens.get(t);
+    const exp = t && tokens.get(t);
     if (!exp || exp < Date.now()) throw new Reply(unauthorized());
   }
   function requireWebhookBasic(ctx) {
@@ -75,7 +76,7 @@ export function createQargoSim({ creds, quiet }) {
     s.tokenTimes.push(now);
     s.tokens_issued += 1;
     const access_token = `sim-at-${randomUUID()}`;
-    s.tokens.set(access_token, now + config.tokenTtlSeconds * 1000);
+    tokens.set(access_token, now + config.tokenTtlSeconds * 1000);
     return json(200, { access_token, token_type: "Bearer", expires_in: config.tokenTtlSeconds });
   }
 
