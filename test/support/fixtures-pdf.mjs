@@ -208,9 +208,17 @@ function deflate(s) {
   return zlib.deflateSync(latin1(s));
 }
 
+/** Bump when the generator changes: cached files from an older generator are then rebuilt. */
+const VERSION = "2";
+
 export async function ensure(dir) {
   await fs.mkdir(dir, { recursive: true });
   const f = (name) => path.join(dir, name);
+  const stamp = f("pod-fixtures.version");
+  const have = await fs.readFile(stamp, "utf8").catch(() => "");
+  if (have !== VERSION) {
+    for (const name of await fs.readdir(dir)) if (name.startsWith("pod-")) await fs.rm(f(name), { force: true });
+  }
   for (const [name, w, h, seed] of PHOTOS) {
     await writeIfMissing(f(name), () => makeJpeg(w, h, seed, { channels: name.includes("grey") ? 1 : 3 }));
   }
@@ -230,4 +238,5 @@ export async function ensure(dir) {
   await writeIfMissing(f("pod-incremental-xrefstm.pdf"), async () =>
     appendPage(dir, await read(dir, "pod-objstm.pdf"), "pod-photo-1.jpg", { xrefStream: true }));
   await writeIfMissing(f("pod-shared-resources.pdf"), () => sharedResourcesPdf(dir));
+  await fs.writeFile(stamp, VERSION);
 }

@@ -4,22 +4,36 @@ import { PodPdfError } from "./errors";
 import { PdfDict, PdfName, type PdfObj, asInt } from "./objects";
 
 /**
- * Inflates zlib data with the platform's DecompressionStream. Damaged tails are common in the
- * wild (a bad Adler-32, a missing final block), so output produced before an error is kept.
+ * Inflates zlib data with the platform's DecompressionStream. Damaged data is common in the
+ * wild (a bad Adler-32, junk after the end, a missing final block) and runtimes differ in what
+ * they forgive (workerd rejects bytes after the deflate end), so a strict zlib pass comes first,
+ * then a raw-deflate pass without the checksum; output produced before an error is kept.
  */
 export async function inflate(data: Uint8Array, limit: number): Promise<Uint8Array> {
-  // Raw deflate after the 2-byte zlib header: the checksum at the end is then not checked,
-  // which is what PDF readers do too.
-  const zlibHeader = data.length > 2 && (data[0]! & 0x0f) === 8 && ((data[0]! << 8) | data[1]!) % 31 === 0;
-  const body = zlibHeader ? data.subarray(2) : data;
-  const ds = new DecompressionStream("deflate-raw");
+  const strict = await run("deflate", data, limit);
+  if (!strict.failed) return strict.out;
+  const zlibHeader = data.length > 6 && (data[0]! & 0x0f) === 8 && ((data[0]! << 8) | data[1]!) % 31 === 0;
+  const lenient = zlibHeader ? await run("deflate-raw", data.subarray(2, data.length - 4), limit) : strict;
+  const best = lenient.out.length >= strict.out.length ? lenient : strict;
+  if (best.out.length === 0) {
+    throw new PodPdfError("the PDF is damaged: a compressed stream cannot be inflated", { cause: strict.failed });
+  }
+  return best.out;
+}
+
+async function run(
+  format: "deflate" | "deflate-raw",
+  data: Uint8Array,
+  limit: number,
+): Promise<{ out: Uint8Array; failed?: unknown }> {
+  const ds = new DecompressionStream(format);
   const writer = ds.writable.getWriter();
-  writer.write(body).catch(() => {});
+  writer.write(data).catch(() => {});
   writer.close().catch(() => {});
   const reader = ds.readable.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  let failure: unknown;
+  let failed: unknown;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -33,16 +47,13 @@ export async function inflate(data: Uint8Array, limit: number): Promise<Uint8Arr
     }
   } catch (e) {
     if (e instanceof PodPdfError) throw e;
-    failure = e;
+    failed = e ?? new Error("inflate failed");
   }
-  if (failure !== undefined && total === 0) {
-    throw new PodPdfError("the PDF is damaged: a compressed stream cannot be inflated", { cause: failure });
-  }
-  if (chunks.length === 1) return chunks[0]!;
+  if (chunks.length === 1) return { out: chunks[0]!, failed };
   const out = new Uint8Array(total);
   let o = 0;
   for (const c of chunks) { out.set(c, o); o += c.length; }
-  return out;
+  return { out, failed };
 }
 
 /** Decodes a stream whose filters are none or FlateDecode (with an optional PNG predictor). */
