@@ -1,6 +1,11 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import path from "node:path";
+
+// Lets workerd trust the ftps:// test server's self-signed certificate: Miniflare reads
+// NODE_EXTRA_CA_CERTS once, when imported, so this must run before the pool is loaded (a static
+// import would be hoisted below the pool's by the config bundler).
+await import("./test/support/vsftpd-tls-trust.mjs");
+const { cloudflareTest, readD1Migrations } = await import("@cloudflare/vitest-pool-workers");
 
 // Tests run inside workerd on real D1, R2, Queues and Durable Objects. The partners are the
 // simulators in sandbox/, started once by test/global-setup.ts and reached over HTTP/TCP.
@@ -31,5 +36,7 @@ export default defineConfig({
     // The simulators are shared by every test file; running files one at a time keeps partner
     // rate limits and simulator state predictable on a 2-core machine.
     fileParallelism: false,
+    // Partner simulators and the Worker log a JSON line per step; show them for failures only.
+    silent: "passed-only",
   },
 });

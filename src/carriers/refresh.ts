@@ -1,7 +1,12 @@
 import type { Network } from "../config";
+import { palletwaysRefresh } from "./palletways/refresh";
+import { hazchemRefresh } from "./hazchem/refresh";
 
-// Manual refresh per network ("fetch from the network now"). Networks whose data only arrives
-// on the cron have none.
+// Manual refresh per network ("fetch from the network now"). UPN's data only arrives on the
+// cron, so it has none.
 export type Refresher = (env: Env, reference: string) => Promise<Record<string, unknown>>;
 
-export const refreshers: Partial<Record<Network, Refresher>> = {};
+export const refreshers: Partial<Record<Network, Refresher>> = {
+  palletways: palletwaysRefresh,
+  hazchem: hazchemRefresh,
+};

@@ -56,6 +56,13 @@ export class RateLimiter extends DurableObject<Env> {
     }
   }
 
+  /** An operator (or a test) lifts a pause early. */
+  async resume(): Promise<void> {
+    await this.load();
+    this.pausedUntil = 0;
+    await this.ctx.storage.delete("pausedUntil");
+  }
+
   async status(windowMs: number): Promise<LimiterStatus> {
     await this.load();
     const now = Date.now();

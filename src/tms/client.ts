@@ -56,7 +56,6 @@ export class TmsClient {
   async call(path: string, init: RequestInit & { auth: Auth; step: string }): Promise<Response> {
     let rejected: string | undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
-      await acquire(this.env, tmsLimit(this.cfg.ratePerSecond));
       const headers = new Headers(init.headers);
       let token: string | undefined;
       if (init.auth === "bearer") {
@@ -65,6 +64,9 @@ export class TmsClient {
       } else {
         headers.set("authorization", `Basic ${btoa(`${this.cfg.webhookClientId}:${this.cfg.webhookSecret}`)}`);
       }
+      // The slot is taken last, right before the call: waiting for a token must not leave
+      // callers holding slots that are already due, or they would all fire at once.
+      await acquire(this.env, tmsLimit(this.cfg.ratePerSecond));
       const started = Date.now();
       let res: Response;
       try {

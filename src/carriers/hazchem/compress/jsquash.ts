@@ -20,15 +20,16 @@ import { downscaleRgba } from "./resize";
 import type { EncodeAt } from "./search";
 
 /**
- * Pixel budgets, from measurements in Node (bench/hazchem-compress.bench.mjs) of the same wasm:
- * the mozjpeg decoder's memory is ~16 MB + ~3.4 MB/MP and its result is copied to a JS array of
- * 4 MB/MP; the encoder's memory is ~16 MB + ~10 MB/MP (28 MB at 1.9 MP, 48 MB at 3 MP). With a
- * 6-MP source and a 2-MP target the worst case, if the GC has not yet reclaimed the dropped
- * decoder when the encoder grows, is ≈ 37 + 24 + 8 + 37 MB plus the input bytes: under 128 MB
- * with room for the rest of the Worker. Larger photos need the Images binding.
+ * Pixel budgets, from bench/hazchem-compress.bench.mjs (Node, same wasm): the mozjpeg decoder's
+ * memory ends at 27 MB for a 6-MP photo and 57 MB for 12 MP, and its result is copied to a JS
+ * array of 4 MB/MP; the encoder's memory grows in steps, 28 MB up to 1600×1200 and 48 MB just
+ * past it (1632×1224). A 6-MP source and a 1600×1200 target peak at ≈ 27 + 24 + 8 + 28 MB plus
+ * the input bytes even if the GC has not yet reclaimed the dropped decoder: under 128 MB with
+ * room for the rest of the Worker. The same pipeline on a 12-MP photo peaked 167 MB above
+ * baseline. Larger photos need the Images binding.
  */
 export const JSQUASH_MAX_SOURCE_PIXELS = 6_100_000;
-export const JSQUASH_MAX_OUTPUT_PIXELS = 2_000_000;
+export const JSQUASH_MAX_OUTPUT_PIXELS = 1_920_000;
 
 export interface WasmMemoryReport {
   /** byteLength of each instance's WebAssembly.Memory after the photo (its high-water mark). */

@@ -1,0 +1,4 @@
+import type { JobHandlers } from "../../queues/registry";
+
+// Job kinds "hazchem.*" run by the queue consumer.
+export const hazchemJobs: JobHandlers = {};
