@@ -11,6 +11,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { FtpSrv } from "ftp-srv";
+import { ensureTestCert, testCertTrusted } from "./vsftpd-tls-trust.mjs";
 
 const HOST = "127.0.0.1";
 const USER = "palletways";
@@ -69,6 +70,7 @@ async function ftpSrvServer(id, base, { privatePasv = false, noEpsv = false } = 
   const [pasvMin, pasvMax] = await freeRange(20);
   let srv = null;
   const start = async () => {
+    if (srv) return;
     srv = new FtpSrv({
       url: `ftp://${HOST}:${port}`,
       // ftp-srv answers PASV with this address (a function, because for a string it substitutes
@@ -106,17 +108,6 @@ async function ftpSrvServer(id, base, { privatePasv = false, noEpsv = false } = 
 }
 
 // --- vsftpd ------------------------------------------------------------------------------
-
-async function makeCert(dir) {
-  const key = path.join(dir, "key.pem");
-  const cert = path.join(dir, "cert.pem");
-  const r = spawnSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert,
-  ], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`openssl could not make the test certificate: ${r.stderr}`);
-  return { key, cert };
-}
 
 async function vsftpdServer(id, base, bin, { privatePasv = false, noEpsv = false, tls = null } = {}) {
   const dir = path.join(base, id);
@@ -156,6 +147,7 @@ async function vsftpdServer(id, base, bin, { privatePasv = false, noEpsv = false
 
   let child = null;
   const start = async () => {
+    if (child) return;
     // Own process group, so stop() also ends the per-session children vsftpd forks.
     child = spawn(bin, [conf], { stdio: ["ignore", "ignore", "pipe"], detached: true });
     let stderr = "";
@@ -177,7 +169,11 @@ async function vsftpdServer(id, base, bin, { privatePasv = false, noEpsv = false
     const c = child;
     child = null;
     const gone = new Promise((resolve) => (c.exitCode !== null ? resolve() : c.once("exit", resolve)));
+    // vsftpd puts each session in its own session/process group, so the group kill alone
+    // would leave logged-in clients connected: a "stopped" server must drop them too.
+    const victims = [c.pid, ...descendants(c.pid)];
     try { process.kill(-c.pid, "SIGKILL"); } catch {}
+    for (const pid of victims) { try { process.kill(pid, "SIGKILL"); } catch {} }
     await gone;
     // Session children may outlive the listener for a moment.
     await new Promise((r) => setTimeout(r, 50));
@@ -193,6 +189,24 @@ async function vsftpdServer(id, base, bin, { privatePasv = false, noEpsv = false
     },
     root: path.join(root, "photos"), start, stop, photosDir: true,
   };
+}
+
+/** Every process below pid, from /proc (Linux, where vsftpd runs). */
+function descendants(pid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {}
+  }
+  const out = [];
+  const walk = (p) => { for (const c of children.get(p) ?? []) { out.push(c); walk(c); } };
+  walk(pid);
+  return out;
 }
 
 function probe(port) {
@@ -284,7 +298,7 @@ export async function startFtpServers({ vsftpd = true, only = null } = {}) {
       if (want("vsftpd")) servers.set("vsftpd", await vsftpdServer("vsftpd", base, bin));
       if (want("vsftpd-pasv")) servers.set("vsftpd-pasv", await vsftpdServer("vsftpd-pasv", base, bin, { privatePasv: true, noEpsv: true }));
       if (want("vsftpd-tls")) {
-        const tls = await makeCert(base);
+        const tls = ensureTestCert();
         caCert = tls.cert;
         servers.set("vsftpd-tls", await vsftpdServer("vsftpd-tls", base, bin, { tls }));
       }
@@ -296,13 +310,16 @@ export async function startFtpServers({ vsftpd = true, only = null } = {}) {
   }
   const control = startControl(servers);
   await new Promise((resolve) => control.listen(0, HOST, resolve));
-  const info = { control: `http://${HOST}:${control.address().port}`, servers: infoOf(servers), caCert };
+  // Whether workerd (Miniflare) will accept the ftps:// server's self-signed certificate.
+  const tlsTrusted = !!caCert && testCertTrusted();
+  const info = { control: `http://${HOST}:${control.address().port}`, servers: infoOf(servers), caCert, tlsTrusted };
   return {
     info,
     servers,
     stop: async () => {
-      await new Promise((resolve) => control.close(resolve));
-      control.closeAllConnections?.();
+      const closed = new Promise((resolve) => control.close(resolve));
+      control.closeAllConnections();
+      await closed;
       await Promise.all([...servers.values()].map((s) => s.stop()));
       await fsp.rm(base, { recursive: true, force: true }).catch(() => {});
     },
