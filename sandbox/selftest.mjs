@@ -146,6 +146,33 @@ await check("stop → connection refused; start → same port again", async () =
   assert.match(t, /^220-/);
 });
 
+await check("Qargo /__sim/emit posts with INBOUND Basic creds and a verifiable Standard Webhooks signature", async () => {
+  const { createHmac } = await import("node:crypto");
+  const http = await import("node:http");
+  const { palletOrder, stopCompleted } = await import("./qargo-webhooks.mjs");
+  const got = [];
+  const receiver = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => (got.push({ headers: req.headers, body }), res.writeHead(200).end("ok")));
+  });
+  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  const secret = "whsec_" + Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
+  const order = palletOrder({ reference: "60012340167", network: "PALLETWAYS" });
+  const res = await fetch(sb.urls.qargo + "/__sim/emit", {
+    method: "POST",
+    body: JSON.stringify({ target: `http://127.0.0.1:${receiver.address().port}/webhooks/tms`, body: stopCompleted({ order }), signing_secret: secret, webhook_id: "msg_1" }),
+  });
+  receiver.close();
+  assert.deepEqual(await res.json(), { status: 200, body: "ok" });
+  const { headers, body } = got[0];
+  assert.equal(headers.authorization, "Basic " + Buffer.from(`${sb.env.INBOUND_BASIC_USER}:${sb.env.INBOUND_BASIC_PASSWORD}`).toString("base64"));
+  const mac = createHmac("sha256", Buffer.from(secret.slice(6), "base64")).update(`msg_1.${headers["webhook-timestamp"]}.${body}`).digest("base64");
+  assert.equal(headers["webhook-signature"], `v1,${mac}`);
+  const state = await (await fetch(sb.urls.qargo + "/__sim/state")).json();
+  assert.ok(state.orders.some((o) => o.id === order.id), "an emitted order becomes known to the TMS");
+});
+
 await sb.stop();
 console.log(results.join("\n"));
 process.exit(results.some((r) => r.startsWith("FAIL")) ? 1 : 0);
