@@ -230,6 +230,31 @@ describe("bad input throws PodPdfError in plain words", () => {
     await expect(split(bytes(enc))).rejects.toThrow(/encrypted/);
   });
 
+  it("random damage to the structure: photos or a PodPdfError, never a hang or another error", async () => {
+    const sources = [await fixture("pod-objstm.pdf"), await fixture("pod-incremental.pdf"), await fixture("pod-shared-resources.pdf")];
+    let seed = 7;
+    const rand = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32; };
+    const alphabet = "0123456789 <>[]/()Robj\n";
+    let ok = 0, refused = 0;
+    for (let n = 0; n < 90; n++) {
+      const pdf = sources[n % sources.length]!.slice();
+      // The structure sits in the first and last few KB; the JPEG data between is opaque.
+      for (let j = 1 + Math.floor(rand() * 6); j > 0; j--) {
+        const span = Math.min(3000, pdf.length);
+        const pos = rand() < 0.5 ? Math.floor(rand() * span) : pdf.length - 1 - Math.floor(rand() * span);
+        pdf[pos] = rand() < 0.5 ? Math.floor(rand() * 256) : alphabet.charCodeAt(Math.floor(rand() * alphabet.length));
+      }
+      try {
+        await split(pdf);
+        ok++;
+      } catch (e) {
+        expect(e, `mutation ${n}`).toBeInstanceOf(PodPdfError);
+        refused++;
+      }
+    }
+    expect(ok + refused).toBe(90);
+  });
+
   it("stopping after the first photo is fine", async () => {
     const pdf = await fixture("pod-incremental.pdf");
     for await (const p of splitPodPdf(pdf)) {

@@ -177,7 +177,7 @@ export class Lexer {
         if (t.v === "true") return true;
         if (t.v === "false") return false;
         if (t.v === "null") return null;
-        throw this.fail(`an unexpected '${t.v.slice(0, 20)}'`);
+        throw this.fail(`an unexpected '${t.v.slice(0, 20).replace(/[^\x20-\x7e]/g, "?")}'`);
       case "eof": throw this.fail("the end of the data where a value was expected");
       default: throw this.fail(`an unexpected '${t.k}'`);
     }
