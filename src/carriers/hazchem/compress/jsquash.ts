@@ -22,11 +22,11 @@ import type { EncodeAt } from "./search";
 /**
  * Pixel budgets, from bench/hazchem-compress.bench.mjs (Node, same wasm): the mozjpeg decoder's
  * memory ends at 27 MB for a 6-MP photo and 57 MB for 12 MP, and its result is copied to a JS
- * array of 4 MB/MP; the encoder's memory grows in steps, 28 MB up to 1600×1200 and 48 MB just
- * past it (1632×1224). A 6-MP source and a 1600×1200 target peak at ≈ 27 + 24 + 8 + 28 MB plus
- * the input bytes even if the GC has not yet reclaimed the dropped decoder: under 128 MB with
- * room for the rest of the Worker. The same pipeline on a 12-MP photo peaked 167 MB above
- * baseline. Larger photos need the Images binding.
+ * array of 4 MB/MP; the encoder's memory grows in steps with pixels and output size, to 49 MB
+ * for a 1600×1200 search (its output buffer doubles) and 190 MB at 12 MP. A 6-MP source and a
+ * 1600×1200 target add up to ≈ 27 + 24 + 8 + 49 MB plus the input bytes even if the GC has not
+ * yet reclaimed the dropped decoder (measured: peak RSS rose 86 MB); the same pipeline on a
+ * 12-MP photo rose 137–167 MB. Larger photos need the Images binding.
  */
 export const JSQUASH_MAX_SOURCE_PIXELS = 6_100_000;
 export const JSQUASH_MAX_OUTPUT_PIXELS = 1_920_000;
