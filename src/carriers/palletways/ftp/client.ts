@@ -110,7 +110,13 @@ export class FtpClient {
         if (pre.code !== 125 && pre.code !== 150) throw FtpError.fromReply("STOR", pre.code, pre.text);
         const w = sock.writable.getWriter() as Writer;
         let sent = 0;
-        const write = (chunk: Uint8Array) => this.step(w.write(chunk), "STOR: sending data", "connection");
+        const write = async (chunk: Uint8Array) => {
+          try {
+            await this.step(w.write(chunk), "STOR: sending data", "connection");
+          } catch (e) {
+            throw await this.explainDataFailure(e, "STOR");
+          }
+        };
         if (data instanceof Uint8Array) {
           for (let off = 0; off < data.length; off += WRITE_CHUNK) {
             const chunk = data.subarray(off, Math.min(off + WRITE_CHUNK, data.length));
@@ -296,6 +302,20 @@ export class FtpClient {
       off += p.length;
     }
     return out;
+  }
+
+  /**
+   * A server that gives up on a transfer (452 disk full, 552 quota…) drops the data connection
+   * and says why on the control one: prefer that answer, whose class decides retry or not, to
+   * the bare "connection reset" seen on the data socket. The session stays usable then.
+   */
+  private async explainDataFailure(e: unknown, what: string): Promise<unknown> {
+    if (!(e instanceof FtpError) || e.code !== "connection") return e;
+    try {
+      const r = await Promise.race([this.reply(), new Promise<null>((res) => setTimeout(() => res(null), Math.min(2000, this.timeoutMs)))]);
+      if (r && r.code >= 400) return FtpError.fromReply(what, r.code, r.text);
+    } catch {}
+    return e;
   }
 
   /** EPSV, else PASV; returns a connected (and, for ftps, TLS) data socket. */
