@@ -3,18 +3,30 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
-/** Each destructive tracking read, stored raw in R2 before any processing. */
-export const upnTrackingBatches = sqliteTable("upn_tracking_batches", {
-  id: text("id").primaryKey(),
-  r2Key: text("r2_key").notNull(),
-  receivedAt: integer("received_at").notNull().default(now),
-  eventCount: integer("event_count").notNull(),
-  status: text("status").notNull(),
-  processedAt: integer("processed_at"),
-  error: text("error"),
-});
+/**
+ * Each destructive tracking read, stored raw in R2 before any processing.
+ * status: `stored` (raw kept, events not yet recorded) → `recorded` (every event has its row) or
+ * `invalid` (the body was not a tracking response; the raw copy stays for an operator).
+ */
+export const upnTrackingBatches = sqliteTable(
+  "upn_tracking_batches",
+  {
+    id: text("id").primaryKey(),
+    r2Key: text("r2_key").notNull(),
+    receivedAt: integer("received_at").notNull().default(now),
+    eventCount: integer("event_count").notNull(),
+    status: text("status").notNull(),
+    processedAt: integer("processed_at"),
+    error: text("error"),
+  },
+  (t) => [index("upn_tracking_batches_status").on(t.status)],
+);
 
-/** One row per UPN event_id: applied exactly once, or waiting for its order. */
+/**
+ * One row per UPN event_id: applied exactly once, or waiting for its order.
+ * status: `waiting` (no TMS order known for the barcode) → `queued` (in job `jobId`) →
+ * `applied`; `failed` (the TMS refused it for good) and `invalid` (malformed event) stand.
+ */
 export const upnEvents = sqliteTable(
   "upn_events",
   {
@@ -25,26 +37,41 @@ export const upnEvents = sqliteTable(
     occurredAt: text("occurred_at").notNull(),
     body: text("body").notNull(),
     status: text("status").notNull(),
+    jobId: text("job_id"),
     appliedAt: integer("applied_at"),
     error: text("error"),
   },
-  (t) => [index("upn_events_status").on(t.status, t.barcode)],
+  (t) => [index("upn_events_status").on(t.status, t.barcode), index("upn_events_job").on(t.jobId)],
 );
 
-/** Consignments imported as TMS orders, and the import's progress. */
-export const upnImports = sqliteTable("upn_imports", {
-  barcode: text("barcode").primaryKey(),
-  uploadId: text("upload_id"),
-  orderId: text("order_id"),
-  status: text("status").notNull(),
-  error: text("error"),
-  createdAt: integer("created_at").notNull().default(now),
-  updatedAt: integer("updated_at").notNull().default(now),
-});
+/**
+ * Consignments imported as TMS orders, and the import's progress. The consignment as UPN sent
+ * it is kept so a failed import is retried without reading UPN's pages again.
+ * status: `new` → `queued` → `uploaded` (upload_id known) → `completed`; `failed` stands.
+ */
+export const upnImports = sqliteTable(
+  "upn_imports",
+  {
+    barcode: text("barcode").primaryKey(),
+    body: text("body"),
+    uploadId: text("upload_id"),
+    orderId: text("order_id"),
+    status: text("status").notNull(),
+    polls: integer("polls").notNull().default(0),
+    error: text("error"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("upn_imports_status").on(t.status)],
+);
 
-/** ePOD sent per consignment: images wait for it. */
+/** ePOD per consignment (status `sending` → `sent`): images wait for it. */
 export const upnEpods = sqliteTable("upn_epods", {
   barcode: text("barcode").primaryKey(),
   status: text("status").notNull(),
+  signedBy: text("signed_by"),
+  signedAt: text("signed_at"),
+  signatureSha256: text("signature_sha256"),
   sentAt: integer("sent_at"),
+  error: text("error"),
 });
