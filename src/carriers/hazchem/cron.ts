@@ -1,4 +1,14 @@
 import type { CronTask } from "../../cron/tasks";
+import { runFeed } from "./feed";
 
 // hazchem's pulls on the 10-minute cron.
-export const hazchemCron: CronTask[] = [];
+export const hazchemCron: CronTask[] = [
+  {
+    name: "hazchem.feed",
+    network: "hazchem",
+    run: async (env, db) => {
+      const r = await runFeed(env, db);
+      return { pages: r.pages, seen: r.seen, new: r.new, ignored: r.ignored, more: r.more };
+    },
+  },
+];

@@ -1,6 +1,39 @@
+import { desc, eq } from "drizzle-orm";
+import { db as openDb } from "../../db/client";
+import { hazchemFeedDocuments } from "../../db/schema";
+import { recordTimeline } from "../../lib/timeline";
 import type { Refresher } from "../refresh";
+import { runFeed } from "./feed";
 
-// POST /api/consignments/hazchem/{reference}/refresh: fetch from hazchem now.
-export const hazchemRefresh: Refresher = async () => {
-  throw new Error("manual refresh for hazchem is being built");
+// POST /api/consignments/hazchem/{reference}/refresh: Hazchem's feed is one stream for every
+// consignment, so "fetch now" reads the whole feed, then reports this consignment's part.
+export const hazchemRefresh: Refresher = async (env, reference) => {
+  const db = openDb(env);
+  const run = await runFeed(env, db);
+  const mine = run.newDocuments.filter((d) => d.consignment_number === reference);
+  const known = await db
+    .select({
+      document_id: hazchemFeedDocuments.documentId,
+      type: hazchemFeedDocuments.type,
+      filename: hazchemFeedDocuments.filename,
+      status: hazchemFeedDocuments.status,
+      matched_by: hazchemFeedDocuments.matchedBy,
+    })
+    .from(hazchemFeedDocuments)
+    .where(eq(hazchemFeedDocuments.consignmentNumber, reference))
+    .orderBy(desc(hazchemFeedDocuments.createdAt));
+  await recordTimeline(db, {
+    network: "hazchem",
+    reference,
+    kind: "fetch",
+    step: "hazchem.refresh",
+    outcome: "info",
+    message: `Manual refresh: read Hazchem's document feed (${run.pages} page${run.pages === 1 ? "" : "s"}, ${run.new} new document${run.new === 1 ? "" : "s"} in all, ${mine.length} for this consignment)${run.more ? "; more remain for the next run" : ""}`,
+    detail: { new_for_consignment: mine.map((d) => d.document_id) },
+  });
+  return {
+    feed: { pages: run.pages, seen: run.seen, new: run.new, ignored: run.ignored, more: run.more },
+    new_for_consignment: mine,
+    documents: known,
+  };
 };

@@ -1,0 +1,33 @@
+// Hazchem's vocabulary (contracts/hazchem.md). Only src/carriers/hazchem/ knows these.
+
+export const UPLOAD_TYPES = ["DELIVERY_IMAGE", "COP", "POD"] as const;
+export type UploadType = (typeof UPLOAD_TYPES)[number];
+
+/** What Hazchem accepts per upload type; anything else it answers 415. */
+export const ACCEPTED_FORMATS: Record<UploadType, readonly string[]> = {
+  DELIVERY_IMAGE: ["image/jpeg"],
+  COP: ["image/tiff", "application/pdf"],
+  POD: ["application/pdf", "image/jpeg", "image/tiff"],
+};
+
+/** Feed document types we pull into the TMS, and the TMS document type each becomes. */
+export const FEED_TYPES = {
+  DELIVERY_IMAGE: "PHOTO_OF_GOODS_DELIVERY",
+  COP: "CUSTOMER_PAPERWORK",
+} as const;
+export type FeedType = keyof typeof FEED_TYPES;
+
+export const ERROR_CODES = {
+  FILE_TOO_LARGE: "FILE_TOO_LARGE",
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  COP_UPLOAD_NOT_ALLOWED: "COP_UPLOAD_NOT_ALLOWED",
+  CONSIGNMENT_NOT_FOUND: "CONSIGNMENT_NOT_FOUND",
+  IDEMPOTENCY_KEY_REQUIRED: "IDEMPOTENCY_KEY_REQUIRED",
+  UNAUTHORIZED: "UNAUTHORIZED",
+} as const;
+
+/** The D1 cursor row for GET /v1/documents?since=. */
+export const FEED_CURSOR = "hazchem.documents";
+
+export const JOB_UPLOAD = "hazchem.upload";
+export const JOB_FEED_DOCUMENT = "hazchem.feed-document";

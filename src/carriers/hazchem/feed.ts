@@ -1,0 +1,214 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { consignments, cursors, documents, hazchemFeedDocuments, timeline } from "../../db/schema";
+import type { Db } from "../../db/client";
+import { sha256Hex, sniffContentType } from "../../lib/bytes";
+import { DeferError, PermanentError } from "../../lib/errors";
+import { log } from "../../lib/log";
+import { timelineValues, type TimelineEntry } from "../../lib/timeline";
+import { insertJobStatement, newJobRow, sendJobs } from "../../queues/jobs";
+import type { JobHandler } from "../../queues/registry";
+import { TmsClient } from "../../tms/client";
+import { HazchemClient, type FeedDocument } from "./client";
+import { FEED_CURSOR, JOB_FEED_DOCUMENT, type FeedType } from "./enums";
+import { bytesWithCommas, isFeedType, tmsTypeForFeed } from "./mapping";
+
+// Hazchem's document feed into the TMS: the cron pages GET /v1/documents, keeps each new
+// document_id in D1 (with its job, and the cursor, in one batch), and a job per document
+// downloads it and attaches it to the TMS order, recorded as `to_tms` so its echo is known.
+
+/** Pages read in one run; the rest waits for the next run (the cursor is kept per page). */
+const MAX_PAGES = 50;
+/** How long a document waits for the TMS to tell us its order id. */
+const WAIT_FOR_ORDER_MS = 10 * 60_000;
+
+export interface FeedDocumentPayload {
+  documentId: string;
+  consignmentNumber: string;
+  type: FeedType;
+  filename: string;
+  contentType: string;
+}
+
+export interface FeedRunReport {
+  pages: number;
+  seen: number;
+  new: number;
+  ignored: number;
+  cursor: string | null;
+  more: boolean;
+  newDocuments: { document_id: string; consignment_number: string; type: string; filename: string }[];
+}
+
+async function readCursor(db: Db): Promise<string | null> {
+  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, FEED_CURSOR));
+  return row?.value ?? null;
+}
+
+export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<FeedRunReport> {
+  const client = new HazchemClient(env);
+  const report: FeedRunReport = { pages: 0, seen: 0, new: 0, ignored: 0, cursor: null, more: false, newDocuments: [] };
+  let since = await readCursor(db);
+  for (;;) {
+    const page = await client.listDocuments(since);
+    report.pages++;
+    report.seen += page.documents.length;
+    const wanted = page.documents.filter((d) => {
+      if (isFeedType(d.type)) return true;
+      // The contract says only these types arrive; anything else is noted, not guessed at.
+      report.ignored++;
+      log({ network: "hazchem", reference: d.consignment_number, step: "hazchem.feed", outcome: "skipped", error: `document ${d.document_id} has type ${d.type}, which the connector does not bring into the TMS` });
+      return false;
+    });
+    const known = wanted.length
+      ? new Set((await db.select({ id: hazchemFeedDocuments.documentId }).from(hazchemFeedDocuments).where(inArray(hazchemFeedDocuments.documentId, wanted.map((d) => d.document_id)))).map((r) => r.id))
+      : new Set<string>();
+    const fresh = dedupe(wanted.filter((d) => !known.has(d.document_id)));
+    // At the end of the feed Hazchem gives no cursor; keeping the page's own one re-reads that
+    // last page next time (reading is repeatable, and document_ids already kept are skipped).
+    const nextSince = page.nextCursor ?? since;
+    const { created } = await recordPage(db, fresh, nextSince !== since ? nextSince : null);
+    if (created.length) {
+      try {
+        await sendJobs(env, created);
+      } catch (err) {
+        // The jobs are in D1 already; the cron's re-drive queues them within minutes.
+        log({ network: "hazchem", step: "hazchem.feed.enqueue", outcome: "error", error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    report.new += fresh.length;
+    report.newDocuments.push(...fresh.map((d) => ({ document_id: d.document_id, consignment_number: d.consignment_number, type: d.type, filename: d.filename })));
+    report.cursor = nextSince;
+    if (!page.nextCursor || page.nextCursor === since) break;
+    since = page.nextCursor;
+    if (report.pages >= maxPages) {
+      report.more = true;
+      break;
+    }
+  }
+  return report;
+}
+
+function dedupe(list: FeedDocument[]): FeedDocument[] {
+  const seen = new Set<string>();
+  return list.filter((d) => (seen.has(d.document_id) ? false : (seen.add(d.document_id), true)));
+}
+
+/** The page's new documents, their jobs, their timeline lines and the cursor: all or nothing. */
+async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null): Promise<{ created: string[] }> {
+  const statements: BatchItem<"sqlite">[] = [];
+  const jobRows: ReturnType<typeof newJobRow>[] = [];
+  const entries: TimelineEntry[] = [];
+  for (const d of fresh) {
+    const type = d.type as FeedType;
+    statements.push(
+      db.insert(hazchemFeedDocuments).values({
+        documentId: d.document_id,
+        consignmentNumber: d.consignment_number,
+        type,
+        filename: d.filename,
+        contentType: d.content_type,
+        status: "new",
+        trackingCode: d.tracking_code ?? null,
+        size: d.size ?? null,
+        sourceCreatedAt: d.created_at ?? null,
+      }).onConflictDoNothing(),
+    );
+    const payload: FeedDocumentPayload = { documentId: d.document_id, consignmentNumber: d.consignment_number, type, filename: d.filename, contentType: d.content_type };
+    jobRows.push(newJobRow({ kind: JOB_FEED_DOCUMENT, network: "hazchem", reference: d.consignment_number, payload: { ...payload }, dedupeKey: `${JOB_FEED_DOCUMENT}:${d.document_id}` }));
+    entries.push({
+      network: "hazchem",
+      reference: d.consignment_number,
+      kind: "fetch",
+      step: "hazchem.feed",
+      outcome: "info",
+      message: `Hazchem feed: new ${type} ${d.filename}${d.size ? ` (${bytesWithCommas(d.size)} bytes)` : ""}, to be attached to the TMS as ${tmsTypeForFeed(type)}`,
+      detail: { document_id: d.document_id, tracking_code: d.tracking_code ?? null, created_at: d.created_at ?? null },
+    });
+  }
+  const jobStart = statements.length;
+  statements.push(...jobRows.map((r) => insertJobStatement(db, r)));
+  for (let i = 0; i < entries.length; i += 9) statements.push(db.insert(timeline).values(entries.slice(i, i + 9).map(timelineValues)));
+  if (cursor !== null) {
+    statements.push(
+      db.insert(cursors).values({ name: FEED_CURSOR, value: cursor, updatedAt: Date.now() })
+        .onConflictDoUpdate({ target: cursors.name, set: { value: cursor, updatedAt: Date.now() } }),
+    );
+  }
+  if (statements.length === 0) return { created: [] };
+  const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
+  const created = jobRows.filter((_, i) => ((results[jobStart + i] as { id: string }[] | undefined) ?? []).length > 0).map((r) => r.id);
+  return { created };
+}
+
+type Match = { match: { orderId: string } | { customerReference: string }; by: "id" | "customer_reference_number"; destination: string };
+
+/**
+ * By order id whenever the TMS has told us the order; by customer reference only for a
+ * consignment the TMS has never shown us (Qargo drops a reference match that hits no order
+ * or several, silently, so it is the fallback, never the first choice).
+ */
+async function resolveMatch(db: Db, reference: string): Promise<Match> {
+  const [c] = await db.select().from(consignments).where(and(eq(consignments.network, "hazchem"), eq(consignments.reference, reference)));
+  if (c?.orderId) return { match: { orderId: c.orderId }, by: "id", destination: `order ${c.orderId}` };
+  if (c) throw new DeferError(`the TMS has mentioned consignment ${reference} but not yet its order id; waiting for it before attaching`, WAIT_FOR_ORDER_MS);
+  return { match: { customerReference: reference }, by: "customer_reference_number", destination: `customer_reference_number ${reference}` };
+}
+
+export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) => {
+  const { env, db, payload: p, reference } = ctx;
+  const [row] = await db.select().from(hazchemFeedDocuments).where(eq(hazchemFeedDocuments.documentId, p.documentId));
+  if (!row) throw new PermanentError(`Hazchem document ${p.documentId} is not in the feed record`);
+  if (row.status === "attached" || row.status === "duplicate") return { status: "skipped", message: `already ${row.status}` };
+
+  const tmsType = tmsTypeForFeed(p.type);
+  // Resolved before the download: a document that must wait costs no transfer.
+  const target = await resolveMatch(db, reference);
+
+  const file = await new HazchemClient(env).downloadDocument(p.documentId);
+  const sha256 = await sha256Hex(file.bytes);
+  const contentType = sniffContentType(file.bytes) ?? file.contentType ?? p.contentType;
+  const r2Key = `documents/hazchem/${reference}/${sha256}`;
+  await env.FILES.put(r2Key, file.bytes, { httpMetadata: { contentType } });
+
+  const [same] = await db
+    .select()
+    .from(documents)
+    .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256)));
+  if (same && same.status === "attached") {
+    const status = same.sourceRef === p.documentId ? "attached" : "duplicate";
+    await db.update(hazchemFeedDocuments).set({ status, sha256, updatedAt: Date.now() }).where(eq(hazchemFeedDocuments.documentId, p.documentId));
+    if (status === "duplicate") {
+      await ctx.timeline({ kind: "skipped", step: JOB_FEED_DOCUMENT, outcome: "skipped", message: `Hazchem document ${p.filename} has the same bytes as ${same.filename}, already attached to the TMS; not attached again`, detail: { document_id: p.documentId, sha256 } });
+    }
+    return { status: "skipped", message: "same bytes already attached" };
+  }
+  // Recorded before the import: the TMS may report the new document back (DocumentUpdate)
+  // before this job finishes, and the echo check must already find it.
+  if (!same) {
+    await db.insert(documents).values({
+      id: crypto.randomUUID(), network: "hazchem", reference, direction: "to_tms", sha256, documentType: tmsType, filename: p.filename,
+      contentType, size: file.bytes.byteLength, r2Key, sourceRef: p.documentId, destination: target.destination, status: "attaching",
+    }).onConflictDoNothing();
+  }
+
+  await new TmsClient(env).importDocument({ match: target.match, filename: p.filename, documentType: tmsType, bytes: file.bytes, contentType });
+
+  const now = Date.now();
+  await db.batch([
+    db.update(documents).set({ status: "attached", destination: target.destination, updatedAt: now })
+      .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256))),
+    db.update(hazchemFeedDocuments).set({ status: "attached", sha256, matchedBy: target.by, orderId: "orderId" in target.match ? target.match.orderId : null, updatedAt: now })
+      .where(eq(hazchemFeedDocuments.documentId, p.documentId)),
+  ]);
+  const how = target.by === "id"
+    ? `to its order (by order id)`
+    : `matched by reference (customer_reference_number ${reference}): the connector has never seen this consignment's TMS order, and Qargo drops a reference that matches no order or several without saying so`;
+  await ctx.timeline({
+    kind: "attachment",
+    step: JOB_FEED_DOCUMENT,
+    outcome: "ok",
+    message: `Attached ${p.filename} from Hazchem to the TMS as ${tmsType}, ${bytesWithCommas(file.bytes.byteLength)} bytes, ${how}`,
+    detail: { document_id: p.documentId, sha256, matched_by: target.by, destination: target.destination, r2_key: r2Key },
+  });
+};
