@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { api } from "./routes/api";
 import { healthz } from "./routes/healthz";
+import { ops } from "./routes/ops";
 import { tmsWebhook } from "./routes/webhooks-tms";
 import { registerSecrets } from "./lib/secrets";
 import { log } from "./lib/log";
@@ -17,6 +18,7 @@ app.get("/", (c) => c.text("palletbridge: TMS ↔ Palletways, UPN, Hazchem. See 
 app.route("/healthz", healthz);
 app.route("/webhooks/tms", tmsWebhook);
 app.route("/api", api);
+app.route("/ops", ops);
 
 app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 app.onError((err, c) => {

@@ -1,0 +1,217 @@
+import { Hono, type Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+import { getConfig, networkEnabled } from "../../config";
+import { db as openDb } from "../../db/client";
+import { refreshers } from "../../carriers/refresh";
+import { timingSafeEqual } from "../../lib/bytes";
+import { errorMessage } from "../../lib/errors";
+import { log } from "../../lib/log";
+import { redact } from "../../lib/secrets";
+import { SESSION_COOKIE, isAdmin, sessionValue } from "../../middleware/admin-auth";
+import { replayJob } from "../../queues/jobs";
+import { label } from "../../tms/routing";
+import { Layout, consignmentHref, type Flash } from "./components";
+import { consignmentPage, documentFile, failures, isNetwork, overview, searchConsignments } from "./data";
+import { ConsignmentView, INLINE_IMAGE, NotFoundPage, SearchPage } from "./pages/consignment";
+import { FailuresPage } from "./pages/failures";
+import { LoginPage, NotConfiguredPage } from "./pages/login";
+import { OverviewPage } from "./pages/overview";
+
+// The operator console at /ops: server-rendered pages and plain POST-then-redirect forms, so
+// it works without JavaScript. The session cookie holds a digest of ADMIN_TOKEN (never the
+// token), HttpOnly/Secure/SameSite=Strict; POSTs also check Origin/Sec-Fetch-Site.
+
+type Env_ = { Bindings: Env };
+type C = Context<Env_>;
+
+export const ops = new Hono<Env_>();
+
+const FLASH_COOKIE = "pb_flash";
+const SESSION_MAX_AGE_S = 12 * 3600; // one shift
+
+const PAGE_HEADERS = {
+  "content-security-policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "referrer-policy": "same-origin",
+  "x-content-type-options": "nosniff",
+  // Pages show live operational state and must not outlive the session in a shared cache.
+  "cache-control": "no-store",
+};
+
+async function page(c: C, body: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 400 | 401 | 404 | 503 = 200) {
+  return c.html(html`<!DOCTYPE html>${await body}`, status, PAGE_HEADERS);
+}
+
+/** Only a path inside the console: a `back`/`next` field must not become an open redirect. */
+function safeBack(v: unknown, fallback = "/ops"): string {
+  return typeof v === "string" && /^\/ops(?:[/?#][^\s\\]*)?$/.test(v) && !v.startsWith("//") ? v : fallback;
+}
+
+/**
+ * A cross-site form post carries the SameSite=Strict cookie in no browser, but a same-site
+ * sibling origin could still post; browsers say where a request came from, so refuse any
+ * other origin. Clients that send neither header (curl with a Bearer token) are not browsers.
+ */
+function sameOrigin(c: C): boolean {
+  const site = c.req.header("sec-fetch-site");
+  if (site) return site === "same-origin";
+  const origin = c.req.header("origin");
+  if (!origin) return true;
+  try {
+    const from = new URL(origin).host;
+    return from === new URL(c.req.url).host || from === c.req.header("host");
+  } catch {
+    return false;
+  }
+}
+
+function secureCookie(c: C, name: string, value: string, maxAge: number, path = "/") {
+  setCookie(c, name, value, { httpOnly: true, secure: true, sameSite: "Strict", path, maxAge });
+}
+
+function flash(c: C, text: string, bad = false) {
+  secureCookie(c, FLASH_COOKIE, JSON.stringify({ text, bad }), 120, "/ops");
+}
+
+function takeFlash(c: C): Flash {
+  const raw = getCookie(c, FLASH_COOKIE);
+  if (!raw) return null;
+  deleteCookie(c, FLASH_COOKIE, { path: "/ops", secure: true, httpOnly: true, sameSite: "Strict" });
+  try {
+    const v = JSON.parse(raw) as { text?: unknown; bad?: unknown };
+    return typeof v.text === "string" ? { text: v.text.slice(0, 500), bad: v.bad === true } : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---- sign in / out (the only routes open without a session) ----
+
+ops.get("/login", async (c) => {
+  if (!getConfig(c.env).adminToken) return page(c, <NotConfiguredPage />, 503);
+  return page(c, <LoginPage next={safeBack(c.req.query("next"))} />);
+});
+
+ops.post("/login", async (c) => {
+  const token = getConfig(c.env).adminToken;
+  if (!token) return page(c, <NotConfiguredPage />, 503);
+  if (!sameOrigin(c)) return page(c, <LoginPage error="This sign-in came from another site and was refused. Open the console's own sign-in page." />, 400);
+  const form = await c.req.parseBody();
+  const given = typeof form.token === "string" ? form.token.trim() : "";
+  const next = safeBack(form.next);
+  if (!given) return page(c, <LoginPage error="Enter the admin token." next={next} />, 401);
+  if (!timingSafeEqual(given, token)) {
+    log({ step: "ops.login", outcome: "error", error: "wrong admin token" });
+    return page(c, <LoginPage error="That admin token is not right. Check the ADMIN_TOKEN secret of this deployment and try again." next={next} />, 401);
+  }
+  secureCookie(c, SESSION_COOKIE, await sessionValue(token), SESSION_MAX_AGE_S);
+  log({ step: "ops.login", outcome: "ok" });
+  return c.redirect(next, 303);
+});
+
+ops.post("/logout", async (c) => {
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
+  return c.redirect("/ops/login", 303);
+});
+
+// ---- everything below needs a session (cookie) or the Bearer token ----
+// Hono runs handlers in registration order, so the sign-in routes above answer before this.
+
+ops.use("*", async (c, next) => {
+  const token = getConfig(c.env).adminToken;
+  if (!token) return page(c, <NotConfiguredPage />, 503);
+  if (!(await isAdmin(token, c.req.header("authorization"), getCookie(c, SESSION_COOKIE)))) {
+    const url = new URL(c.req.url);
+    if (c.req.method === "GET" && !url.pathname.startsWith("/ops/files/")) {
+      return c.redirect(`/ops/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+    }
+    return c.text("Sign in to the operator console first.", 401, { "www-authenticate": "Bearer" });
+  }
+  if (c.req.method === "POST" && !sameOrigin(c)) {
+    return page(c, <Layout title="Refused"><h1>Refused</h1><p role="alert">This request came from another site. Use the console's own buttons.</p></Layout>, 400);
+  }
+  await next();
+});
+
+ops.get("/", async (c) => page(c, <OverviewPage o={await overview(c.env)} flash={takeFlash(c)} />));
+
+ops.get("/consignments", async (c) => {
+  const q = (c.req.query("q") ?? "").slice(0, 200);
+  const matches = await searchConsignments(c.env, q);
+  if (matches.length === 1) return c.redirect(consignmentHref(matches[0]!.network, matches[0]!.reference), 303);
+  return page(c, <SearchPage q={q.trim()} matches={matches} flash={takeFlash(c)} />);
+});
+
+ops.get("/consignments/:network/:reference", async (c) => {
+  const { network, reference } = c.req.param();
+  if (!isNetwork(network)) return page(c, <NotFoundPage what={`There is no network called “${network}”. Use palletways, upn or hazchem.`} />, 404);
+  const view = await consignmentPage(c.env, network, reference);
+  if (!view) return page(c, <NotFoundPage what={`No ${label(network)} consignment ${reference} is known yet.`} />, 404);
+  const canRefresh = Boolean(refreshers[network]) && networkEnabled(getConfig(c.env), network);
+  return page(c, <ConsignmentView c={view} flash={takeFlash(c)} canRefresh={canRefresh} />);
+});
+
+ops.post("/consignments/:network/:reference/refresh", async (c) => {
+  const { network, reference } = c.req.param();
+  if (!isNetwork(network)) return page(c, <NotFoundPage what={`There is no network called “${network}”.`} />, 404);
+  const back = consignmentHref(network, reference);
+  const refresh = refreshers[network];
+  if (!refresh) {
+    flash(c, `${label(network)} has no manual refresh: its data arrives on the 10-minute cron.`, true);
+  } else if (!networkEnabled(getConfig(c.env), network)) {
+    flash(c, `${label(network)} is switched off (its settings are absent).`, true);
+  } else {
+    try {
+      const result = await refresh(c.env, reference);
+      const summary = Object.entries(result)
+        .filter(([, v]) => ["string", "number", "boolean"].includes(typeof v))
+        .map(([k, v]) => `${k.replace(/_/g, " ")}: ${String(v)}`)
+        .join(", ");
+      flash(c, `Fetched from ${label(network)} now${summary ? ` (${summary})` : ""}.`);
+      log({ network, reference, step: "ops.refresh", outcome: "ok" });
+    } catch (err) {
+      const message = redact(errorMessage(err));
+      log({ network, reference, step: "ops.refresh", outcome: "error", error: message });
+      flash(c, `Could not fetch from ${label(network)}: ${message}`, true);
+    }
+  }
+  return c.redirect(back, 303);
+});
+
+ops.get("/failures", async (c) => page(c, <FailuresPage list={await failures(c.env)} flash={takeFlash(c)} />));
+
+ops.post("/failures/:id/replay", async (c) => {
+  const id = c.req.param("id");
+  const form = await c.req.parseBody();
+  const ok = await replayJob(c.env, openDb(c.env), id);
+  if (ok) {
+    log({ step: "ops.replay", outcome: "ok", job_id: id });
+    flash(c, "Replayed: the work is queued again and starts from attempt 1. Reload to follow it.");
+  } else {
+    flash(c, "Nothing to replay: that work is no longer failed (already replayed, or it finished).", true);
+  }
+  return c.redirect(safeBack(form.back), 303);
+});
+
+ops.get("/files/:id", async (c) => {
+  const row = await documentFile(c.env, c.req.param("id"));
+  if (!row?.r2Key) return c.text("No stored copy of that document.", 404);
+  const obj = await c.env.FILES.get(row.r2Key);
+  if (!obj) return c.text("The document's stored copy is missing from R2.", 404);
+  const type = row.contentType ?? obj.httpMetadata?.contentType ?? "application/octet-stream";
+  // Only formats a browser renders safely are shown inline; anything else (an HTML or SVG file
+  // someone attached in the TMS) is a download, so it can never run script on this origin.
+  const inline = INLINE_IMAGE.test(type) || type === "application/pdf";
+  const headers: Record<string, string> = {
+    "content-type": inline ? type : "application/octet-stream",
+    "content-length": String(obj.size),
+    "content-disposition": `${inline ? "inline" : "attachment"}; filename*=UTF-8''${encodeURIComponent(row.filename)}`,
+    // The bytes behind a document id never change (its identity is their SHA-256).
+    "cache-control": "private, max-age=86400, immutable",
+    etag: obj.httpEtag,
+    "x-content-type-options": "nosniff",
+  };
+  if (type !== "application/pdf") headers["content-security-policy"] = "default-src 'none'; sandbox";
+  return c.body(obj.body, 200, headers);
+});

@@ -1,0 +1,212 @@
+import type { FC } from "hono/jsx";
+import { label } from "../../../tms/routing";
+import { Badge, JobStatus, Layout, RefreshButton, ReplayButton, SearchForm, When, consignmentHref, type Flash } from "../components";
+import type { ConsignmentPage, Match } from "../data";
+import { explain } from "../explain";
+
+type Doc = ConsignmentPage["documents"][number];
+
+/** Types a browser draws in an <img>; TIFF and PDF get a file link instead. */
+export const INLINE_IMAGE = /^image\/(jpeg|png|gif|webp)$/i;
+
+const fileHref = (id: string) => `/ops/files/${encodeURIComponent(id)}`;
+
+/** Where a document went, in the operator's terms. */
+function wentTo(d: Doc, network: string): string {
+  if (d.direction === "to_tms") return d.destination ? `TMS order ${d.destination}` : "TMS";
+  if (!d.destination) return d.status === "received" ? `not sent to ${label(network)} yet` : `${label(network)}: ${d.status}`;
+  switch (network) {
+    case "palletways":
+      return `Palletways FTP as ${d.destination}`;
+    case "upn":
+      return `UPN image ${d.destination}`;
+    case "hazchem":
+      return `Hazchem document ${d.destination}`;
+    default:
+      return d.destination;
+  }
+}
+
+const DocumentCard: FC<{ d: Doc; network: string }> = ({ d, network }) => {
+  const image = d.stored && INLINE_IMAGE.test(d.content_type ?? "");
+  return (
+    <li>
+      {image ? (
+        <a href={fileHref(d.id)}>
+          <img src={fileHref(d.id)} alt={`${d.document_type} ${d.filename}`} loading="lazy" width={320} height={240} />
+        </a>
+      ) : d.stored ? (
+        <a class="file" href={fileHref(d.id)} aria-label={`Open ${d.filename}`}>
+          <span aria-hidden="true">📄</span>
+        </a>
+      ) : (
+        <span class="file" role="img" aria-label="no stored copy">
+          <span aria-hidden="true">∅</span>
+        </span>
+      )}
+      <h3 style="margin:.4rem 0 .1rem;font-size:.95rem;overflow-wrap:anywhere">{d.filename}</h3>
+      <p class="muted" style="margin:0">
+        {d.document_type} · {d.direction === "to_tms" ? `from ${label(network)} to the TMS` : `from the TMS`}
+        {d.size != null ? ` · ${Math.round(d.size / 1024)} KB` : ""}
+      </p>
+      <p style="margin:.2rem 0 0">
+        <strong>Went to:</strong> {wentTo(d, network)}
+      </p>
+    </li>
+  );
+};
+
+type Entry = ConsignmentPage["timeline"][number];
+
+const TimelineItem: FC<{ e: Entry; docsBySha: Map<string, Doc> }> = ({ e, docsBySha }) => {
+  const sha = typeof e.detail?.sha256 === "string" ? e.detail.sha256 : null;
+  const doc = sha ? docsBySha.get(sha) : undefined;
+  const advice = e.outcome === "error" ? explain(e.message, typeof e.detail?.code === "string" ? e.detail.code : null) : null;
+  return (
+    <li class={e.outcome}>
+      <When iso={e.at} /> <Badge outcome={e.outcome}>{e.kind}</Badge> <code class="muted">{e.step}</code>
+      <p>
+        {doc && doc.stored && INLINE_IMAGE.test(doc.content_type ?? "") && <img class="thumb-inline" src={fileHref(doc.id)} alt="" loading="lazy" />}
+        {e.message}
+      </p>
+      {advice && (
+        <p class="action">
+          <strong>What to do:</strong> {advice}
+        </p>
+      )}
+    </li>
+  );
+};
+
+const JobsTable: FC<{ c: ConsignmentPage; back: string }> = ({ c, back }) => (
+  <div class="scroll">
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Work</th>
+          <th scope="col">Status</th>
+          <th scope="col" class="opt">Attempts</th>
+          <th scope="col">Last error</th>
+          <th scope="col">
+            <span class="muted">Action</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {c.jobs.map((j) => (
+          <tr id={`job-${j.id}`}>
+            <td>
+              <code>{j.kind}</code>
+              <br />
+              <When iso={j.updated_at} />
+            </td>
+            <td>
+              <JobStatus status={j.status} />
+            </td>
+            <td class="opt">
+              {j.attempts_list.length ? (
+                <details>
+                  <summary>{j.attempts}</summary>
+                  <ol>
+                    {j.attempts_list.map((a) => (
+                      <li>
+                        <When iso={new Date(a.startedAt).toISOString()} /> {a.outcome} in {a.ms} ms{a.error ? `: ${a.error}` : ""}
+                      </li>
+                    ))}
+                  </ol>
+                </details>
+              ) : (
+                j.attempts
+              )}
+            </td>
+            <td>{j.last_error ? <span class="error">{j.last_error}</span> : <span class="muted">none</span>}</td>
+            <td>{j.status === "failed" ? <ReplayButton id={j.id} back={back} what={`${j.kind}`} /> : null}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
+);
+
+export const ConsignmentView: FC<{ c: ConsignmentPage; flash: Flash; canRefresh: boolean }> = ({ c, flash, canRefresh }) => {
+  const back = consignmentHref(c.network, c.reference);
+  const docsBySha = new Map(c.documents.map((d) => [d.sha256, d] as const));
+  return (
+    <Layout title={`${label(c.network)} ${c.reference}`} current="consignments" flash={flash}>
+      <h1>
+        {label(c.network)} consignment <code>{c.reference}</code>
+      </h1>
+      <div class="card">
+        <dl>
+          <dt>TMS order</dt>
+          <dd>{c.order_id ?? <span class="muted">not linked yet</span>}</dd>
+          <dt>Customer reference</dt>
+          <dd>{c.customer_reference_number ?? <span class="muted">none</span>}</dd>
+          <dt>Our role</dt>
+          <dd>{c.role ? c.role.toLowerCase() : <span class="muted">unknown</span>}</dd>
+        </dl>
+        {canRefresh && (
+          <p style="margin:.6rem 0 0">
+            <RefreshButton network={c.network} reference={c.reference} />
+          </p>
+        )}
+      </div>
+      <h2 id="documents">Documents ({c.documents.length})</h2>
+      {c.documents.length === 0 ? (
+        <p class="muted">No documents yet.</p>
+      ) : (
+        <ul class="docs" aria-labelledby="documents">
+          {c.documents.map((d) => (
+            <DocumentCard d={d} network={c.network} />
+          ))}
+        </ul>
+      )}
+      <h2 id="work">Work ({c.jobs.length})</h2>
+      {c.jobs.length === 0 ? <p class="muted">No work recorded.</p> : <JobsTable c={c} back={back} />}
+      <h2 id="timeline">Timeline, newest first</h2>
+      {c.timeline.length === 0 ? (
+        <p class="muted">Nothing recorded yet.</p>
+      ) : (
+        <ol class="timeline" aria-labelledby="timeline">
+          {c.timeline.map((e) => (
+            <TimelineItem e={e} docsBySha={docsBySha} />
+          ))}
+        </ol>
+      )}
+    </Layout>
+  );
+};
+
+export const SearchPage: FC<{ q: string; matches: Match[]; flash: Flash }> = ({ q, matches, flash }) => (
+  <Layout title="Consignments" current="consignments" flash={flash}>
+    <h1>Find a consignment</h1>
+    <SearchForm q={q} />
+    {q && (
+      <>
+        <h2>Results for “{q}”</h2>
+        {matches.length === 0 ? (
+          <p role="status">No consignment matches that network reference or TMS order.</p>
+        ) : (
+          <ul>
+            {matches.map((m) => (
+              <li>
+                <a href={consignmentHref(m.network, m.reference)}>
+                  {label(m.network)} {m.reference}
+                </a>
+                {m.orderName || m.customerReference ? <span class="muted"> · {[m.orderName, m.customerReference].filter(Boolean).join(" · ")}</span> : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </>
+    )}
+  </Layout>
+);
+
+export const NotFoundPage: FC<{ what: string }> = ({ what }) => (
+  <Layout title="Not found" current="consignments">
+    <h1>Not found</h1>
+    <p role="alert">{what}</p>
+    <SearchForm />
+  </Layout>
+);
