@@ -6,6 +6,7 @@ import { registerSecrets } from "./lib/secrets";
 
 export { RateLimiter } from "./durable/rate-limiter";
 export { TmsTokenCache } from "./durable/tms-token";
+export { PalletwaysWindow } from "./durable/palletways-window";
 
 export default {
   fetch: app.fetch,

@@ -1,4 +1,5 @@
 import type { CronTask } from "../../cron/tasks";
+import { pullStatusNotes } from "./notes";
 
-// palletways's pulls on the 10-minute cron.
-export const palletwaysCron: CronTask[] = [];
+// Palletways' pulls on the 10-minute cron.
+export const palletwaysCron: CronTask[] = [{ name: "palletways.status-notes", network: "palletways", run: pullStatusNotes }];

@@ -1,4 +1,19 @@
 import type { JobHandlers } from "../../queues/registry";
+import { PermanentError } from "../../lib/errors";
+import { attachPhoto } from "./attach";
+import { windowStub } from "./window";
 
 // Job kinds "palletways.*" run by the queue consumer.
-export const palletwaysJobs: JobHandlers = {};
+export const palletwaysJobs: JobHandlers = {
+  /** Delivery completion (TMS stop or status note 900): open the photo catch-up window. */
+  "palletways.delivery-completed": async (ctx) => {
+    const p = ctx.payload as { trackingId: string; completedAt: number; source: string };
+    if (!p.trackingId) throw new PermanentError("no tracking ID on the completion signal");
+    const r = await windowStub(ctx.env, p.trackingId).open(p.trackingId, p.completedAt, p.source === "note" ? "status note 900" : "TMS delivery completed");
+    if (!r.opened) {
+      await ctx.timeline({ kind: "window", step: "palletways.window", outcome: "skipped", message: `Completion signal (${p.source}) ignored: ${r.message}` });
+      return { status: "skipped", message: r.message };
+    }
+  },
+  "palletways.attach-photo": attachPhoto,
+};

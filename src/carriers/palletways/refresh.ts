@@ -1,6 +1,10 @@
 import type { Refresher } from "../refresh";
+import { windowStub } from "./window";
 
-// POST /api/consignments/palletways/{reference}/refresh: fetch from palletways now.
-export const palletwaysRefresh: Refresher = async () => {
-  throw new Error("manual refresh for palletways is being built");
+// POST /api/consignments/palletways/{trackingId}/refresh: fetch the photos now, window or not.
+export const palletwaysRefresh: Refresher = async (env, trackingId) => {
+  const r = await windowStub(env, trackingId).refresh(trackingId);
+  if (r.ok) return { ...r.summary };
+  if (r.deferredMs !== undefined) return { deferred: true, retry_in_s: Math.ceil(r.deferredMs / 1000), message: r.message };
+  throw new Error(r.message);
 };

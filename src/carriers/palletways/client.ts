@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { getConfig } from "../../config";
+import { DeferError, PermanentError, TransientError } from "../../lib/errors";
+import { acquire, pausePartner, retryAfterMs } from "../../lib/limiter";
+import { log } from "../../lib/log";
+import { palletwaysLimit } from "./limits";
+import { classifyText } from "./messages";
+
+// The Palletways web-services client (API2 and the portal API). Every call, all endpoints
+// together, takes a slot from the shared limiter; a 429 (a ban) pauses every caller until it
+// ends, and the work waits for it instead of being dropped.
+
+export type PodResult = { kind: "pdf"; bytes: Uint8Array; source: "podimages" | "getPodByTrackingId" } | { kind: "none"; source: "podimages" | "getPodByTrackingId" };
+
+const noteSchema = z.object({
+  Delta: z.coerce.number(),
+  TrackingID: z.coerce.string(),
+  ConNo: z.coerce.string().optional(),
+  PodDate: z.string().optional().nullable(),
+  PodTime: z.string().optional().nullable(),
+  PodSignature: z.string().optional().nullable(),
+  StatusCode: z.coerce.string(),
+  NoteType: z.string().optional().nullable(),
+  NoteDate: z.string().optional().nullable(),
+  NoteTime: z.string().optional().nullable(),
+}).passthrough();
+
+const notesSchema = z.object({
+  Response: z.object({
+    Status: z.object({ Code: z.string(), Description: z.string().optional(), Count: z.coerce.number().optional() }),
+    Detail: z.object({ Data: z.array(noteSchema) }).optional().nullable(),
+  }),
+});
+
+export type StatusNote = z.infer<typeof noteSchema>;
+
+export class PalletwaysClient {
+  private readonly cfg;
+
+  constructor(private readonly env: Env) {
+    const cfg = getConfig(env).palletways;
+    if (!cfg) throw new PermanentError("Palletways is not configured (PALLETWAYS_API_URL, PALLETWAYS_PORTAL_URL, PALLETWAYS_API_KEY)");
+    this.cfg = cfg;
+  }
+
+  private async get(base: string, path: string, step: string, query: Record<string, string> = {}, maxWaitMs?: number): Promise<Response> {
+    await acquire(this.env, palletwaysLimit(this.cfg.ratePerMinute), maxWaitMs);
+    const q = new URLSearchParams({ apikey: this.cfg.apiKey, ...query });
+    const started = Date.now();
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}?${q}`, { signal: AbortSignal.timeout(60_000) });
+    } catch (err) {
+      throw new TransientError(`Palletways did not answer ${step} (${err instanceof Error ? err.name : "network error"})`, "PALLETWAYS_UNREACHABLE");
+    }
+    if (res.status === 429) {
+      const wait = retryAfterMs(res.headers.get("retry-after"), 900_000);
+      await pausePartner(this.env, "palletways", Date.now() + wait);
+      await res.body?.cancel();
+      log({ network: "palletways", step, outcome: "error", ms: Date.now() - started, error: `429: key banned for ${Math.ceil(wait / 1000)} s` });
+      throw new DeferError(`Palletways banned our key (429) for ${Math.ceil(wait / 60000)} min; every Palletways call waits until it ends`, wait);
+    }
+    if (res.status >= 500) {
+      await res.body?.cancel();
+      throw new TransientError(`Palletways answered ${res.status} to ${step}`, `HTTP_${res.status}`);
+    }
+    return res;
+  }
+
+  private async plainError(res: Response, step: string): Promise<never> {
+    const text = await res.text();
+    const e = classifyText(text);
+    if (e && (e.kind === "no_key" || e.kind === "not_authorised")) {
+      throw new PermanentError(`Palletways refused the API key: ${e.text}`, "PALLETWAYS_KEY", "Check PALLETWAYS_API_KEY with Palletways (the key may lack access to this API)");
+    }
+    throw new PermanentError(`Palletways answered ${res.status} to ${step}: ${(e?.text ?? text).slice(0, 200)}`, `HTTP_${res.status}`);
+  }
+
+  private async pod(base: string, path: string, source: PodResult["source"], maxWaitMs?: number): Promise<PodResult | "not_available"> {
+    const res = await this.get(base, path, `palletways.${source}`, {}, maxWaitMs);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // A PDF is a PDF whatever the headers say; anything else is one of their text answers.
+    if (bytes.length >= 5 && bytes[0] === 0x25 && bytes[1] === 0x50 && bytes[2] === 0x44 && bytes[3] === 0x46 && bytes[4] === 0x2d) {
+      return { kind: "pdf", bytes, source };
+    }
+    const text = new TextDecoder().decode(bytes.subarray(0, 2000));
+    const e = classifyText(text);
+    if (e?.kind === "not_found") return { kind: "none", source };
+    if (e?.kind === "not_available") return "not_available";
+    return this.plainError(new Response(text, { status: res.status }), `palletways.${source}`);
+  }
+
+  /** Every delivery photo so far (podimages), falling back to the latest POD image only. */
+  async deliveryPhotos(trackingId: string, maxWaitMs?: number): Promise<PodResult> {
+    const id = encodeURIComponent(trackingId);
+    const first = await this.pod(this.cfg.portalUrl, `/podimages/${id}`, "podimages", maxWaitMs);
+    if (first !== "not_available") return first;
+    const fallback = await this.pod(this.cfg.apiUrl, `/getPodByTrackingId/${id}`, "getPodByTrackingId", maxWaitMs);
+    if (fallback === "not_available") throw new PermanentError("Palletways says neither podimages nor getPodByTrackingId is available to our key", "PALLETWAYS_NOT_AVAILABLE", "Ask Palletways to enable the POD image APIs for our key");
+    return fallback;
+  }
+
+  /** Status notes after `epoch` (the cursor is the largest Delta seen). */
+  async notesSince(epoch: number): Promise<StatusNote[]> {
+    const res = await this.get(this.cfg.apiUrl, `/getNotes/delta/${Math.floor(epoch)}`, "palletways.notes", { outputformat: "json" });
+    const text = await res.text();
+    const e = classifyText(text);
+    if (e) return this.plainError(new Response(text, { status: res.status }), "palletways.notes");
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new TransientError("Palletways answered getNotes with something that is not JSON", "PALLETWAYS_NOT_JSON");
+    }
+    const parsed = notesSchema.safeParse(json);
+    if (!parsed.success) throw new PermanentError(`Palletways getNotes answer has an unexpected shape: ${parsed.error.issues[0]?.message}`, "PALLETWAYS_SHAPE");
+    if (parsed.data.Response.Status.Code === "NO_RESULTS_FOUND") return [];
+    return parsed.data.Response.Detail?.Data ?? [];
+  }
+}

@@ -1,0 +1,67 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { consignments, cursors } from "../../db/schema";
+import { recordTimeline } from "../../lib/timeline";
+import { enqueue } from "../../queues/jobs";
+import { PalletwaysClient } from "./client";
+import { ukLocalToEpochMs } from "./uk-time";
+
+// Status notes (cron): getNotes/delta from the cursor in D1. A note with StatusCode 900 (job
+// complete) for a tracking ID the connector knows opens its photo catch-up window.
+
+const CURSOR = "palletways.notes.delta";
+const ENABLED_AT = "palletways.enabled_at";
+export const JOB_COMPLETE = "900";
+
+export async function pullStatusNotes(env: Env, db: Db): Promise<Record<string, unknown>> {
+  const epoch = await startingEpoch(db);
+  const notes = await new PalletwaysClient(env).notesSince(epoch);
+  if (notes.length === 0) return { notes: 0, cursor: epoch };
+  const complete = notes.filter((n) => n.StatusCode === JOB_COMPLETE);
+  const ids = [...new Set(complete.map((n) => n.TrackingID))];
+  const known = new Set<string>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await db.select({ reference: consignments.reference }).from(consignments).where(and(eq(consignments.network, "palletways"), inArray(consignments.reference, ids.slice(i, i + 90))));
+    rows.forEach((r) => known.add(r.reference));
+  }
+  const signals = complete.filter((n) => known.has(n.TrackingID));
+  if (signals.length) {
+    await enqueue(
+      env,
+      db,
+      signals.map((n) => ({
+        kind: "palletways.delivery-completed",
+        network: "palletways",
+        reference: n.TrackingID,
+        payload: { trackingId: n.TrackingID, completedAt: (n.PodDate && n.PodTime && ukLocalToEpochMs(n.PodDate, n.PodTime)) || Date.now(), source: "note" },
+        dedupeKey: `palletways.delivery-completed:${n.TrackingID}:note:${n.Delta}`,
+      })),
+    );
+    await recordTimeline(
+      db,
+      signals.map((n) => ({
+        network: "palletways",
+        reference: n.TrackingID,
+        kind: "event" as const,
+        step: "palletways.note",
+        outcome: "info" as const,
+        message: `Palletways status note: job complete (900)${n.PodSignature ? `, signed by ${n.PodSignature}` : ""}${n.PodDate ? ` at ${n.PodDate} ${n.PodTime ?? ""} UK time` : ""}`,
+        detail: { delta: n.Delta, con_no: n.ConNo ?? null },
+      })),
+    );
+  }
+  // The cursor moves only after the signals are durable (jobs in D1), so none is lost.
+  const next = Math.max(epoch, ...notes.map((n) => n.Delta));
+  await db.insert(cursors).values({ name: CURSOR, value: String(next) }).onConflictDoUpdate({ target: cursors.name, set: { value: String(next), updatedAt: Date.now() } });
+  return { notes: notes.length, job_complete: complete.length, known: signals.length, cursor: next };
+}
+
+/** The cursor, or (first call ever) the moment the network was switched on minus one hour. */
+async function startingEpoch(db: Db): Promise<number> {
+  const [c] = await db.select().from(cursors).where(eq(cursors.name, CURSOR));
+  if (c) return Number(c.value);
+  const [enabled] = await db.select().from(cursors).where(eq(cursors.name, ENABLED_AT));
+  let since = enabled ? Number(enabled.value) : Date.now();
+  if (!enabled) await db.insert(cursors).values({ name: ENABLED_AT, value: String(since) }).onConflictDoNothing();
+  return Math.floor(since / 1000) - 3600;
+}
