@@ -1,0 +1,198 @@
+import { z } from "zod";
+import { getConfig } from "../../config";
+import { DeferError, PermanentError, TransientError } from "../../lib/errors";
+import { retryAfterMs } from "../../lib/limiter";
+import { ACTION_LABELS } from "./enums";
+
+// The only code that talks to UPN (contracts/upn.md): X-Api-Key on every call, zod on every
+// answer, and UPN's error codes turned into what the job pipeline understands.
+
+const nullableText = z.string().nullable().optional();
+
+export const partySchema = z.object({
+  name: z.string(),
+  address1: z.string(),
+  address2: nullableText,
+  town: z.string(),
+  postcode: z.string(),
+  country: z.string(),
+  contact: nullableText,
+  phone: nullableText,
+});
+
+export const consignmentSchema = z.object({
+  barcode: z.string().min(1),
+  service: nullableText,
+  booked_at: nullableText,
+  requesting_depot: nullableText,
+  delivery_depot: z.string(),
+  shipper: partySchema,
+  consignee: partySchema,
+  pallets: z.array(z.object({ barcode: z.string().min(1), type: nullableText, weight_kg: z.number().nullable().optional() })),
+  total_weight_kg: z.number().nullable().optional(),
+  instructions: nullableText,
+});
+
+// Items stay unknown here so one malformed consignment cannot hide the rest of the page.
+const consignmentPageSchema = z.object({ consignments: z.array(z.unknown()), next_cursor: z.string().nullable() });
+
+export const trackingEventSchema = z.object({
+  event_id: z.string().min(1),
+  barcode: z.string().min(1),
+  capture_type: z.string(),
+  pallet_barcode: z.string().nullable().optional(),
+  stage_code: z.string().min(1),
+  stage: z.string().nullable().optional(),
+  occurred_at: z.string().min(1),
+  depot: z.string().nullable().optional(),
+  note: z.string().nullable().optional(),
+});
+
+const trackingEnvelopeSchema = z.object({ events: z.array(z.unknown()) });
+
+const epodAnswerSchema = z.object({ status: z.string() });
+const imageAnswerSchema = z.object({ image_id: z.string() });
+const errorBodySchema = z.object({ error: z.string(), message: z.string().optional(), action: z.string().optional() }).passthrough();
+
+export type UpnConsignment = z.infer<typeof consignmentSchema>;
+export type UpnParty = z.infer<typeof partySchema>;
+export type UpnTrackingEvent = z.infer<typeof trackingEventSchema>;
+
+export interface UpnEpodBody {
+  signed_by: string;
+  signed_at: string;
+  latitude: number | null;
+  longitude: number | null;
+  signature: { content_type: string; data: string };
+}
+
+export interface UpnImageBody {
+  filename: string;
+  content_type: string;
+  data: string;
+  sha256: string;
+}
+
+/** UPN answered with one of its error codes; `code` is that code. */
+export class UpnError extends PermanentError {
+  constructor(message: string, code: string, readonly status: number, action?: string) {
+    super(message, code, action);
+  }
+}
+
+export interface ParsedTracking {
+  events: UpnTrackingEvent[];
+  /** Events that failed validation, with the reason; kept so nothing vanishes silently. */
+  invalid: { raw: unknown; reason: string }[];
+}
+
+/** A stored raw tracking read, parsed. Throws when the body is not a tracking response at all. */
+export function parseTrackingResponse(raw: string): ParsedTracking {
+  const envelope = trackingEnvelopeSchema.parse(JSON.parse(raw));
+  const out: ParsedTracking = { events: [], invalid: [] };
+  for (const item of envelope.events) {
+    const p = trackingEventSchema.safeParse(item);
+    if (p.success) out.events.push(p.data);
+    else out.invalid.push({ raw: item, reason: p.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ") });
+  }
+  return out;
+}
+
+export class UpnClient {
+  private readonly cfg;
+
+  constructor(env: Env) {
+    const cfg = getConfig(env).upn;
+    if (!cfg) throw new PermanentError("UPN is not configured (UPN_API_URL, UPN_API_KEY, UPN_DEPOT)", "UPN_NOT_CONFIGURED");
+    this.cfg = cfg;
+  }
+
+  get depot(): string {
+    return this.cfg.depot;
+  }
+
+  private async call(path: string, step: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("x-api-key", this.cfg.apiKey);
+    if (init.body) headers.set("content-type", "application/json");
+    let res: Response;
+    try {
+      res = await fetch(`${this.cfg.apiUrl}${path}`, { ...init, headers, signal: AbortSignal.timeout(60_000) });
+    } catch (err) {
+      throw new TransientError(`UPN did not answer ${step} (${err instanceof Error ? err.name : "network error"})`, "UPN_UNREACHABLE");
+    }
+    if (res.ok) return res;
+    throw await this.failure(res, step);
+  }
+
+  private async failure(res: Response, step: string): Promise<Error> {
+    const text = await res.text().catch(() => "");
+    let body: z.infer<typeof errorBodySchema> | null = null;
+    try {
+      const p = errorBodySchema.safeParse(JSON.parse(text));
+      if (p.success) body = p.data;
+    } catch {
+      body = null;
+    }
+    const said = body?.message ? `: ${body.message}` : "";
+    if (res.status === 429) {
+      const wait = Math.max(retryAfterMs(res.headers.get("retry-after"), 30_000), 1_000);
+      return new DeferError(`UPN asked us to slow down (429); trying ${step} again in ${Math.ceil(wait / 1000)} s`, wait);
+    }
+    if (res.status >= 500) return new TransientError(`UPN answered ${res.status} to ${step}`, `HTTP_${res.status}`);
+    const code = body?.error ?? `HTTP_${res.status}`;
+    if (res.status === 401) {
+      return new UpnError(`UPN refused our API key for ${step}${said}`, code, 401, "Check the UPN_API_KEY secret with UPN IT (wrangler secret put UPN_API_KEY)");
+    }
+    if (res.status === 403 && code === "ACTION_NOT_ENABLED") {
+      const action = body?.action ?? step;
+      const label = ACTION_LABELS[action] ?? action;
+      return new UpnError(
+        `UPN has not enabled ${label} for depot ${this.cfg.depot}${said}`,
+        code,
+        403,
+        `Ask UPN IT to enable ${label} for depot ${this.cfg.depot}, then replay the failed work`,
+      );
+    }
+    return new UpnError(`UPN refused ${step} (${res.status} ${code})${said}`, code, res.status);
+  }
+
+  /** One page of consignments from `since` (none: from the start). Invalid items are reported apart. */
+  async listConsignments(since: string | null): Promise<{ consignments: UpnConsignment[]; invalid: { raw: unknown; reason: string }[]; nextCursor: string | null }> {
+    const q = since === null ? "" : `?since=${encodeURIComponent(since)}`;
+    const res = await this.call(`/v1/depots/${encodeURIComponent(this.cfg.depot)}/consignments${q}`, "the consignment list");
+    const page = consignmentPageSchema.safeParse(await res.json().catch(() => null));
+    if (!page.success) throw new TransientError("UPN's consignment list was not in the expected shape", "UPN_BAD_PAGE");
+    const consignments: UpnConsignment[] = [];
+    const invalid: { raw: unknown; reason: string }[] = [];
+    for (const item of page.data.consignments) {
+      const c = consignmentSchema.safeParse(item);
+      if (c.success) consignments.push(c.data);
+      else invalid.push({ raw: item, reason: c.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ") });
+    }
+    return { consignments, invalid, nextCursor: page.data.next_cursor };
+  }
+
+  /**
+   * The destructive read: the body is returned as UPN sent it, unparsed, because it must be
+   * stored before anything can go wrong with it (UPN never sends these events again).
+   */
+  async readTrackingEvents(): Promise<string> {
+    const res = await this.call(`/v1/depots/${encodeURIComponent(this.cfg.depot)}/tracking-events`, "tracking");
+    return res.text();
+  }
+
+  /** `created` is false when UPN already had this very ePOD (200). */
+  async postEpod(barcode: string, body: UpnEpodBody): Promise<{ created: boolean; status: string }> {
+    const res = await this.call(`/v1/consignments/${encodeURIComponent(barcode)}/epod`, "epod", { method: "POST", body: JSON.stringify(body) });
+    const parsed = epodAnswerSchema.parse(await res.json());
+    return { created: res.status === 201, status: parsed.status };
+  }
+
+  /** `created` is false when UPN already had an image with this sha256 (200, the first id). */
+  async postImage(barcode: string, body: UpnImageBody): Promise<{ created: boolean; imageId: string }> {
+    const res = await this.call(`/v1/consignments/${encodeURIComponent(barcode)}/images`, "image_download", { method: "POST", body: JSON.stringify(body) });
+    const parsed = imageAnswerSchema.parse(await res.json());
+    return { created: res.status === 201, imageId: parsed.image_id };
+  }
+}

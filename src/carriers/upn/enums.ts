@@ -1,0 +1,32 @@
+// UPN's codes (contracts/upn.md) and what each means for the TMS.
+
+export const STAGE_CODES = ["BKD", "OFD", "ARR", "UNL", "DEL", "CRD", "CMP"] as const;
+export type StageCode = (typeof STAGE_CODES)[number];
+
+export type TmsStopStatus = "AT_STOP" | "COMPLETED";
+
+/** Only arrival and delivery move the TMS stop; every other stage is data on it. */
+export const STAGE_TO_STOP_STATUS: Partial<Record<string, TmsStopStatus>> = {
+  ARR: "AT_STOP",
+  DEL: "COMPLETED",
+};
+
+/** Stages an operator should notice (the driver could not deliver, the customer complained). */
+export const EXCEPTION_STAGES = new Set<string>(["CRD", "CMP"]);
+
+/** `C`: the whole consignment; `P`: the one pallet in `pallet_barcode`. */
+export const CAPTURE_TYPES = ["C", "P"] as const;
+export type CaptureType = (typeof CAPTURE_TYPES)[number];
+
+/** UPN's action names in `403 ACTION_NOT_ENABLED`, in the words an operator would use. */
+export const ACTION_LABELS: Record<string, string> = {
+  tracking: "tracking",
+  image_download: "delivery images (image_download)",
+  epod: "ePOD",
+};
+
+/** UPN refuses images above this. */
+export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+export const UPN_CUSTOMER_CODE = "UPN";
+export const UPN_BARCODE_SOURCE = "UPN";

@@ -1,0 +1,73 @@
+import { and, eq } from "drizzle-orm";
+import { consignments, documents, upnEpods } from "../../db/schema";
+import { bytesToBase64 } from "../../lib/bytes";
+import { errorMessage, PermanentError, TransientError } from "../../lib/errors";
+import type { OutboundDocumentPayload } from "../../queues/tms-document";
+import type { JobHandler } from "../../queues/registry";
+import { TmsClient } from "../../tms/client";
+import { UpnClient, UpnError } from "./client";
+import { flushHeldImages } from "./images";
+import { consigneeSignature, epodBody } from "./mapping";
+
+// `upn.epod`: a CONSIGNEE_SIGNATURE document in the TMS becomes the consignment's ePOD at UPN.
+// The signature image is the document; who signed, when and where come from the order's
+// consignee signature. Then every image held for the consignment follows.
+
+export const sendEpod: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+  const { env, db, payload: p, reference: barcode } = ctx;
+  const [existing] = await db.select().from(upnEpods).where(eq(upnEpods.barcode, barcode));
+  const alreadySent = existing?.status === "sent" && existing.signatureSha256 === p.sha256;
+  if (!alreadySent) {
+    const obj = await env.FILES.get(p.r2Key);
+    if (!obj) throw new PermanentError(`the stored copy of the signature "${p.filename}" is missing`);
+    const bytes = new Uint8Array(await obj.arrayBuffer());
+    const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, "upn"), eq(consignments.reference, barcode))))[0]?.id;
+    if (!orderId) throw new PermanentError(`no TMS order is known for UPN consignment ${barcode}`);
+    const order = await new TmsClient(env).getOrder(orderId);
+    const sig = consigneeSignature(order);
+    // The document can arrive a moment before the order shows who signed: worth a few retries.
+    if (!sig) throw new TransientError(`the TMS order ${orderId} has no consignee signature (name and time) yet`, "NO_CONSIGNEE_SIGNATURE");
+    const body = epodBody(sig, { contentType: p.contentType, base64: bytesToBase64(bytes) });
+    if (existing?.status !== "sent") {
+      await db
+        .insert(upnEpods)
+        .values({ barcode, status: "sending", signedBy: body.signed_by, signedAt: body.signed_at, signatureSha256: p.sha256 })
+        .onConflictDoUpdate({ target: upnEpods.barcode, set: { status: "sending", signedBy: body.signed_by, signedAt: body.signed_at, signatureSha256: p.sha256, error: null } });
+    }
+    let created: boolean;
+    try {
+      created = (await new UpnClient(env).postEpod(barcode, body)).created;
+    } catch (err) {
+      if (err instanceof UpnError && err.code === "EPOD_EXISTS") {
+        await db.update(documents).set({ status: "failed", updatedAt: Date.now() }).where(eq(documents.id, p.documentRowId));
+        // UPN does hold an ePOD, so images can follow it; ours is recorded as refused.
+        if (existing?.status !== "sent") await db.update(upnEpods).set({ status: "exists_at_upn", error: errorMessage(err) }).where(eq(upnEpods.barcode, barcode));
+        throw new PermanentError(
+          `UPN already holds a different ePOD for ${barcode}; this signature (signed by ${body.signed_by} at ${body.signed_at}) was not sent`,
+          "EPOD_EXISTS",
+          `Check with UPN which ePOD for ${barcode} is right; UPN must remove the wrong one before this job is replayed`,
+        );
+      }
+      if (existing?.status !== "sent") await db.update(upnEpods).set({ status: "failed", error: errorMessage(err) }).where(eq(upnEpods.barcode, barcode));
+      throw err;
+    }
+    const now = Date.now();
+    await db.batch([
+      db.update(upnEpods).set({ status: "sent", sentAt: now, error: null }).where(eq(upnEpods.barcode, barcode)),
+      db.update(documents).set({ status: "sent", destination: "upn:epod", updatedAt: now }).where(eq(documents.id, p.documentRowId)),
+    ]);
+    const where = body.latitude !== null && body.longitude !== null ? ` at ${body.latitude}, ${body.longitude}` : "";
+    await ctx.timeline({
+      kind: "upload",
+      step: "upn.epod",
+      outcome: "ok",
+      message: created ? `ePOD sent to UPN: signed by ${body.signed_by} at ${body.signed_at}${where}` : `UPN already had this ePOD (signed by ${body.signed_by} at ${body.signed_at}); not sent twice`,
+      detail: { sha256: p.sha256, signed_by: body.signed_by, signed_at: body.signed_at },
+    });
+  }
+  const flushed = await flushHeldImages(env, db, barcode, ctx.jobId);
+  if (flushed.sent) {
+    await ctx.timeline({ kind: "info", step: "upn.epod", outcome: "ok", message: `${flushed.sent} held delivery image${flushed.sent === 1 ? "" : "s"} sent to UPN after the ePOD` });
+  }
+  if (alreadySent) return { status: "skipped", message: "this ePOD was sent already" };
+};

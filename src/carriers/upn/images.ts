@@ -1,0 +1,149 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { documents, upnEpods } from "../../db/schema";
+import { bytesToBase64 } from "../../lib/bytes";
+import { DeferError, errorMessage, PermanentError } from "../../lib/errors";
+import { log } from "../../lib/log";
+import { recordTimeline } from "../../lib/timeline";
+import type { OutboundDocumentPayload } from "../../queues/tms-document";
+import type { JobHandler } from "../../queues/registry";
+import { UpnClient, UpnError } from "./client";
+import { MAX_IMAGE_BYTES } from "./enums";
+
+// Delivery images (contracts/upn.md): UPN takes none before the consignment's ePOD. Every image
+// is first `held` (the documents row from tms.document, R2 holds the bytes); whoever knows the
+// ePOD is there (the image's own job, the ePOD job) then drains the held images oldest first.
+// One drainer at a time per consignment: a claim is a single UPDATE that succeeds only while no
+// other image of that consignment is `sending`, which keeps UPN's order the TMS's order and
+// sends each image once.
+
+/** A `sending` row older than this was left by a worker that died; it may be claimed again. */
+const STALE_SENDING_MS = 5 * 60_000;
+
+export async function epodSent(db: Db, barcode: string): Promise<boolean> {
+  const [row] = await db.select({ status: upnEpods.status }).from(upnEpods).where(eq(upnEpods.barcode, barcode));
+  return row?.status === "sent" || row?.status === "exists_at_upn";
+}
+
+type DocRow = typeof documents.$inferSelect;
+
+/** Claims the oldest held image of the consignment, unless another one is being sent. */
+async function claimNext(db: Db, barcode: string): Promise<DocRow | null> {
+  const now = Date.now();
+  const stale = now - STALE_SENDING_MS;
+  const rows = await db
+    .update(documents)
+    .set({ status: "sending", updatedAt: now })
+    .where(
+      sql`${documents.id} = (
+        select d.id from documents d
+        where d.network = 'upn' and d.reference = ${barcode} and d.direction = 'from_tms'
+          and d.document_type = 'PHOTO_OF_GOODS_DELIVERY'
+          and (d.status = 'held' or (d.status = 'sending' and d.updated_at < ${stale}))
+        order by d.created_at, d.id limit 1)
+      and not exists (
+        select 1 from documents s
+        where s.network = 'upn' and s.reference = ${barcode} and s.status = 'sending' and s.updated_at >= ${stale})`,
+    )
+    .returning();
+  return rows[0] ?? null;
+}
+
+async function heldCount(db: Db, barcode: string): Promise<number> {
+  const [r] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(documents)
+    .where(and(eq(documents.network, "upn"), eq(documents.reference, barcode), eq(documents.direction, "from_tms"), eq(documents.documentType, "PHOTO_OF_GOODS_DELIVERY"), eq(documents.status, "held")));
+  return r?.n ?? 0;
+}
+
+export type FlushResult = { sent: number; failed: string[]; busy: boolean; epodRequired: boolean };
+
+/**
+ * Sends every held image of the consignment, oldest first. A transient failure puts the image
+ * back to held and throws (the caller's job is retried); a permanent one marks that image
+ * failed on its timeline and goes on with the rest.
+ */
+export async function flushHeldImages(env: Env, db: Db, barcode: string, jobId: string | null): Promise<FlushResult> {
+  const out: FlushResult = { sent: 0, failed: [], busy: false, epodRequired: false };
+  const upn = new UpnClient(env);
+  for (;;) {
+    const doc = await claimNext(db, barcode);
+    if (!doc) {
+      out.busy = (await heldCount(db, barcode)) > 0;
+      return out;
+    }
+    const back = (status: string) => db.update(documents).set({ status, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+    try {
+      const obj = doc.r2Key ? await env.FILES.get(doc.r2Key) : null;
+      if (!obj) throw new PermanentError(`the stored copy of "${doc.filename}" is missing`, "UPN_IMAGE_MISSING");
+      if (obj.size > MAX_IMAGE_BYTES) throw new PermanentError(`"${doc.filename}" is ${obj.size} bytes, over UPN's 10 MB limit for an image`, "IMAGE_TOO_LARGE");
+      const bytes = new Uint8Array(await obj.arrayBuffer());
+      const r = await upn.postImage(barcode, { filename: doc.filename, content_type: doc.contentType ?? "image/jpeg", data: bytesToBase64(bytes), sha256: doc.sha256 });
+      await db.update(documents).set({ status: "sent", destination: `upn:image:${r.imageId}`, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+      out.sent++;
+      await recordTimeline(db, {
+        network: "upn",
+        reference: barcode,
+        kind: "upload",
+        step: "upn.image",
+        outcome: "ok",
+        jobId,
+        message: r.created ? `Delivery image "${doc.filename}" sent to UPN (image ${r.imageId})` : `UPN already had delivery image "${doc.filename}" (image ${r.imageId}); not sent twice`,
+        detail: { sha256: doc.sha256, image_id: r.imageId },
+      });
+    } catch (err) {
+      if (err instanceof UpnError && err.code === "EPOD_REQUIRED") {
+        // Our record says the ePOD went; UPN says not. Hold, and let the next ePOD send release it.
+        await back("held");
+        await db.update(upnEpods).set({ status: "missing_at_upn", error: errorMessage(err) }).where(eq(upnEpods.barcode, barcode));
+        await recordTimeline(db, { network: "upn", reference: barcode, kind: "document", step: "upn.image", outcome: "waiting", jobId, message: `UPN has no ePOD for ${barcode} yet (EPOD_REQUIRED): delivery images are held until it is sent` });
+        out.epodRequired = true;
+        return out;
+      }
+      if (err instanceof PermanentError) {
+        await back("failed");
+        out.failed.push(doc.id);
+        await recordTimeline(db, { network: "upn", reference: barcode, kind: "error", step: "upn.image", outcome: "error", jobId, message: `Delivery image "${doc.filename}" not sent to UPN: ${errorMessage(err)}`, detail: { code: err.code ?? null, action: err.action ?? null } });
+        log({ network: "upn", reference: barcode, step: "upn.image", outcome: "error", error: errorMessage(err), code: err.code, action: err.action });
+        // UPN refusing the action at all stops the drain: the rest would be refused the same way.
+        if (err.code === "ACTION_NOT_ENABLED") {
+          const rest = await db.update(documents).set({ status: "failed", updatedAt: Date.now() }).where(and(eq(documents.network, "upn"), eq(documents.reference, barcode), eq(documents.status, "held"))).returning({ id: documents.id });
+          out.failed.push(...rest.map((r) => r.id));
+          throw err;
+        }
+        continue;
+      }
+      await back("held");
+      throw err;
+    }
+  }
+}
+
+/** `upn.image`: hold the image until the ePOD exists, then send it (and any held before it). */
+export const uploadImage: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+  const { env, db, payload: p, reference: barcode } = ctx;
+  const [row] = await db.select().from(documents).where(eq(documents.id, p.documentRowId));
+  if (!row) throw new PermanentError(`the document record ${p.documentRowId} is missing`);
+  if (row.status === "sent") return { status: "skipped", message: "already sent to UPN" };
+  if (row.status === "received" || row.status === "failed") {
+    const head = await env.FILES.head(p.r2Key);
+    if (!head) throw new PermanentError(`the stored copy of "${p.filename}" is missing`, "UPN_IMAGE_MISSING");
+    if (head.size > MAX_IMAGE_BYTES) {
+      await db.update(documents).set({ status: "failed", updatedAt: Date.now() }).where(eq(documents.id, row.id));
+      throw new PermanentError(`"${p.filename}" is ${head.size} bytes, over UPN's 10 MB limit for an image`, "IMAGE_TOO_LARGE", "Send a smaller photo from the TMS (up to 10 MB)");
+    }
+    await db.update(documents).set({ status: "held", updatedAt: Date.now() }).where(eq(documents.id, row.id));
+  }
+  // Held first, then the ePOD check: an ePOD marked sent after this check finds the row held.
+  if (!(await epodSent(db, barcode))) {
+    await ctx.timeline({ kind: "document", step: "upn.image", outcome: "waiting", message: `Delivery image "${p.filename}" held: UPN takes images only after the consignment's ePOD (consignee signature)`, detail: { sha256: p.sha256 } });
+    return;
+  }
+  const r = await flushHeldImages(env, db, barcode, ctx.jobId);
+  const [now] = await db.select({ status: documents.status }).from(documents).where(eq(documents.id, row.id));
+  if (now?.status === "sent" || now?.status === "held" && r.epodRequired) return;
+  if (now?.status === "failed") throw new PermanentError(`"${p.filename}" was not accepted by UPN; see the timeline`, "UPN_IMAGE_FAILED");
+  // Another job is draining this consignment's images right now; check back shortly.
+  throw new DeferError(`another delivery image of ${barcode} is being sent; "${p.filename}" follows it`, 2_000);
+};

@@ -1,0 +1,173 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { consignments, cursors, timeline, upnImports } from "../../db/schema";
+import { DeferError, errorMessage, PermanentError } from "../../lib/errors";
+import { log } from "../../lib/log";
+import { sleep } from "../../lib/sleep";
+import { timelineValues } from "../../lib/timeline";
+import { insertJobStatement, newJobRow, sendJobs } from "../../queues/jobs";
+import type { JobHandler } from "../../queues/registry";
+import { TmsClient } from "../../tms/client";
+import { consignmentSchema, UpnClient } from "./client";
+import { consignmentToOrderInput, orderIdentifier } from "./mapping";
+import { dispatchReady } from "./tracking";
+
+// Consignment import (contracts/upn.md): the cron pages through UPN's list from the stored
+// cursor and records each consignment for our depot in upn_imports (with UPN's body, so a
+// failed import is retried from D1, not by re-reading UPN); a `upn.import` job per barcode
+// creates the TMS order and waits for its id. The barcode is the key everywhere: UPN pages
+// read twice, a replayed job, a re-run cron never make a second order (and Qargo dedupes on
+// order_identifier as well).
+
+export const CONSIGNMENT_CURSOR = "upn.consignments.since";
+/** Pages read in one cycle; the rest waits for the next (the cursor keeps the place). */
+export const MAX_PAGES_PER_CYCLE = 50;
+/** Upload-status checks in one run of the job before it steps aside and comes back. */
+const INLINE_POLLS = 3;
+const MAX_POLLS = 60;
+const PENDING = new Set(["TODO", "IN_PROGRESS", "READY_TO_UPSERT", "UPSERT_IN_PROGRESS"]);
+
+type Statement = Parameters<Db["batch"]>[0][number];
+
+async function getSince(db: Db): Promise<string | null> {
+  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, CONSIGNMENT_CURSOR));
+  return row?.value ? row.value : null;
+}
+
+async function setSince(db: Db, since: string | null): Promise<void> {
+  const value = since ?? "";
+  await db.insert(cursors).values({ name: CONSIGNMENT_CURSOR, value, updatedAt: Date.now() }).onConflictDoUpdate({ target: cursors.name, set: { value, updatedAt: Date.now() } });
+}
+
+/** The cron half: read the pages, record our depot's consignments, queue their imports. */
+export async function importCycle(env: Env, db: Db): Promise<Record<string, unknown>> {
+  const upn = new UpnClient(env);
+  let since = await getSince(db);
+  let pages = 0;
+  let recorded = 0;
+  let otherDepot = 0;
+  let invalid = 0;
+  while (pages < MAX_PAGES_PER_CYCLE) {
+    const page = await upn.listConsignments(since);
+    pages++;
+    const ours = page.consignments.filter((c) => c.delivery_depot === upn.depot);
+    otherDepot += page.consignments.length - ours.length;
+    const statements: Statement[] = ours.map((c) =>
+      db.insert(upnImports).values({ barcode: c.barcode, body: JSON.stringify(c), status: "new" }).onConflictDoNothing().returning({ barcode: upnImports.barcode }),
+    );
+    for (const bad of page.invalid) {
+      invalid++;
+      const barcode = (bad.raw as { barcode?: unknown } | null)?.barcode;
+      log({ network: "upn", reference: typeof barcode === "string" ? barcode : undefined, step: "upn.import.page", outcome: "error", error: `UPN sent an incomplete consignment: ${bad.reason}` });
+      if (typeof barcode === "string" && barcode) {
+        statements.push(
+          db.insert(upnImports).values({ barcode, body: JSON.stringify(bad.raw), status: "failed", error: `UPN sent an incomplete consignment: ${bad.reason}` }).onConflictDoNothing().returning({ barcode: upnImports.barcode }),
+          db.insert(timeline).values(timelineValues({ network: "upn", reference: barcode, kind: "error", step: "upn.import", outcome: "error", message: `UPN sent consignment ${barcode} without the fields an order needs (${bad.reason}); not imported. Ask UPN to correct it.` })),
+        );
+      }
+    }
+    if (statements.length) {
+      const results = (await db.batch(statements as [Statement, ...Statement[]])) as unknown[];
+      recorded += results.slice(0, ours.length).filter((r) => Array.isArray(r) && r.length > 0).length;
+    }
+    if (page.nextCursor === null) {
+      // The last page may still be filling: the next cycle reads it again from the same cursor.
+      await setSince(db, since);
+      break;
+    }
+    since = page.nextCursor;
+    await setSince(db, since);
+  }
+  const queued = await queueImports(env, db);
+  return { pages, recorded, other_depot: otherDepot, invalid, queued };
+}
+
+/** Imports recorded but not yet handed to a job (new ones, or left over by a crash). */
+export async function queueImports(env: Env, db: Db): Promise<number> {
+  const rows = await db.select({ barcode: upnImports.barcode }).from(upnImports).where(eq(upnImports.status, "new")).limit(500);
+  if (rows.length === 0) return 0;
+  const jobRows = rows.map((r) => newJobRow({ kind: "upn.import", network: "upn", reference: r.barcode, payload: { barcode: r.barcode }, dedupeKey: `upn.import:${r.barcode}` }));
+  const statements: Statement[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    statements.push(insertJobStatement(db, jobRows[i]!));
+    statements.push(db.update(upnImports).set({ status: "queued", updatedAt: Date.now() }).where(and(eq(upnImports.barcode, rows[i]!.barcode), eq(upnImports.status, "new"))));
+  }
+  const created: string[] = [];
+  for (let i = 0; i < statements.length; i += 100) {
+    const part = statements.slice(i, i + 100);
+    const results = (await db.batch(part as [Statement, ...Statement[]])) as unknown[];
+    results.forEach((r, j) => {
+      if ((i + j) % 2 === 0 && Array.isArray(r) && r[0]?.id) created.push(r[0].id as string);
+    });
+  }
+  try {
+    await sendJobs(env, created);
+  } catch (err) {
+    log({ network: "upn", step: "upn.import.queue", outcome: "error", error: errorMessage(err) });
+  }
+  return created.length;
+}
+
+/** The job half: create the TMS order, wait for its id, remember it. */
+export const importOrder: JobHandler<{ barcode: string }> = async (ctx) => {
+  const { env, db } = ctx;
+  const barcode = ctx.payload.barcode;
+  const [row] = await db.select().from(upnImports).where(eq(upnImports.barcode, barcode));
+  if (!row) throw new PermanentError(`no UPN import is recorded for ${barcode}`);
+  if (row.status === "completed") return { status: "skipped", message: `already imported as TMS order ${row.orderId}` };
+  const tms = new TmsClient(env);
+  let uploadId = row.uploadId;
+  if (!uploadId) {
+    const c = consignmentSchema.parse(JSON.parse(row.body ?? "null"));
+    const up = await tms.uploadOrder(consignmentToOrderInput(c));
+    uploadId = up.uploadId;
+    await db.update(upnImports).set({ uploadId, status: "uploaded", error: null, updatedAt: Date.now() }).where(eq(upnImports.barcode, barcode));
+    await ctx.timeline({ kind: "upload", step: "upn.import", outcome: "ok", message: `UPN consignment sent to the TMS as order ${orderIdentifier(barcode)} (upload ${uploadId}); waiting for the TMS to create it`, detail: { upload_id: uploadId } });
+    if (up.orderId) return complete(env, db, ctx, barcode, up.orderId, "COMPLETED");
+  }
+  let polls = row.polls;
+  for (let i = 0; i < INLINE_POLLS; i++) {
+    if (i > 0) await sleep(1_000);
+    const st = await tms.uploadStatus(uploadId);
+    polls++;
+    if ((st.status === "COMPLETED" || st.status === "DUPLICATE") && st.orderId) return complete(env, db, ctx, barcode, st.orderId, st.status);
+    if (st.status === "ERROR" || st.status === "SKIPPED" || !PENDING.has(st.status)) {
+      const detail = st.errors ? `: ${JSON.stringify(st.errors).slice(0, 500)}` : "";
+      const error = `the TMS did not create order ${orderIdentifier(barcode)} (upload ${uploadId} ended ${st.status})${detail}`;
+      // A fresh upload on replay: this upload is finished and cannot give an order.
+      await db.update(upnImports).set({ status: "failed", uploadId: null, polls: 0, error, updatedAt: Date.now() }).where(eq(upnImports.barcode, barcode));
+      throw new PermanentError(error, `TMS_UPLOAD_${st.status}`, "Check the order import in the TMS (customer UPN, addresses), then replay this job");
+    }
+  }
+  await db.update(upnImports).set({ polls, updatedAt: Date.now() }).where(eq(upnImports.barcode, barcode));
+  if (polls >= MAX_POLLS) {
+    throw new PermanentError(`the TMS has not finished importing ${orderIdentifier(barcode)} after ${polls} checks (upload ${uploadId})`, "TMS_UPLOAD_STUCK", "Look at the upload in the TMS, then replay this job");
+  }
+  throw new DeferError(`the TMS is still importing ${orderIdentifier(barcode)}`, Math.min(5_000 * 2 ** Math.floor(polls / INLINE_POLLS), 300_000));
+};
+
+async function complete(env: Env, db: Db, ctx: Parameters<typeof importOrder>[0], barcode: string, orderId: string, how: string) {
+  const now = Date.now();
+  await db.batch([
+    db.update(upnImports).set({ orderId, status: "completed", error: null, updatedAt: now }).where(eq(upnImports.barcode, barcode)),
+    db
+      .insert(consignments)
+      .values({ network: "upn", reference: barcode, orderId, customerReference: barcode, role: "DELIVERING" })
+      .onConflictDoUpdate({
+        target: [consignments.network, consignments.reference],
+        set: { orderId, customerReference: sql`coalesce(${consignments.customerReference}, ${barcode})`, role: sql`coalesce(${consignments.role}, 'DELIVERING')`, updatedAt: now },
+      }),
+  ]);
+  await ctx.timeline({
+    kind: "upload",
+    step: "upn.import",
+    outcome: "ok",
+    message: how === "DUPLICATE" ? `The TMS already had order ${orderIdentifier(barcode)} (${orderId}); linked to it` : `TMS order ${orderIdentifier(barcode)} created (${orderId})`,
+    detail: { order_id: orderId },
+  });
+  // Tracking events that arrived before the order now have somewhere to go.
+  const released = await dispatchReady(env, db, [barcode]);
+  if (released.queued) {
+    await ctx.timeline({ kind: "event", step: "upn.import", outcome: "info", message: `${released.queued} waiting UPN tracking event${released.queued === 1 ? "" : "s"} released to the TMS order` });
+  }
+}

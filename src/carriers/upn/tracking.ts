@@ -1,0 +1,359 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { consignments, cursors, timeline, upnEvents, upnTrackingBatches } from "../../db/schema";
+import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
+import { log } from "../../lib/log";
+import { timelineValues, type TimelineEntry } from "../../lib/timeline";
+import { insertJobStatement, newJobRow, sendJobs } from "../../queues/jobs";
+import type { JobHandler } from "../../queues/registry";
+import { TmsClient } from "../../tms/client";
+import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
+import { byOccurrence, describeEvent, eventToStatusUpdate, isException, type OrderMatch } from "./mapping";
+
+// Tracking events (contracts/upn.md). UPN's read is destructive, so the order is fixed:
+//   1. read → raw body to R2 + a batch row in D1 (nothing else happens before both are written);
+//   2. record: every event of the stored copy gets its row in upn_events (event_id is the key,
+//      so an event is recorded, and therefore applied, once);
+//   3. dispatch: events whose TMS order is known are packed into `upn.tracking-apply` jobs, in
+//      the same D1 transaction that marks them queued; the others wait for their order;
+//   4. the jobs send them to the TMS (many updates a call) and mark each event applied.
+// A crash anywhere resumes from what D1/R2 hold: a `stored` batch is recorded next cycle, a
+// queued event is sent by its job (retried by the queue, re-driven by the cron).
+
+export const TRACKING_LAST_SUCCESS = "upn.tracking.last_success";
+export const TRACKING_WATCH_SINCE = "upn.tracking.watch_since";
+export const STALE_AFTER_MS = 15 * 60_000;
+/** Updates per `subco-status-update` call: one call carries many events, well under a MB. */
+export const UPDATES_PER_CALL = 50;
+/** Events per apply job: one TMS call's worth, so a retry repeats at most one call. */
+export const EVENTS_PER_JOB = 50;
+
+const EVENT_COLUMNS = 10;
+const ROWS_PER_INSERT = Math.floor(100 / EVENT_COLUMNS) - 1;
+const STATEMENTS_PER_BATCH = 100;
+
+type Statement = Parameters<Db["batch"]>[0][number];
+
+async function runBatches(db: Db, statements: Statement[]): Promise<void> {
+  for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
+    const part = statements.slice(i, i + STATEMENTS_PER_BATCH);
+    if (part.length) await db.batch(part as [Statement, ...Statement[]]);
+  }
+}
+
+function chunk<T>(list: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
+}
+
+async function withRetries<T>(what: string, fn: () => Promise<T>, tries = 3): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      last = err;
+      log({ network: "upn", step: "upn.tracking.store", outcome: "retry", error: `${what}: ${errorMessage(err)}` });
+      await new Promise((r) => setTimeout(r, 200 * (i + 1)));
+    }
+  }
+  throw last;
+}
+
+/** Step 1: the destructive read, written to R2 and D1 before anything looks inside it. */
+export async function readAndStore(env: Env, db: Db): Promise<{ batchId: string; eventCount: number }> {
+  const raw = await new UpnClient(env).readTrackingEvents();
+  const batchId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${crypto.randomUUID().slice(0, 8)}`;
+  const r2Key = `upn/tracking/${batchId}.json`;
+  let eventCount = 0;
+  try {
+    const parsed = JSON.parse(raw) as { events?: unknown };
+    if (Array.isArray(parsed.events)) eventCount = parsed.events.length;
+  } catch {
+    eventCount = 0;
+  }
+  // These events exist nowhere else now: try hard before giving up on either write.
+  await withRetries("R2 write", () => env.FILES.put(r2Key, raw, { httpMetadata: { contentType: "application/json" } }));
+  await withRetries("D1 batch row", () => db.insert(upnTrackingBatches).values({ id: batchId, r2Key, eventCount, status: "stored" }));
+  log({ network: "upn", step: "upn.tracking.read", outcome: "ok", batch: batchId, events: eventCount });
+  return { batchId, eventCount };
+}
+
+/** Step 2: every event of a stored batch gets its row. Safe to repeat (event_id is the key). */
+export async function recordBatch(env: Env, db: Db, batchId: string): Promise<{ recorded: number; invalid: number }> {
+  const [batch] = await db.select().from(upnTrackingBatches).where(eq(upnTrackingBatches.id, batchId));
+  if (!batch) throw new PermanentError(`no UPN tracking batch ${batchId}`);
+  if (batch.status !== "stored") return { recorded: 0, invalid: 0 };
+  const obj = await env.FILES.get(batch.r2Key);
+  if (!obj) throw new TransientError(`the stored UPN tracking read ${batch.r2Key} is not readable yet`, "UPN_RAW_MISSING");
+  const raw = await obj.text();
+  let parsed;
+  try {
+    parsed = parseTrackingResponse(raw);
+  } catch (err) {
+    const error = `UPN's tracking answer was not a list of events (${errorMessage(err).slice(0, 200)}); the raw copy is kept at ${batch.r2Key}`;
+    await db.update(upnTrackingBatches).set({ status: "invalid", error, processedAt: Date.now() }).where(eq(upnTrackingBatches.id, batchId));
+    throw new PermanentError(error, "UPN_BAD_TRACKING", `Look at ${batch.r2Key} in R2 and raise it with UPN IT`);
+  }
+  const rows = [
+    ...parsed.events.map((e) => ({
+      eventId: e.event_id,
+      batchId,
+      barcode: e.barcode,
+      stageCode: e.stage_code,
+      occurredAt: e.occurred_at,
+      body: JSON.stringify(e),
+      status: "waiting",
+      jobId: null,
+      appliedAt: null,
+      error: null,
+    })),
+    ...parsed.invalid.map((bad, i) => {
+      const r = (bad.raw ?? {}) as Record<string, unknown>;
+      const text = (k: string) => (typeof r[k] === "string" ? (r[k] as string) : "");
+      return {
+        eventId: text("event_id") || `invalid:${batchId}:${i}`,
+        batchId,
+        barcode: text("barcode"),
+        stageCode: text("stage_code"),
+        occurredAt: text("occurred_at"),
+        body: JSON.stringify(bad.raw ?? null),
+        status: "invalid",
+        jobId: null,
+        appliedAt: null,
+        error: `malformed UPN event: ${bad.reason}`,
+      };
+    }),
+  ];
+  const statements: Statement[] = chunk(rows, ROWS_PER_INSERT).map((part) => db.insert(upnEvents).values(part).onConflictDoNothing());
+  statements.push(db.update(upnTrackingBatches).set({ status: "recorded", processedAt: Date.now() }).where(eq(upnTrackingBatches.id, batchId)));
+  await runBatches(db, statements);
+  if (parsed.invalid.length) {
+    log({ network: "upn", step: "upn.tracking.record", outcome: "error", batch: batchId, error: `${parsed.invalid.length} malformed events kept as invalid` });
+  }
+  return { recorded: parsed.events.length, invalid: parsed.invalid.length };
+}
+
+export interface ReadyEvent {
+  eventId: string;
+  barcode: string;
+  occurredAt: string;
+}
+
+/** Packs events into apply jobs: a barcode's events stay together (and in order) in one job. */
+export function packByBarcode<T extends { barcode: string; occurredAt: string; eventId: string }>(rows: T[], max = EVENTS_PER_JOB): T[][] {
+  const byBarcode = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = byBarcode.get(r.barcode);
+    if (list) list.push(r);
+    else byBarcode.set(r.barcode, [r]);
+  }
+  const groups: T[][] = [];
+  let current: T[] = [];
+  for (const list of byBarcode.values()) {
+    list.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.eventId.localeCompare(b.eventId));
+    if (current.length && current.length + list.length > max) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(...list);
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}
+
+/**
+ * Step 3: events whose order is now known become apply jobs; the job rows and the events'
+ * `queued` mark are one D1 transaction, so an event is in exactly one job. `barcodes` narrows
+ * it to the orders an import has just made known.
+ */
+export async function dispatchReady(env: Env, db: Db, barcodes?: string[]): Promise<{ queued: number; jobs: number; waiting: number }> {
+  const known = and(eq(upnEvents.status, "waiting"), sql`exists (select 1 from ${consignments} where ${consignments.network} = 'upn' and ${consignments.reference} = ${upnEvents.barcode})`);
+  let rows: ReadyEvent[] = [];
+  if (barcodes) {
+    for (const part of chunk(barcodes, 90)) {
+      rows.push(...(await db.select({ eventId: upnEvents.eventId, barcode: upnEvents.barcode, occurredAt: upnEvents.occurredAt }).from(upnEvents).where(and(known, inArray(upnEvents.barcode, part)))));
+    }
+  } else {
+    rows = await db.select({ eventId: upnEvents.eventId, barcode: upnEvents.barcode, occurredAt: upnEvents.occurredAt }).from(upnEvents).where(known);
+  }
+  const groups = packByBarcode(rows);
+  const jobRows = groups.map((g) =>
+    newJobRow({ kind: "upn.tracking-apply", network: "upn", reference: g[0]!.barcode, payload: { eventIds: g.map((e) => e.eventId) } }),
+  );
+  const statements: Statement[] = [];
+  groups.forEach((g, i) => {
+    const row = jobRows[i]!;
+    statements.push(insertJobStatement(db, row));
+    for (const ids of chunk(g.map((e) => e.eventId), 90)) {
+      statements.push(db.update(upnEvents).set({ status: "queued", jobId: row.id }).where(and(inArray(upnEvents.eventId, ids), eq(upnEvents.status, "waiting"))));
+    }
+  });
+  await runBatches(db, statements);
+  try {
+    await sendJobs(env, jobRows.map((r) => r.id));
+  } catch (err) {
+    // The jobs are in D1: the cron's re-drive puts them on the queue.
+    log({ network: "upn", step: "upn.tracking.dispatch", outcome: "error", error: errorMessage(err) });
+  }
+  const [w] = await db.select({ n: sql<number>`count(*)` }).from(upnEvents).where(eq(upnEvents.status, "waiting"));
+  return { queued: rows.length, jobs: jobRows.length, waiting: w?.n ?? 0 };
+}
+
+/** Tells each barcode's timeline, once a batch, that its events wait for the TMS order. */
+async function noteWaiting(db: Db, batchId: string): Promise<void> {
+  const waiting = await db
+    .select({ barcode: upnEvents.barcode, n: sql<number>`count(*)` })
+    .from(upnEvents)
+    .where(and(eq(upnEvents.batchId, batchId), eq(upnEvents.status, "waiting")))
+    .groupBy(upnEvents.barcode);
+  const entries: TimelineEntry[] = waiting.map((w) => ({
+    network: "upn",
+    reference: w.barcode,
+    kind: "event",
+    step: "upn.tracking",
+    outcome: "waiting",
+    message: `${w.n} UPN tracking event${w.n === 1 ? "" : "s"} received; waiting for the TMS order of ${w.barcode} (not imported or seen yet). They are applied as soon as it is known.`,
+  }));
+  await runBatches(db, chunk(entries, 9).map((part) => db.insert(timeline).values(part.map(timelineValues))));
+}
+
+async function setCursor(db: Db, name: string, value: string): Promise<void> {
+  await db.insert(cursors).values({ name, value, updatedAt: Date.now() }).onConflictDoUpdate({ target: cursors.name, set: { value, updatedAt: Date.now() } });
+}
+
+async function getCursor(db: Db, name: string): Promise<string | null> {
+  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, name));
+  return row?.value ?? null;
+}
+
+/** Batches whose raw copy is stored but whose events were never recorded (a crash, a timeout). */
+export async function resumeStoredBatches(env: Env, db: Db): Promise<number> {
+  const stored = await db.select({ id: upnTrackingBatches.id }).from(upnTrackingBatches).where(eq(upnTrackingBatches.status, "stored")).orderBy(asc(upnTrackingBatches.receivedAt));
+  for (const b of stored) {
+    await recordBatch(env, db, b.id);
+    await noteWaiting(db, b.id);
+  }
+  return stored.length;
+}
+
+/** One tracking cycle (the cron task). */
+export async function trackingCycle(env: Env, db: Db): Promise<Record<string, unknown>> {
+  const now = Date.now();
+  if (!(await getCursor(db, TRACKING_WATCH_SINCE))) await setCursor(db, TRACKING_WATCH_SINCE, String(now));
+  const resumed = await resumeStoredBatches(env, db);
+  let read: { batchId: string; eventCount: number } | null = null;
+  let readError: unknown = null;
+  try {
+    read = await readAndStore(env, db);
+  } catch (err) {
+    readError = err;
+  }
+  if (read) {
+    await recordBatch(env, db, read.batchId);
+    await noteWaiting(db, read.batchId);
+  }
+  // Waiting events are re-checked every cycle, whether or not the read worked.
+  const dispatched = await dispatchReady(env, db);
+  if (readError) throw await staleAware(db, readError, now);
+  await setCursor(db, TRACKING_LAST_SUCCESS, String(now));
+  return { resumed, read: read?.eventCount ?? 0, batch: read?.batchId ?? null, ...dispatched };
+}
+
+/**
+ * A failed read, said so that an operator acts: UPN's own refusal keeps its action; anything
+ * that has kept tracking from working for 15 minutes says how long it has been.
+ */
+async function staleAware(db: Db, err: unknown, now: number): Promise<Error> {
+  const last = Number((await getCursor(db, TRACKING_LAST_SUCCESS)) ?? (await getCursor(db, TRACKING_WATCH_SINCE)) ?? now);
+  const minutes = Math.floor((now - last) / 60_000);
+  const action = err instanceof PermanentError ? err.action : undefined;
+  const code = errorCode(err) ?? "UPN_TRACKING";
+  log({ network: "upn", step: "upn.tracking.read", outcome: "error", error: errorMessage(err), code, action, minutes_since_success: minutes });
+  if (now - last < STALE_AFTER_MS) return err instanceof Error ? err : new Error(String(err));
+  return new PermanentError(
+    `${errorMessage(err)}; no UPN tracking events have been read for ${minutes} minutes`,
+    code,
+    action ?? "UPN tracking has been failing for over 15 minutes: check UPN's service status and the logs, and contact UPN IT if it persists",
+  );
+}
+
+/** Minutes since the last successful tracking read (null: tracking never ran). */
+export async function trackingAgeMinutes(db: Db, now = Date.now()): Promise<number | null> {
+  const last = await getCursor(db, TRACKING_LAST_SUCCESS);
+  return last ? Math.floor((now - Number(last)) / 60_000) : null;
+}
+
+function matchFor(c: { orderId: string | null; customerReference: string | null } | undefined, barcode: string): OrderMatch {
+  if (c?.orderId) return { orderId: c.orderId };
+  return { customerReference: c?.customerReference ?? barcode };
+}
+
+/** Step 4: one job's events to the TMS, in order; each marked applied as its call succeeds. */
+export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ctx) => {
+  const { env, db } = ctx;
+  const rows: (typeof upnEvents.$inferSelect)[] = [];
+  for (const ids of chunk(ctx.payload.eventIds, 90)) {
+    rows.push(...(await db.select().from(upnEvents).where(and(inArray(upnEvents.eventId, ids), inArray(upnEvents.status, ["queued", "failed"])))));
+  }
+  if (rows.length === 0) return { status: "skipped", message: "every event of this job was applied already" };
+  const barcodes = [...new Set(rows.map((r) => r.barcode))];
+  const known = new Map<string, { orderId: string | null; customerReference: string | null }>();
+  for (const part of chunk(barcodes, 90)) {
+    const cs = await db.select({ reference: consignments.reference, orderId: consignments.orderId, customerReference: consignments.customerReference }).from(consignments).where(and(eq(consignments.network, "upn"), inArray(consignments.reference, part)));
+    for (const c of cs) known.set(c.reference, c);
+  }
+  // Keep the job's order (barcode by barcode, each in occurrence order).
+  const order = new Map(ctx.payload.eventIds.map((id, i) => [id, i]));
+  const events = rows
+    .map((r) => ({ row: r, event: JSON.parse(r.body) as UpnTrackingEvent }))
+    .sort((a, b) => (order.get(a.row.eventId) ?? 0) - (order.get(b.row.eventId) ?? 0));
+  const tms = new TmsClient(env);
+  for (const part of chunk(events, UPDATES_PER_CALL)) {
+    const updates = part.map(({ row, event }) => eventToStatusUpdate(event, matchFor(known.get(row.barcode), row.barcode)));
+    const ids = part.map((p) => p.row.eventId);
+    try {
+      await tms.subcoStatusUpdate({ updates });
+    } catch (err) {
+      const message = errorMessage(err);
+      const permanent = err instanceof PermanentError;
+      await runBatches(db, [
+        db.update(upnEvents).set({ status: permanent ? "failed" : "queued", error: message }).where(inArray(upnEvents.eventId, ids)),
+        ...chunk(failureEntries(part, ctx.reference, message, permanent), 9).map((p) => db.insert(timeline).values(p.map(timelineValues))),
+      ]);
+      throw err;
+    }
+    const at = Date.now();
+    const entries: TimelineEntry[] = part.map(({ row, event }) => ({
+      network: "upn",
+      reference: row.barcode,
+      kind: "event",
+      step: "upn.tracking-apply",
+      outcome: isException(event.stage_code) ? "info" : "ok",
+      message: describeEvent(event),
+      detail: { upn_event_id: event.event_id, match: known.get(row.barcode)?.orderId ? "order.id" : "customer_reference_number" },
+      jobId: ctx.jobId,
+      at,
+    }));
+    await runBatches(db, [
+      db.update(upnEvents).set({ status: "applied", appliedAt: at, error: null }).where(inArray(upnEvents.eventId, ids)),
+      ...chunk(entries, 9).map((p) => db.insert(timeline).values(p.map(timelineValues))),
+    ]);
+  }
+};
+
+/** The consumer writes the job's error on its own reference; the other barcodes hear it here. */
+function failureEntries(part: { row: { barcode: string } }[], jobReference: string, message: string, permanent: boolean): TimelineEntry[] {
+  const others = [...new Set(part.map((p) => p.row.barcode))].filter((b) => b !== jobReference);
+  return others.map((barcode) => ({
+    network: "upn",
+    reference: barcode,
+    kind: "error",
+    step: "upn.tracking-apply",
+    outcome: "error",
+    message: permanent
+      ? `UPN tracking events could not be applied in the TMS: ${message}. Replay the failed job once fixed.`
+      : `UPN tracking events not applied yet (${message}); they are retried.`,
+  }));
+}
