@@ -1,0 +1,59 @@
+// Demo data for `npm start`: one consignment per network, created the way production data
+// arrives (simulated partners + TMS webhooks to the running connector), so the console, the
+// timeline API and `wrangler dev`'s logs have something to show straight away.
+import sharp from "sharp";
+import { basicHeader, documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
+
+async function photo(hue, label) {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="960"><rect width="100%" height="100%" fill="hsl(${hue},45%,55%)"/><rect x="340" y="300" width="600" height="420" fill="#8a6b3e" stroke="#3b2a12" stroke-width="12"/><text x="640" y="880" font-size="56" text-anchor="middle" font-family="sans-serif" fill="#fff">${label}</text></svg>`;
+  return new Uint8Array(await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer());
+}
+
+const b64 = (u8) => Buffer.from(u8).toString("base64");
+
+async function post(url, body) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${url} → ${res.status} ${await res.text()}`);
+  return res.json().catch(() => null);
+}
+
+export async function seedDemo({ base, sandbox }) {
+  const { urls, env } = sandbox;
+  const webhook = (body) =>
+    fetch(`${base}/webhooks/tms`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD) },
+      body: JSON.stringify(body),
+    }).then(async (r) => {
+      if (!r.ok) throw new Error(`webhook → ${r.status} ${await r.text()}`);
+    });
+  const out = [];
+
+  // Palletways: delivered just now; two photos are already on the network's POD.
+  const pw = "60012340167";
+  const pwOrder = palletOrder({ reference: pw, network: "PALLETWAYS", role: "DELIVERING", orderName: "OR-40167" });
+  await post(`${urls.qargo}/__sim/orders`, { id: pwOrder.id, customer_reference_number: pwOrder.customer_reference_number, order_name: pwOrder.order_name });
+  await post(`${urls.palletwaysControl}/__sim/pod/${pw}`, { pages: [{ format: "jpeg", data: b64(await photo(30, `${pw} · photo 1`)) }, { format: "jpeg", data: b64(await photo(200, `${pw} · photo 2`)) }] });
+  await webhook(stopCompleted({ order: pwOrder }));
+  out.push({ network: "palletways", reference: pw, what: "delivered: catch-up window open, 2 photos on the POD" });
+
+  // Hazchem: our driver's delivery photo goes up; a COP waits on the feed.
+  const hz = "HZ7781234";
+  await post(`${urls.hazchem}/__sim/consignments`, [{ consignment_number: hz, requesting_depot: env.HAZCHEM_DEPOT, delivery_depot: "HZ99" }]);
+  const hzOrder = palletOrder({ reference: hz, network: "HAZCHEM", role: "COLLECTING", orderName: "OR-81234" });
+  await post(`${urls.qargo}/__sim/orders`, { id: hzOrder.id, customer_reference_number: hzOrder.customer_reference_number, order_name: hzOrder.order_name });
+  await webhook({ events: [], order: hzOrder });
+  await webhook(documentCreated({ order: hzOrder, documentType: "PHOTO_OF_GOODS_DELIVERY", name: "IMG_0001.jpg", content: await photo(120, `${hz} · delivery`), mimeType: "image/jpeg" }));
+  await post(`${urls.hazchem}/__sim/documents`, [{ consignment_number: hz, type: "DELIVERY_IMAGE", filename: `${hz}_1.jpg`, data: b64(await photo(280, `${hz} · from Hazchem`)) }]);
+  out.push({ network: "hazchem", reference: hz, what: "photo uploaded to Hazchem; one Hazchem image waits on the feed (fire the cron)" });
+
+  // UPN: a consignment for our depot and its first tracking events, imported on the cron.
+  const upn = "UPN0451234567";
+  await post(`${urls.upn}/__sim/consignments`, [{ barcode: upn, delivery_depot: env.UPN_DEPOT, requesting_depot: "012" }]);
+  await post(`${urls.upn}/__sim/events`, [
+    { barcode: upn, capture_type: "C", stage_code: "BKD", stage: "Booked" },
+    { barcode: upn, capture_type: "C", stage_code: "ARR", stage: "Arrived" },
+  ]);
+  out.push({ network: "upn", reference: upn, what: "waiting on UPN: fire the cron to import it and apply its events" });
+  return out;
+}
