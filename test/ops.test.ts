@@ -54,6 +54,10 @@ describe("operator console: sign-in", () => {
     expect(page).toMatch(/<label for="token">/);
     expect(page).toMatch(/<input id="token" name="token" type="password"/);
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    // The stylesheet is a constant and must reach the browser unescaped (selectors use `>`).
+    const css = /<style>([\s\S]*?)<\/style>/.exec(page)?.[1] ?? "";
+    expect(css).toContain("ol.timeline>li");
+    expect(css).not.toContain("&gt;");
   });
 
   it("refuses a wrong token with a clear message and no cookie", async () => {

@@ -19,7 +19,8 @@ export const Layout: FC<{ title: string; current?: string; flash?: Flash; signed
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="robots" content="noindex" />
       <title>{`${title} · palletbridge`}</title>
-      <style>{CSS}</style>
+      {/* A constant, not data: escaping it would turn `>` and quotes into entities inside <style>. */}
+      <style dangerouslySetInnerHTML={{ __html: CSS }} />
     </head>
     <body>
       <a class="skip" href="#main">Skip to content</a>

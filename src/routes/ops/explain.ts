@@ -21,7 +21,7 @@ export function explain(message: string | null, code?: string | null, action?: s
   const text = `${code ?? ""} ${message ?? ""}`;
   for (const [k, v] of Object.entries(BY_CODE)) if (text.includes(k)) return v;
   if (/no handler for job kind/i.test(text)) return "This version of the connector cannot do this kind of work yet. Replay it after the next deployment.";
-  if (/\b(401|403)\b/.test(text)) return "Credentials were refused. Check the secret for this partner, then replay.";
+  if (/\b(401|403)\b/.test(text)) return "The partner refused our credentials or their permissions. Check the secret and the account's access with that partner, then replay.";
   if (/\b429\b|banned|rate limit/i.test(text)) return "A partner rate limit was hit. The work waits; replay anything that ran out of retries once it has passed.";
   if (/\b5\d\d\b|timed? ?out|ECONN|network connection|fetch failed/i.test(text)) return "The partner was unreachable or failing. It is retried by itself; replay it once the partner is back.";
   return null;

@@ -38,7 +38,7 @@ ol.timeline>li.error{border-left-color:var(--bad)}ol.timeline>li.ok{border-left-
 ol.timeline time,.muted{color:var(--muted);font-size:.9rem}
 ol.timeline p{margin:.15rem 0;color:var(--fg)}
 .docs{display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));gap:1rem;list-style:none;padding:0;margin:0}
-.docs li{border:1px solid var(--line);border-radius:6px;padding:.5rem;background:var(--panel)}
+.docs li{border:1px solid var(--line);border-radius:6px;padding:.5rem;background:var(--panel);overflow-wrap:anywhere}
 .docs img{display:block;width:100%;height:9rem;object-fit:cover;border-radius:4px;background:#eaeef2}
 .file{display:flex;align-items:center;justify-content:center;height:9rem;font-size:2.5rem;background:#eaeef2;border-radius:4px;text-decoration:none}
 .thumb-inline{width:4rem;height:3rem;object-fit:cover;border-radius:3px;vertical-align:middle;margin-right:.4rem}

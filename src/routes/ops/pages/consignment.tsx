@@ -27,6 +27,29 @@ function wentTo(d: Doc, network: string): string {
   }
 }
 
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function extension(filename: string, contentType: string | null): string {
+  const ext = /\.([a-z0-9]{1,5})$/i.exec(filename)?.[1];
+  if (ext) return ext.toUpperCase();
+  return contentType === "application/pdf" ? "PDF" : "FILE";
+}
+
+/** Drawn, not an emoji: servers and kiosks often have no emoji font. */
+const FileIcon: FC<{ ext: string }> = ({ ext }) => (
+  <svg width="56" height="70" viewBox="0 0 56 70" aria-hidden="true" focusable="false">
+    <path d="M4 2h34l14 14v52H4z" fill="#fff" stroke="#57606a" stroke-width="3" />
+    <path d="M38 2v14h14" fill="none" stroke="#57606a" stroke-width="3" />
+    <text x="28" y="50" text-anchor="middle" font-size="14" font-family="sans-serif" font-weight="700" fill="#0550ae">
+      {ext}
+    </text>
+  </svg>
+);
+
 const DocumentCard: FC<{ d: Doc; network: string }> = ({ d, network }) => {
   const image = d.stored && INLINE_IMAGE.test(d.content_type ?? "");
   return (
@@ -37,17 +60,15 @@ const DocumentCard: FC<{ d: Doc; network: string }> = ({ d, network }) => {
         </a>
       ) : d.stored ? (
         <a class="file" href={fileHref(d.id)} aria-label={`Open ${d.filename}`}>
-          <span aria-hidden="true">📄</span>
+          <FileIcon ext={extension(d.filename, d.content_type)} />
         </a>
       ) : (
-        <span class="file" role="img" aria-label="no stored copy">
-          <span aria-hidden="true">∅</span>
-        </span>
+        <span class="file muted" style="font-size:1rem">no stored copy</span>
       )}
       <h3 style="margin:.4rem 0 .1rem;font-size:.95rem;overflow-wrap:anywhere">{d.filename}</h3>
       <p class="muted" style="margin:0">
         {d.document_type} · {d.direction === "to_tms" ? `from ${label(network)} to the TMS` : `from the TMS`}
-        {d.size != null ? ` · ${Math.round(d.size / 1024)} KB` : ""}
+        {d.size != null ? ` · ${size(d.size)}` : ""}
       </p>
       <p style="margin:.2rem 0 0">
         <strong>Went to:</strong> {wentTo(d, network)}
