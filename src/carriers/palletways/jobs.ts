@@ -1,6 +1,7 @@
 import type { JobHandlers } from "../../queues/registry";
 import { PermanentError } from "../../lib/errors";
 import { attachPhoto } from "./attach";
+import { ftpUpload } from "./ftp-upload";
 import { windowStub } from "./window";
 
 // Job kinds "palletways.*" run by the queue consumer.
@@ -16,4 +17,5 @@ export const palletwaysJobs: JobHandlers = {
     }
   },
   "palletways.attach-photo": attachPhoto,
+  "palletways.ftp-upload": ftpUpload,
 };

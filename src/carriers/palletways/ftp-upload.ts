@@ -1,0 +1,166 @@
+import { eq } from "drizzle-orm";
+import { getConfig } from "../../config";
+import { documents } from "../../db/schema";
+import { DeferError, PermanentError, TransientError } from "../../lib/errors";
+import { log } from "../../lib/log";
+import type { OutboundDocumentPayload } from "../../queues/tms-document";
+import type { JobHandler } from "../../queues/registry";
+import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "./ftp";
+import { takeFtpNumber } from "./ftp-numbers";
+import { withFtpSession } from "./ftp-pool";
+
+// palletways.ftp-upload: a delivery photo added in the TMS (we deliver) goes to the Palletways
+// FTP server as `{trackingId}_{n}.{ext}`, exactly once (palletways.md, "FTP upload of delivery
+// photos").
+//
+// Exactly once across retries: every number taken is written on the documents row (`seq`) in
+// the same D1 transaction that takes it, and the upload always ends under the last number
+// taken. A retry that finds `seq` set first looks on the server for `{trackingId}_{seq}.{ext}`
+// with our size: if it is there, an earlier attempt got it there and only its record was lost,
+// so it is recorded, not sent again. A leftover `.part` of that number is ours and is removed;
+// the number itself is never reused. A lease on the row (status "uploading") keeps two
+// deliveries of one queue message from uploading side by side.
+
+const STEP = "palletways.ftp-upload";
+const TIMEOUT_MS = 20_000;
+/** Longer than any invocation may run, so a live attempt never loses its lease. */
+const LEASE_MS = 15 * 60_000;
+const CREDENTIALS_ACTION = "check PALLETWAYS_FTP_URL credentials";
+
+type Doc = typeof documents.$inferSelect;
+
+export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+  const { env, db, payload: p, reference: trackingId } = ctx;
+  const started = Date.now();
+  const [doc] = await db.select().from(documents).where(eq(documents.id, p.documentRowId));
+  if (!doc) throw new PermanentError(`the record of document ${p.filename} (${p.documentRowId}) is missing`);
+  if (doc.status === "uploaded") return { status: "skipped", message: `already on the Palletways FTP server (${doc.destination})` };
+  if (doc.status === "refused") return { status: "skipped", message: "refused earlier: not a format Palletways takes" };
+
+  const obj = await env.FILES.get(p.r2Key);
+  if (!obj) throw new PermanentError(`the stored copy of "${p.filename}" (${p.r2Key}) is missing from R2`);
+  const bytes = new Uint8Array(await obj.arrayBuffer());
+
+  const ext = fileExtensionFor(bytes);
+  if (!ext) {
+    const reason = `"${p.filename}" is ${describeFormat(bytes)}, not a JPEG, PNG, TIFF or PDF, so it was not sent to the Palletways FTP server`;
+    await db.update(documents).set({ status: "refused", updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+    await ctx.timeline({ kind: "skipped", step: STEP, outcome: "skipped", message: `Refused: ${reason}`, detail: { sha256: p.sha256, size: bytes.length } });
+    log({ network: "palletways", reference: trackingId, step: STEP, outcome: "skipped", error: "unsupported format", size: bytes.length });
+    return { status: "skipped", message: reason };
+  }
+
+  const url = ftpUrl(env);
+  const lease = await claim(env, doc.id);
+  if (!lease.claimed) {
+    throw new DeferError(`another attempt is uploading "${p.filename}" right now; this one waits for its outcome`, 60_000);
+  }
+
+  let result: { name: string; n: number; bytes: number; recovered: boolean };
+  try {
+    result = await withFtpSession(async () => {
+      const client = await FtpClient.connect(url, { timeoutMs: TIMEOUT_MS });
+      try {
+        const dir = url.dir;
+        if (lease.seq !== null) {
+          const found = await earlierUpload(client, dir, trackingId, lease.seq, ext, bytes.length);
+          if (found) return { name: found, n: lease.seq, bytes: bytes.length, recovered: true };
+        }
+        const r = await uploadUnique({ client, dir, trackingId, ext, bytes, nextNumber: () => takeFtpNumber(env, trackingId, doc.id) });
+        return { ...r, recovered: false };
+      } finally {
+        await client.quit();
+      }
+    });
+  } catch (e) {
+    // Releases the lease at once; the number stays on the row for the next attempt's check.
+    await db.update(documents).set({ status: "upload-failed", updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+    const err = classify(e);
+    log({ network: "palletways", reference: trackingId, step: STEP, outcome: "error", ms: Date.now() - started, error: err.message, attempt: ctx.attempt });
+    throw err;
+  }
+
+  const destination = `FTP ${result.name}`;
+  await db.update(documents).set({ status: "uploaded", destination, seq: result.n, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+  const size = result.bytes.toLocaleString("en-GB");
+  await ctx.timeline({
+    kind: "upload",
+    step: STEP,
+    outcome: "ok",
+    message: result.recovered
+      ? `Found ${result.name} (${size} bytes) already on the Palletways FTP server from an earlier attempt; recorded, not sent again`
+      : `Uploaded to the Palletways FTP server as ${result.name} (${size} bytes)`,
+    detail: { sha256: p.sha256, name: result.name, n: result.n, size: result.bytes, source: p.filename, document_id: p.documentId },
+  });
+  log({ network: "palletways", reference: trackingId, step: STEP, outcome: "ok", ms: Date.now() - started, name: result.name, size: result.bytes, recovered: result.recovered });
+};
+
+function ftpUrl(env: Env): FtpUrl {
+  const raw = getConfig(env).palletways?.ftpUrl;
+  if (!raw) throw new PermanentError("PALLETWAYS_FTP_URL is not set, so photos cannot be uploaded", "config", "set PALLETWAYS_FTP_URL, then replay");
+  try {
+    return parseFtpUrl(raw);
+  } catch (e) {
+    // FtpUrlError messages never quote the setting, so they carry no password.
+    throw new PermanentError((e as Error).message, "config", "correct PALLETWAYS_FTP_URL, then replay");
+  }
+}
+
+/**
+ * Takes the row for this attempt. A row still "uploading" within the lease belongs to a live
+ * attempt (a duplicate queue delivery); past the lease its attempt died, e.g. in the crash
+ * window, and this one takes over, checking the server first.
+ */
+async function claim(env: Env, id: string): Promise<{ claimed: boolean; seq: number | null }> {
+  const now = Date.now();
+  const row = await env.DB.prepare(
+    `UPDATE documents SET status = 'uploading', updated_at = ?2
+     WHERE id = ?1 AND (status IN ('received', 'upload-failed') OR (status = 'uploading' AND updated_at < ?3))
+     RETURNING seq`,
+  )
+    .bind(id, now, now - LEASE_MS)
+    .first<{ seq: number | null }>();
+  return row ? { claimed: true, seq: row.seq ?? null } : { claimed: false, seq: null };
+}
+
+/**
+ * The file an earlier attempt of this document may have finished. Numbers come from our own
+ * counter, so `{trackingId}_{seq}.{ext}` with exactly our size is ours; a different size is
+ * another source's file that raced us, and we upload under a fresh number.
+ */
+async function earlierUpload(client: FtpClient, dir: string, trackingId: string, seq: number, ext: PhotoExt, size: number): Promise<string | null> {
+  const name = `${trackingId}_${seq}.${ext}`;
+  const path = (f: string) => (dir ? `${dir}/${f}` : f);
+  const names = await client.list(dir);
+  if (names.includes(name) && (await client.size(path(name))) === size) return name;
+  // A transfer that never reached its rename: the number is spent anyway, so the hidden file
+  // is only clutter on the partner's server.
+  const part = `.${name}.part`;
+  if (names.includes(part)) await client.delete(path(part)).catch(() => {});
+  return null;
+}
+
+function classify(e: unknown): Error {
+  if (e instanceof DeferError || e instanceof TransientError || e instanceof PermanentError) return e;
+  if (!(e instanceof FtpError)) return e instanceof Error ? e : new Error(String(e));
+  const code = String(e.code);
+  const message = `Palletways FTP server: ${e.message}`;
+  if (e.transient) return new TransientError(message, code);
+  if (e.code === 530 || e.code === 331 || e.code === 332) return new PermanentError(message, code, CREDENTIALS_ACTION);
+  if (e.code === 553 || e.code === 550 || e.code === 552) {
+    return new PermanentError(message, code, "check that the directory in PALLETWAYS_FTP_URL exists and that its FTP user may write there");
+  }
+  if (e.code === "config") return new PermanentError(message, code, "check PALLETWAYS_FTP_URL and the tracking ID");
+  return new PermanentError(message, code, "ask Palletways IT about their FTP server's answer");
+}
+
+function describeFormat(bytes: Uint8Array): string {
+  const at = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (bytes.length === 0) return "empty";
+  if (at(0x50, 0x4b, 0x03, 0x04)) return "a ZIP archive (e.g. a Word or Excel file)";
+  if (at(0xd0, 0xcf, 0x11, 0xe0)) return "an old Microsoft Office file";
+  if (at(0x47, 0x49, 0x46, 0x38)) return "a GIF image";
+  if (at(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45) return "a WebP image";
+  if (bytes.length > 11 && at(0, 0, 0) && String.fromCharCode(...bytes.subarray(4, 8)) === "ftyp") return "a HEIC/HEIF or MP4 file";
+  return "in a format that is not recognised";
+}
