@@ -4,8 +4,8 @@
 //
 //   node test/browser/console.browser.mjs
 //
-// Prints "N passed, N failed" last; exits non-zero on any failure. Writes
-// docs/screenshots/consignment.png (desktop) and consignment-phone.png (a phone's width).
+// Prints "N passed, N failed" last; exits non-zero on any failure. Writes docs/screenshots/
+// consignment.png (desktop), consignment-phone.png (a phone's width), overview.png, failures.png.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -195,6 +195,8 @@ async function main() {
       assert(cookie, "no session cookie");
       assert(cookie.httpOnly && cookie.secure && cookie.sameSite === "Strict", `cookie flags: ${JSON.stringify({ ...cookie, value: "…" })}`);
       assert(cookie.value !== sandbox.env.ADMIN_TOKEN, "the cookie holds the token itself");
+      await fs.mkdir(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, "overview.png"), fullPage: true });
       const body = await page.content();
       for (const secret of [sandbox.env.ADMIN_TOKEN, sandbox.env.HAZCHEM_API_KEY, sandbox.env.UPN_API_KEY, sandbox.env.PALLETWAYS_API_KEY, sandbox.env.TMS_CLIENT_SECRET]) {
         assert(!body.includes(secret), "a secret is on the overview page");
@@ -206,6 +208,7 @@ async function main() {
       await page.getByRole("heading", { level: 1, name: "Failures" }).waitFor();
       const item = page.locator(`#job-${podJobId}`);
       assert(/403/.test((await item.textContent()) ?? ""), "the failure does not say why (403)");
+      await page.screenshot({ path: path.join(SHOTS, "failures.png"), fullPage: true });
       await Promise.all([page.waitForURL(`${base}/ops/failures`), item.getByRole("button", { name: /Replay/ }).click()]);
       const flash = await page.getByRole("status").textContent();
       assert(/Replayed/.test(flash ?? ""), `no confirmation after replay: ${flash}`);

@@ -85,7 +85,7 @@ export const OverviewPage: FC<{ o: Overview; flash: Flash }> = ({ o, flash }) =>
       <section class="card" aria-labelledby="failed-h">
         <h3 id="failed-h">Failures</h3>
         <p>
-          <strong class={o.failed ? "error" : "ok"}>{o.failed}</strong> ran out of retries.{" "}
+          <strong class={o.failed ? "error" : "ok"}>{o.failed}</strong> {o.failed === 1 ? "piece" : "pieces"} of work stopped and {o.failed === 1 ? "waits" : "wait"} for an operator.{" "}
           <a href="/ops/failures">{o.failed ? "Review and replay" : "See the list"}</a>
         </p>
       </section>
