@@ -66,6 +66,7 @@ export const sendEpod: JobHandler<OutboundDocumentPayload> = async (ctx) => {
     });
   }
   const flushed = await flushHeldImages(env, db, barcode, ctx.jobId);
+  if (flushed.epodRequired) throw new TransientError(`UPN does not show the ePOD of ${barcode} yet (EPOD_REQUIRED); held images are tried again`, "EPOD_REQUIRED");
   if (flushed.sent) {
     await ctx.timeline({ kind: "info", step: "upn.epod", outcome: "ok", message: `${flushed.sent} held delivery image${flushed.sent === 1 ? "" : "s"} sent to UPN after the ePOD` });
   }

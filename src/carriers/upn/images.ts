@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { documents, upnEpods } from "../../db/schema";
 import { bytesToBase64 } from "../../lib/bytes";
-import { DeferError, errorMessage, PermanentError } from "../../lib/errors";
+import { DeferError, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { recordTimeline } from "../../lib/timeline";
 import type { OutboundDocumentPayload } from "../../queues/tms-document";
@@ -94,10 +94,9 @@ export async function flushHeldImages(env: Env, db: Db, barcode: string, jobId: 
       });
     } catch (err) {
       if (err instanceof UpnError && err.code === "EPOD_REQUIRED") {
-        // Our record says the ePOD went; UPN says not. Hold, and let the next ePOD send release it.
+        // Our record says the ePOD went; UPN says not (yet). Hold; the caller retries later.
         await back("held");
-        await db.update(upnEpods).set({ status: "missing_at_upn", error: errorMessage(err) }).where(eq(upnEpods.barcode, barcode));
-        await recordTimeline(db, { network: "upn", reference: barcode, kind: "document", step: "upn.image", outcome: "waiting", jobId, message: `UPN has no ePOD for ${barcode} yet (EPOD_REQUIRED): delivery images are held until it is sent` });
+        await recordTimeline(db, { network: "upn", reference: barcode, kind: "document", step: "upn.image", outcome: "waiting", jobId, message: `UPN says ${barcode} has no ePOD yet (EPOD_REQUIRED): "${doc.filename}" is held and tried again later` });
         out.epodRequired = true;
         return out;
       }
@@ -142,7 +141,11 @@ export const uploadImage: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   }
   const r = await flushHeldImages(env, db, barcode, ctx.jobId);
   const [now] = await db.select({ status: documents.status }).from(documents).where(eq(documents.id, row.id));
-  if (now?.status === "sent" || now?.status === "held" && r.epodRequired) return;
+  if (now?.status === "sent") return;
+  if (r.epodRequired) {
+    // Counts as an attempt: if UPN never sees the ePOD, this ends in the failures list.
+    throw new TransientError(`UPN does not have the ePOD of ${barcode} yet (EPOD_REQUIRED); "${p.filename}" stays held`, "EPOD_REQUIRED");
+  }
   if (now?.status === "failed") throw new PermanentError(`"${p.filename}" was not accepted by UPN; see the timeline`, "UPN_IMAGE_FAILED");
   // Another job is draining this consignment's images right now; check back shortly.
   throw new DeferError(`another delivery image of ${barcode} is being sent; "${p.filename}" follows it`, 2_000);
