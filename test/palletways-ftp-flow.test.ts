@@ -297,6 +297,39 @@ describe("delivery photos to the Palletways FTP server", () => {
     expect(await filesFor(ref)).toEqual([]);
   });
 
+  it("a refused login (530) fails at once with the operator's action, without the password", async () => {
+    const ref = uniqueRef("600");
+    const photo = jpeg(5_000);
+    const sha = await sha256Hex(photo);
+    const r2Key = `documents/palletways/${ref}/${sha}`;
+    await env.FILES.put(r2Key, photo);
+    const rowId = crypto.randomUUID();
+    await env.DB.prepare(
+      `INSERT INTO documents (id, network, reference, direction, sha256, document_type, filename, content_type, size, r2_key, status)
+       VALUES (?1, 'palletways', ?2, 'from_tms', ?3, 'PHOTO_OF_GOODS_DELIVERY', 'login.jpg', 'image/jpeg', ?4, ?5, 'received')`,
+    ).bind(rowId, ref, sha, photo.length, r2Key).run();
+    const url = new URL(env.PALLETWAYS_FTP_URL!);
+    url.password = "Wrong-Secret-4711";
+    const badEnv = { ...env, PALLETWAYS_FTP_URL: url.toString() };
+    const db = openDb(env);
+    const row = newJobRow({
+      kind: "palletways.ftp-upload",
+      network: "palletways",
+      reference: ref,
+      payload: { documentRowId: rowId, r2Key, sha256: sha, filename: "login.jpg", contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
+    });
+    await db.insert(jobs).values(row);
+    await runJob(badEnv, db, row.id);
+    const j = await env.DB.prepare("SELECT status, attempts, last_error FROM jobs WHERE id = ?").bind(row.id).first<{ status: string; attempts: number; last_error: string }>();
+    expect(j).toMatchObject({ status: "failed", attempts: 1 });
+    expect(j!.last_error).toContain("530");
+    expect(j!.last_error).not.toContain("Wrong-Secret-4711");
+    const health = await env.DB.prepare("SELECT action, last_error_code FROM network_health WHERE network = 'palletways'").first();
+    expect(health).toEqual({ action: "check PALLETWAYS_FTP_URL credentials", last_error_code: "530" });
+    expect(JSON.stringify(await timelineOf(ref))).not.toContain("Wrong-Secret-4711");
+    expect(await filesFor(ref)).toEqual([]);
+  });
+
   it("holds at most two FTP sessions at once in an isolate", async () => {
     let peak = 0;
     await Promise.all(
