@@ -295,9 +295,11 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
   const { env, db } = ctx;
   const rows: (typeof upnEvents.$inferSelect)[] = [];
   for (const ids of chunk(ctx.payload.eventIds, 90)) {
-    rows.push(...(await db.select().from(upnEvents).where(and(inArray(upnEvents.eventId, ids), inArray(upnEvents.status, ["queued", "failed"])))));
+    // Only events this job owns: a concurrent dispatch (cron and an import's release) may have
+    // created a second job for the same events, and its claim lost.
+    rows.push(...(await db.select().from(upnEvents).where(and(inArray(upnEvents.eventId, ids), eq(upnEvents.jobId, ctx.jobId), inArray(upnEvents.status, ["queued", "failed"])))));
   }
-  if (rows.length === 0) return { status: "skipped", message: "every event of this job was applied already" };
+  if (rows.length === 0) return { status: "skipped", message: "every event of this job was applied already (or belongs to another job)" };
   const barcodes = [...new Set(rows.map((r) => r.barcode))];
   const known = new Map<string, { orderId: string | null; customerReference: string | null }>();
   for (const part of chunk(barcodes, 90)) {
