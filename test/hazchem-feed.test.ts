@@ -84,7 +84,7 @@ describe("Hazchem document feed", () => {
     expect(await waitAttached(await sha256Hex(photo2), "the second photo")).toMatchObject({ matched_by: "id" });
     const byRef = await waitAttached(await sha256Hex(cop), "the unknown consignment's COP");
     expect(byRef).toMatchObject({ matched_by: "customer_reference_number", document_type: "CUSTOMER_PAPERWORK", filename: `${unknownRef}_cop.tif`, content_type: "image/tiff" });
-    expect(byRef.query).toMatchObject({ customer_reference_number: unknownRef });
+    expect((byRef as unknown as { query: Record<string, string> }).query).toMatchObject({ customer_reference_number: unknownRef });
 
     await waitFor(async () => (await feedRow(seeded[3]!.document_id))?.status === "duplicate", 30_000, "the repeated photo to be recognised");
     await runFeed();
@@ -125,6 +125,24 @@ describe("Hazchem document feed", () => {
     const work = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE reference=? AND kind='hazchem.upload'").bind(known.ref).first("n");
     expect(work).toBe(0);
     expect((await sim.hazchem.state()).uploads.filter((u) => u.consignment_number === known.ref)).toHaveLength(0);
+  });
+
+  it("does not attach back to the TMS what the connector uploaded to Hazchem", async () => {
+    const known = await knownConsignment();
+    await sim.hazchem.seedConsignments([{ consignment_number: known.ref }]);
+    const res = await fetch(`${env.FIXTURES_URL}/hazchem-photo-small.jpg`);
+    const photo = new Uint8Array(await res.arrayBuffer());
+    await postWebhook(documentCreated({ order: known.order, documentType: "PHOTO_OF_GOODS_DELIVERY", name: "IMG_0009.jpg", content: photo, mimeType: "image/jpeg" }));
+    const up = await waitFor(async () => (await sim.hazchem.state()).uploads.find((u) => u.consignment_number === known.ref), 30_000, "the upload");
+    // Hazchem lists our own upload on its feed (same document_id), and once more under another id.
+    const seeded = await sim.hazchem.seedDocuments([
+      { document_id: up.document_id, consignment_number: known.ref, type: "DELIVERY_IMAGE", filename: "IMG_0009.jpg", data: photo },
+      { consignment_number: known.ref, type: "DELIVERY_IMAGE", filename: `${known.ref}_9.jpg`, data: photo },
+    ]);
+    await runFeed();
+    for (const d of seeded) await waitFor(async () => (await feedRow(d.document_id))?.status === "duplicate", 20_000, "our own upload to be recognised");
+    expect(await attachmentsOf(await sha256Hex(photo))).toHaveLength(0);
+    expect((await timelineOf(known.ref)).filter((e) => /which the connector itself sent to Hazchem from the TMS; not attached back/.test(e.message))).toHaveLength(2);
   });
 
   it("keeps the cursor where it was when the feed fails, and marks Hazchem's health", async () => {

@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { consignments, cursors, documents, hazchemFeedDocuments, timeline } from "../../db/schema";
 import type { Db } from "../../db/client";
 import { sha256Hex, sniffContentType } from "../../lib/bytes";
-import { DeferError, PermanentError } from "../../lib/errors";
+import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { timelineValues, type TimelineEntry } from "../../lib/timeline";
 import { insertJobStatement, newJobRow, sendJobs } from "../../queues/jobs";
@@ -162,6 +162,14 @@ export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) 
   if (row.status === "attached" || row.status === "duplicate") return { status: "skipped", message: `already ${row.status}` };
 
   const tmsType = tmsTypeForFeed(p.type);
+  // A document we uploaded to Hazchem may come back on its feed: Hazchem's document_id is what
+  // we recorded as its destination. The TMS already has it; attaching it again would loop.
+  const [ours] = await db
+    .select({ filename: documents.filename })
+    .from(documents)
+    .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.destination, p.documentId)));
+  if (ours) return skipOwnUpload(ctx, p, ours.filename, null);
+
   // Resolved before the download: a document that must wait costs no transfer.
   const target = await resolveMatch(db, reference);
 
@@ -171,33 +179,41 @@ export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) 
   const r2Key = `documents/hazchem/${reference}/${sha256}`;
   await env.FILES.put(r2Key, file.bytes, { httpMetadata: { contentType } });
 
-  const [same] = await db
-    .select()
+  const [fromTms] = await db
+    .select({ filename: documents.filename })
     .from(documents)
-    .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256)));
-  if (same && same.status === "attached") {
-    const status = same.sourceRef === p.documentId ? "attached" : "duplicate";
-    await db.update(hazchemFeedDocuments).set({ status, sha256, updatedAt: Date.now() }).where(eq(hazchemFeedDocuments.documentId, p.documentId));
-    if (status === "duplicate") {
-      await ctx.timeline({ kind: "skipped", step: JOB_FEED_DOCUMENT, outcome: "skipped", message: `Hazchem document ${p.filename} has the same bytes as ${same.filename}, already attached to the TMS; not attached again`, detail: { document_id: p.documentId, sha256 } });
+    .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.sha256, sha256)));
+  if (fromTms) return skipOwnUpload(ctx, p, fromTms.filename, sha256);
+
+  const identity = and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256));
+  // Recorded before the import: the TMS may report the new document back (DocumentUpdate)
+  // before this job finishes, and the echo check must already find it. The unique identity
+  // also decides which of two feed documents with the same bytes attaches them.
+  await db.insert(documents).values({
+    id: crypto.randomUUID(), network: "hazchem", reference, direction: "to_tms", sha256, documentType: tmsType, filename: p.filename,
+    contentType, size: file.bytes.byteLength, r2Key, sourceRef: p.documentId, destination: target.destination, status: "attaching",
+  }).onConflictDoNothing();
+  const [owner] = await db.select().from(documents).where(identity);
+  if (owner && owner.sourceRef !== p.documentId) {
+    if (owner.status !== "attached") {
+      // Counted as an attempt, so a twin whose owner never finishes ends as a visible failure.
+      throw new TransientError(`Hazchem document ${p.filename} has the same bytes as ${owner.filename} (${owner.sourceRef}), which is still being attached; checking again later`, "SAME_BYTES_PENDING");
     }
+    await db.update(hazchemFeedDocuments).set({ status: "duplicate", sha256, updatedAt: Date.now() }).where(eq(hazchemFeedDocuments.documentId, p.documentId));
+    await ctx.timeline({ kind: "skipped", step: JOB_FEED_DOCUMENT, outcome: "skipped", message: `Hazchem document ${p.filename} has the same bytes as ${owner.filename}, already attached to the TMS; not attached again`, detail: { document_id: p.documentId, sha256 } });
     return { status: "skipped", message: "same bytes already attached" };
   }
-  // Recorded before the import: the TMS may report the new document back (DocumentUpdate)
-  // before this job finishes, and the echo check must already find it.
-  if (!same) {
-    await db.insert(documents).values({
-      id: crypto.randomUUID(), network: "hazchem", reference, direction: "to_tms", sha256, documentType: tmsType, filename: p.filename,
-      contentType, size: file.bytes.byteLength, r2Key, sourceRef: p.documentId, destination: target.destination, status: "attaching",
-    }).onConflictDoNothing();
+  if (owner?.status === "attached") {
+    // An earlier try attached it and stopped before recording the feed row.
+    await db.update(hazchemFeedDocuments).set({ status: "attached", sha256, updatedAt: Date.now() }).where(eq(hazchemFeedDocuments.documentId, p.documentId));
+    return { status: "skipped", message: "already attached" };
   }
 
   await new TmsClient(env).importDocument({ match: target.match, filename: p.filename, documentType: tmsType, bytes: file.bytes, contentType });
 
   const now = Date.now();
   await db.batch([
-    db.update(documents).set({ status: "attached", destination: target.destination, updatedAt: now })
-      .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256))),
+    db.update(documents).set({ status: "attached", destination: target.destination, updatedAt: now }).where(identity),
     db.update(hazchemFeedDocuments).set({ status: "attached", sha256, matchedBy: target.by, orderId: "orderId" in target.match ? target.match.orderId : null, updatedAt: now })
       .where(eq(hazchemFeedDocuments.documentId, p.documentId)),
   ]);
@@ -212,3 +228,9 @@ export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) 
     detail: { document_id: p.documentId, sha256, matched_by: target.by, destination: target.destination, r2_key: r2Key },
   });
 };
+
+async function skipOwnUpload(ctx: Parameters<JobHandler<FeedDocumentPayload>>[0], p: FeedDocumentPayload, tmsName: string, sha256: string | null) {
+  await ctx.db.update(hazchemFeedDocuments).set({ status: "duplicate", sha256, updatedAt: Date.now() }).where(eq(hazchemFeedDocuments.documentId, p.documentId));
+  await ctx.timeline({ kind: "skipped", step: JOB_FEED_DOCUMENT, outcome: "skipped", message: `Hazchem document ${p.filename} is "${tmsName}", which the connector itself sent to Hazchem from the TMS; not attached back`, detail: { document_id: p.documentId, sha256 } });
+  return { status: "skipped" as const, message: "our own upload" };
+}
