@@ -208,6 +208,26 @@ describe("operator console: pages", () => {
     expect(await none.text()).toContain("No consignment matches");
   });
 
+  it("fetches from the network on the refresh button and says how it went", async () => {
+    const cookie = await session();
+    const ref = uniqueRef("HZ");
+    await postWebhook(documentCreated({ order: palletOrder({ reference: ref, network: "HAZCHEM" }), documentType: "PHOTO_OF_GOODS_DELIVERY", name: "p.jpg", content: RED_JPEG }));
+    const back = `/ops/consignments/hazchem/${ref}`;
+    expect(await (await get(back, cookie)).text()).toContain(`action="${back}/refresh"`);
+    const res = await post(`${back}/refresh`, {}, { cookie });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(back);
+    const flashCookie = /pb_flash=[^;]+/.exec(res.headers.get("set-cookie") ?? "")![0];
+    const page = await (await get(back, `${cookie}; ${flashCookie}`)).text();
+    // Success or a plain-words refusal, never a bare error page.
+    expect(page).toMatch(/Fetched from Hazchem now|Could not fetch from Hazchem: /);
+    for (const s of secrets()) expect(page).not.toContain(s);
+
+    const upn = await post("/ops/consignments/upn/X1/refresh", {}, { cookie });
+    expect(decodeURIComponent(/pb_flash=([^;]+)/.exec(upn.headers.get("set-cookie") ?? "")![1]!)).toContain("UPN has no manual refresh");
+    expect((await post("/ops/consignments/dhl/X1/refresh", {}, { cookie })).status).toBe(404);
+  });
+
   it("lists work that ran out of retries and replays it to success from the button", async () => {
     const db = openDb(env);
     const ref = uniqueRef("HZ");
