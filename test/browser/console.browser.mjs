@@ -21,7 +21,8 @@ import { basicHeader, documentCreated, palletOrder } from "../../sandbox/qargo-w
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = path.join(ROOT, "docs/screenshots");
+// The README shows these; SCREENSHOTS_DIR sends them elsewhere when a run should not touch the tree.
+const SHOTS = process.env.SCREENSHOTS_DIR ? path.resolve(process.env.SCREENSHOTS_DIR) : path.join(ROOT, "docs/screenshots");
 // The Worker logs the failures this test causes on purpose; BROWSER_TEST_VERBOSE=1 shows them.
 const VERBOSE = Boolean(process.env.BROWSER_TEST_VERBOSE);
 const OVERALL_TIMEOUT_MS = 240_000;
