@@ -155,6 +155,13 @@ describe("Hazchem document feed", () => {
     const [after] = await openDb(env).select().from(cursors).where(eq(cursors.name, "hazchem.documents"));
     expect(after?.value).toBe(before?.value);
     expect((await runFeed())["hazchem.feed"]).toMatchObject({ new: 0 });
+
+    // Wrong credentials: the operator is told which settings to check.
+    await runScheduled({ ...env, HAZCHEM_API_KEY: "not-the-key" }, feedTasks);
+    const off = await (await admin("/healthz")).json<{ networks: { hazchem: Record<string, unknown> } }>();
+    expect(JSON.stringify(off.networks.hazchem)).toMatch(/HAZCHEM_API_KEY and HAZCHEM_DEPOT/);
+    expect(JSON.stringify(off.networks.hazchem)).not.toContain("not-the-key");
+    await runFeed();
   });
 
   it("waits for the order id of a consignment the TMS mentioned without one", async () => {

@@ -25,7 +25,8 @@ export const feedDocumentSchema = z
   .passthrough();
 export type FeedDocument = z.infer<typeof feedDocumentSchema>;
 
-const feedPage = z.object({ documents: z.array(feedDocumentSchema), next_cursor: z.string().nullable().optional() });
+// Documents are checked one by one: a single malformed entry must not stall the whole feed.
+const feedPage = z.object({ documents: z.array(z.unknown()), next_cursor: z.string().nullable().optional() });
 
 export const CREDENTIALS_ACTION = "check HAZCHEM_API_KEY and HAZCHEM_DEPOT (the key must belong to that depot), then replay the failed work";
 const DEFAULT_429_WAIT_MS = 60_000;
@@ -84,14 +85,21 @@ export class HazchemClient {
   }
 
   /** GET /v1/documents?since=: one page of the feed. */
-  async listDocuments(since: string | null): Promise<{ documents: FeedDocument[]; nextCursor: string | null }> {
+  async listDocuments(since: string | null): Promise<{ documents: FeedDocument[]; malformed: { entry: unknown; problem: string }[]; nextCursor: string | null }> {
     const q = since === null ? "" : `?${new URLSearchParams({ since })}`;
     const res = await this.call(`/v1/documents${q}`, { method: "GET", step: "hazchem.feed", what: "the document feed" });
     const parsed = feedPage.safeParse(await res.json().catch(() => null));
     if (!parsed.success) {
       throw new TransientError(`Hazchem's document feed answered something unexpected: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`, "HAZCHEM_BAD_ANSWER");
     }
-    return { documents: parsed.data.documents, nextCursor: parsed.data.next_cursor ?? null };
+    const documents: FeedDocument[] = [];
+    const malformed: { entry: unknown; problem: string }[] = [];
+    for (const entry of parsed.data.documents) {
+      const d = feedDocumentSchema.safeParse(entry);
+      if (d.success) documents.push(d.data);
+      else malformed.push({ entry, problem: d.error.issues.slice(0, 3).map((i) => `${i.path.join(".")} ${i.message}`).join("; ") });
+    }
+    return { documents, malformed, nextCursor: parsed.data.next_cursor ?? null };
   }
 
   /** GET /v1/documents/{id}/content: the bytes. */

@@ -8,7 +8,7 @@ export const hazchemCron: CronTask[] = [
     network: "hazchem",
     run: async (env, db) => {
       const r = await runFeed(env, db);
-      return { pages: r.pages, seen: r.seen, new: r.new, ignored: r.ignored, more: r.more };
+      return { pages: r.pages, seen: r.seen, new: r.new, ignored: r.ignored, malformed: r.malformed, more: r.more };
     },
   },
 ];

@@ -35,6 +35,7 @@ export interface FeedRunReport {
   seen: number;
   new: number;
   ignored: number;
+  malformed: number;
   cursor: string | null;
   more: boolean;
   newDocuments: { document_id: string; consignment_number: string; type: string; filename: string }[];
@@ -47,12 +48,17 @@ async function readCursor(db: Db): Promise<string | null> {
 
 export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<FeedRunReport> {
   const client = new HazchemClient(env);
-  const report: FeedRunReport = { pages: 0, seen: 0, new: 0, ignored: 0, cursor: null, more: false, newDocuments: [] };
+  const report: FeedRunReport = { pages: 0, seen: 0, new: 0, ignored: 0, malformed: 0, cursor: null, more: false, newDocuments: [] };
   let since = await readCursor(db);
   for (;;) {
     const page = await client.listDocuments(since);
     report.pages++;
-    report.seen += page.documents.length;
+    report.seen += page.documents.length + page.malformed.length;
+    report.malformed += page.malformed.length;
+    for (const m of page.malformed) {
+      // Passed over (the cursor moves on); the log line keeps what Hazchem sent for follow-up.
+      log({ network: "hazchem", step: "hazchem.feed", outcome: "error", error: `a feed entry is not a valid document (${m.problem})`, entry: JSON.stringify(m.entry).slice(0, 500) });
+    }
     const wanted = page.documents.filter((d) => {
       if (isFeedType(d.type)) return true;
       // The contract says only these types arrive; anything else is noted, not guessed at.

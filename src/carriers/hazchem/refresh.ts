@@ -32,7 +32,7 @@ export const hazchemRefresh: Refresher = async (env, reference) => {
     detail: { new_for_consignment: mine.map((d) => d.document_id) },
   });
   return {
-    feed: { pages: run.pages, seen: run.seen, new: run.new, ignored: run.ignored, more: run.more },
+    feed: { pages: run.pages, seen: run.seen, new: run.new, ignored: run.ignored, malformed: run.malformed, more: run.more },
     new_for_consignment: mine,
     documents: known,
   };
