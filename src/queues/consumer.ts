@@ -42,6 +42,16 @@ export async function handleJobBatch(batch: MessageBatch<JobMessage>, env: Env, 
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
 }
 
+// A success only needs recording once in a while per isolate (it clears the last error, which
+// every failure sets again), not once per job: at volume that is one D1 write saved per job.
+const lastSuccessWrite = new Map<string, number>();
+async function markSuccessThrottled(db: Db, network: string): Promise<void> {
+  const now = Date.now();
+  if (now - (lastSuccessWrite.get(network) ?? 0) < 10_000) return;
+  lastSuccessWrite.set(network, now);
+  await markSuccess(db, network);
+}
+
 export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandlers = allHandlers): Promise<void> {
   const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
   if (!job) {
@@ -50,7 +60,6 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
   }
   if (job.status === "done" || job.status === "skipped" || job.status === "failed") return;
   const started = Date.now();
-  await db.update(jobs).set({ status: "running", updatedAt: started }).where(eq(jobs.id, jobId));
   const base = { network: job.network, reference: job.reference, job_id: jobId, kind: job.kind };
   const followUps: Parameters<JobContext["enqueue"]>[0] = [];
   const ctx: JobContext = {
@@ -78,7 +87,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
       db.update(jobs).set({ status, attempts: job.attempts + 1, lastError: null, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
       db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: status, error: null }),
     ]);
-    if (NETWORKS.has(job.network)) await markSuccess(db, job.network);
+    if (NETWORKS.has(job.network)) await markSuccessThrottled(db, job.network);
     log({ ...base, step: job.kind, outcome: status === "done" ? "ok" : "skipped", ms, attempt: job.attempts + 1 });
   } catch (err) {
     const ms = Date.now() - started;
@@ -121,6 +130,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
     });
     if (NETWORKS.has(job.network)) {
       await markError(db, job.network, message, code, err instanceof PermanentError ? err.action : null);
+      lastSuccessWrite.delete(job.network);
     }
     log({ ...base, step: job.kind, outcome: "error", ms, error: message, attempt, gave_up: giveUp });
     if (!giveUp) await sendJobs(env, [jobId], backoffSeconds(attempt));
