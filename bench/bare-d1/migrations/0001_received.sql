@@ -1,0 +1,1 @@
+CREATE TABLE received (id TEXT PRIMARY KEY, bytes INTEGER NOT NULL);
