@@ -62,6 +62,21 @@ describe("Palletways delivery photos", () => {
     expect(rows.results.map((r) => r.status)).toEqual(["attached", "attached", "attached", "attached"]);
     const stored = await env.FILES.get(rows.results[0]!.r2_key);
     expect(await sha256Hex(await stored!.arrayBuffer())).toBe(await sha256Hex(jpegs[0]!));
+
+    // The TMS reports our attachments back as new documents; none goes to the FTP server, not
+    // even the freshly written one-page PDF (known by its own hash, not only its image's).
+    for (const r of [rows.results[0]!, rows.results[2]!]) {
+      const bytes = new Uint8Array(await (await env.FILES.get(r.r2_key))!.arrayBuffer());
+      const name = r.r2_key.endsWith(".pdf") ? `${ref}_photo_3.pdf` : `${ref}_photo_1.jpg`;
+      const doc = await sim.qargo.seedDocument({ content: bytes, mime_type: r.r2_key.endsWith(".pdf") ? "application/pdf" : "image/jpeg", filename: name });
+      await postWebhook(documentCreated({ order, documentType: "PHOTO_OF_GOODS_DELIVERY", name, downloadUrl: doc.download_url, id: doc.id }));
+    }
+    await waitFor(async () => {
+      const r = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE reference=? AND kind='tms.document' AND status='skipped'").bind(ref).first<number>("n");
+      return r === 2;
+    }, 20_000, "both echoes to be recognised");
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE reference=? AND kind='palletways.ftp-upload'").bind(ref).first("n")).toBe(0);
+    expect((await sim.palletways.ftp.files()).filter((f) => f.name.includes(ref))).toEqual([]);
   });
 
   it("repeated signals, a manual refresh and a retried alarm never duplicate", async () => {

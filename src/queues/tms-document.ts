@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, or } from "drizzle-orm";
 import { documents } from "../db/schema";
 import { sha256Hex, sniffContentType } from "../lib/bytes";
 import { PermanentError } from "../lib/errors";
@@ -57,7 +57,7 @@ export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
   const [ours] = await db
     .select({ id: documents.id, filename: documents.filename })
     .from(documents)
-    .where(and(eq(documents.network, network), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256)));
+    .where(and(eq(documents.network, network), eq(documents.reference, reference), eq(documents.direction, "to_tms"), or(eq(documents.sha256, sha256), eq(documents.fileSha256, sha256))));
   if (ours) {
     await ctx.timeline({ kind: "skipped", step: "tms.document", outcome: "skipped", message: `"${filename}" is ${ours.filename}, which the connector itself attached; not sent back`, detail: { sha256 } });
     return { status: "skipped", message: "echo of our own attachment" };

@@ -42,6 +42,8 @@ export const jobs = sqliteTable(
     maxAttempts: integer("max_attempts").notNull(),
     lastError: text("last_error"),
     nextRunAt: integer("next_run_at"),
+    /** Since when the job has been waiting (DeferError) without running to an end. */
+    waitingSince: integer("waiting_since"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
@@ -96,6 +98,11 @@ export const documents = sqliteTable(
     reference: text("reference").notNull(),
     direction: text("direction", { enum: ["to_tms", "from_tms"] }).notNull(),
     sha256: text("sha256").notNull(),
+    /**
+     * SHA-256 of the file actually sent, when it differs from the identity: a Palletways page
+     * that is not a JPEG is known by its image stream but attached as a freshly written PDF.
+     */
+    fileSha256: text("file_sha256"),
     documentType: text("document_type").notNull(),
     filename: text("filename").notNull(),
     contentType: text("content_type"),
@@ -113,6 +120,7 @@ export const documents = sqliteTable(
   (t) => [
     uniqueIndex("documents_identity").on(t.network, t.reference, t.direction, t.sha256),
     index("documents_sha").on(t.sha256),
+    index("documents_file_sha").on(t.fileSha256),
   ],
 );
 
