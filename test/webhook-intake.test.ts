@@ -27,6 +27,11 @@ describe("POST /webhooks/tms", () => {
     expect(paths).toEqual(expect.arrayContaining(["events.0.update.stop.status", "events.0.update.stop.stop_type"]));
     const notJson = await postWebhook("{nope");
     expect(notJson.status).toBe(400);
+    const order = palletOrder({ reference: uniqueRef("HZ"), network: "HAZCHEM", role: "DELIVERING" });
+    const badBase64 = documentCreated({ order, documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: "not base64 at all!", mimeType: "application/pdf" });
+    const res3 = await postWebhook(badBase64);
+    expect(res3.status).toBe(400);
+    expect((await res3.json<{ fields: { path: string }[] }>()).fields.map((f) => f.path)).toEqual(["events.0.update.document.document_content.content"]);
   });
 
   it("answers 413 above 10 MiB", async () => {

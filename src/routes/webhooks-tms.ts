@@ -79,6 +79,16 @@ tmsWebhook.post(
     const update = parsed.data;
     const updates = update.events.map((e, i) => ({ i, event: e, parsed: parseUpdate(e.update) }));
     const bad = updates.flatMap((u) => (u.parsed.type === "invalid" ? issues(u.parsed.issues, `events.${u.i}.update`) : []));
+    // Inline files must decode now: a bad one is the sender's error, not something to retry.
+    const inline = new Map<number, Uint8Array>();
+    for (const u of updates) {
+      if (u.parsed.type !== "Document" || !("content" in u.parsed.value.document.document_content)) continue;
+      try {
+        inline.set(u.i, base64ToBytes(u.parsed.value.document.document_content.content));
+      } catch {
+        bad.push({ path: `events.${u.i}.update.document.document_content.content`, message: "is not valid base64" });
+      }
+    }
     if (bad.length) return c.json({ error: "invalid_body", message: "an event's update is malformed", fields: bad }, 400);
 
     const bodySha = await sha256Hex(body);
@@ -88,7 +98,7 @@ tmsWebhook.post(
     const entries: TimelineEntry[] = [];
 
     if (link) {
-      for (const { event, parsed: u } of updates) {
+      for (const { i, event, parsed: u } of updates) {
         if (u.type === "Stop" && isDeliveryCompleted(u.value) && link.network === "palletways") {
           const completedAt = completionTime(u.value, event.timestamp);
           entries.push({ network: link.network, reference: link.reference, kind: "webhook", step: "tms.stop-completed", outcome: "info", message: `TMS: delivery completed at ${new Date(completedAt).toISOString()}` });
@@ -111,10 +121,15 @@ tmsWebhook.post(
           let identity: string;
           if ("content" in doc.document_content) {
             // Inline files can be megabytes: they go to R2 now, and the job carries the key.
-            const bytes = base64ToBytes(doc.document_content.content);
+            const bytes = inline.get(i)!;
             const sha = await sha256Hex(bytes);
             const key = `tms-inbox/${sha}`;
-            await env.FILES.put(key, bytes, { httpMetadata: { contentType: doc.document_content.mime_type } });
+            try {
+              await env.FILES.put(key, bytes, { httpMetadata: { contentType: doc.document_content.mime_type } });
+            } catch (err) {
+              log({ network: link.network, reference: link.reference, step: "webhook.tms", outcome: "error", error: `R2: ${errorMessage(err)}` });
+              return c.json({ error: "unavailable", message: "could not store the document; please retry" }, 503, { "retry-after": "5" });
+            }
             content = { r2Key: key, contentType: doc.document_content.mime_type, filename: doc.document_content.filename };
             identity = u.value.id ?? sha;
           } else {
