@@ -7,6 +7,7 @@ import { DeferError, errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { registerSecrets } from "../lib/secrets";
 import { recordTimeline } from "../lib/timeline";
+import { enqueue } from "../queues/jobs";
 
 // One object per tracking ID holds its photo catch-up window: fetches at each offset of
 // PALLETWAYS_CATCHUP_SCHEDULE_S after delivery completion, driven by the object's alarm.
@@ -140,6 +141,15 @@ export class PalletwaysWindow extends DurableObject<Env> {
       const message = errorMessage(err);
       const giveUp = st.failures >= MAX_FAILURES;
       if (giveUp) {
+        // The window moves on, but the fetch is not dropped: a queue job carries it on with the
+        // usual backoff and, if Palletways stays broken, stands in the failures list for replay.
+        await enqueue(this.env, db, [{
+          kind: "palletways.fetch-photos",
+          network: "palletways",
+          reference: st.trackingId,
+          payload: { trackingId: st.trackingId, reason: `${current.reason}, handed over after ${MAX_FAILURES} failures` },
+          dedupeKey: `palletways.fetch-photos:${st.trackingId}:${current.due}:${current.offsetsS.join("/")}`,
+        }]);
         current.done = true;
         st.failures = 0;
       } else {
@@ -151,7 +161,9 @@ export class PalletwaysWindow extends DurableObject<Env> {
         kind: "error",
         step: "palletways.fetch",
         outcome: "error",
-        message: giveUp ? `${current.reason} failed ${MAX_FAILURES} times, moving on: ${message}` : `${current.reason} failed: ${message}; trying again in ${30 * st.failures} s`,
+        message: giveUp
+          ? `${current.reason} failed ${MAX_FAILURES} times (${message}); the fetch continues as queued work with longer retries`
+          : `${current.reason} failed: ${message}; trying again in ${30 * st.failures} s`,
       });
       log({ network: "palletways", reference: st.trackingId, step: "palletways.fetch", outcome: "error", error: message });
     }

@@ -61,7 +61,10 @@ export class PalletwaysClient {
       throw new DeferError(`Palletways banned our key (429) for ${Math.ceil(wait / 60000)} min; every Palletways call waits until it ends`, wait);
     }
     if (res.status >= 500) {
-      await res.body?.cancel();
+      // Their errors are plain text whatever the status: "POD not found" under a 500 is still
+      // "no photos yet", and "not available" still means use the fallback.
+      const text = await res.text();
+      if (classifyText(text)) return new Response(text, { status: res.status });
       throw new TransientError(`Palletways answered ${res.status} to ${step}`, `HTTP_${res.status}`);
     }
     return res;

@@ -1,6 +1,7 @@
 import type { JobHandlers } from "../../queues/registry";
 import { PermanentError } from "../../lib/errors";
 import { attachPhoto } from "./attach";
+import { fetchDeliveryPhotos } from "./photos";
 import { ftpUpload } from "./ftp-upload";
 import { windowStub } from "./window";
 
@@ -15,6 +16,11 @@ export const palletwaysJobs: JobHandlers = {
       await ctx.timeline({ kind: "window", step: "palletways.window", outcome: "skipped", message: `Completion signal (${p.source}) ignored: ${r.message}` });
       return { status: "skipped", message: r.message };
     }
+  },
+  /** A catch-up fetch that kept failing in its window, carried on with the queue's retries. */
+  "palletways.fetch-photos": async (ctx) => {
+    const p = ctx.payload as { trackingId: string; reason: string };
+    await fetchDeliveryPhotos(ctx.env, ctx.db, p.trackingId, p.reason);
   },
   "palletways.attach-photo": attachPhoto,
   "palletways.ftp-upload": ftpUpload,
