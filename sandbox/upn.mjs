@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { createSimServer, json } from "./lib/http.mjs";
 import { sha256, b64 } from "./lib/util.mjs";
 
-const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+const MAX_IMAGE_BYTES = 10_000_000; // "Up to 10 MB an image" (upn.md)
 const err = (status, error, message, extra = {}, headers = {}) => json(status, { error, message, ...extra }, headers);
 
 export function createUpnSim({ creds, quiet }) {

@@ -19,7 +19,6 @@ describe("UPN consignment → OrderInput", () => {
       order_identifier: "UPN-UPN0451234567",
       customer_reference_number: "UPN0451234567",
       customer: { code: "UPN" },
-      service_level: { code: "NEXT_DAY" },
       planning_instructions: "Tail-lift required",
       custom_fields: { pallet_network: "UPN", network_reference: "UPN0451234567", network_role: "DELIVERING" },
       consignments: [

@@ -61,8 +61,8 @@ export type UpnTrackingEvent = z.infer<typeof trackingEventSchema>;
 export interface UpnEpodBody {
   signed_by: string;
   signed_at: string;
-  latitude: number | null;
-  longitude: number | null;
+  latitude?: number;
+  longitude?: number;
   signature: { content_type: string; data: string };
 }
 

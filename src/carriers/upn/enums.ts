@@ -26,7 +26,8 @@ export const ACTION_LABELS: Record<string, string> = {
 };
 
 /** UPN refuses images above this. */
-export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+// "Up to 10 MB an image" (upn.md): decimal megabytes.
+export const MAX_IMAGE_BYTES = 10_000_000;
 
 export const UPN_CUSTOMER_CODE = "UPN";
 export const UPN_BARCODE_SOURCE = "UPN";

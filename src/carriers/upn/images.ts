@@ -10,6 +10,21 @@ import type { JobHandler } from "../../queues/registry";
 import { UpnClient, UpnError } from "./client";
 import { MAX_IMAGE_BYTES } from "./enums";
 
+// A 10 MB image is ~60 MB while it becomes a JSON body (bytes, base64, JSON, UTF-8): one at a
+// time per isolate keeps that inside 128 MB whatever else the isolate is doing.
+let imageGate: Promise<void> = Promise.resolve();
+async function oneImageAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const before = imageGate;
+  let release!: () => void;
+  imageGate = new Promise<void>((r) => (release = r));
+  await before;
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
 // Delivery images (contracts/upn.md): UPN takes none before the consignment's ePOD. Every image
 // is first `held` (the documents row from tms.document, R2 holds the bytes); whoever knows the
 // ePOD is there (the image's own job, the ePOD job) then drains the held images oldest first.
@@ -78,8 +93,10 @@ export async function flushHeldImages(env: Env, db: Db, barcode: string, jobId: 
       const obj = doc.r2Key ? await env.FILES.get(doc.r2Key) : null;
       if (!obj) throw new PermanentError(`the stored copy of "${doc.filename}" is missing`, "UPN_IMAGE_MISSING");
       if (obj.size > MAX_IMAGE_BYTES) throw new PermanentError(`"${doc.filename}" is ${obj.size} bytes, over UPN's 10 MB limit for an image`, "IMAGE_TOO_LARGE");
-      const bytes = new Uint8Array(await obj.arrayBuffer());
-      const r = await upn.postImage(barcode, { filename: doc.filename, content_type: doc.contentType ?? "image/jpeg", data: bytesToBase64(bytes), sha256: doc.sha256 });
+      const r = await oneImageAtATime(async () => {
+        const bytes = new Uint8Array(await obj.arrayBuffer());
+        return upn.postImage(barcode, { filename: doc.filename, content_type: doc.contentType ?? "image/jpeg", data: bytesToBase64(bytes), sha256: doc.sha256 });
+      });
       await db.update(documents).set({ status: "sent", destination: `upn:image:${r.imageId}`, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
       out.sent++;
       await recordTimeline(db, {

@@ -139,10 +139,13 @@ export const importOrder: JobHandler<{ barcode: string }> = async (ctx) => {
       throw new PermanentError(error, `TMS_UPLOAD_${st.status}`, "Check the order import in the TMS (customer UPN, addresses), then replay this job");
     }
   }
-  await db.update(upnImports).set({ polls, updatedAt: Date.now() }).where(eq(upnImports.barcode, barcode));
   if (polls >= MAX_POLLS) {
+    // A replay starts over with a fresh upload; Qargo dedupes on order_identifier, so if this
+    // one did finish meanwhile the new one answers DUPLICATE with the order's id.
+    await db.update(upnImports).set({ status: "failed", uploadId: null, polls: 0, updatedAt: Date.now() }).where(eq(upnImports.barcode, barcode));
     throw new PermanentError(`the TMS has not finished importing ${orderIdentifier(barcode)} after ${polls} checks (upload ${uploadId})`, "TMS_UPLOAD_STUCK", "Look at the upload in the TMS, then replay this job");
   }
+  await db.update(upnImports).set({ polls, updatedAt: Date.now() }).where(eq(upnImports.barcode, barcode));
   throw new DeferError(`the TMS is still importing ${orderIdentifier(barcode)}`, Math.min(5_000 * 2 ** Math.floor(polls / INLINE_POLLS), 300_000));
 };
 

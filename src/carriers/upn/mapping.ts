@@ -29,7 +29,8 @@ export function consignmentToOrderInput(c: UpnConsignment) {
     // Exactly the barcode: the TMS matches purchase invoice lines on it.
     customer_reference_number: c.barcode,
     customer: { code: UPN_CUSTOMER_CODE },
-    ...(c.service ? { service_level: { code: c.service } } : {}),
+    // UPN's service (NEXT_DAY…) is not sent: tms-qargo.md lists the fields, and a service-level
+    // code the tenant does not have would make Qargo refuse the whole import.
     planning_instructions: c.instructions ?? null,
     custom_fields: { pallet_network: "UPN", network_reference: c.barcode, network_role: "DELIVERING" },
     consignments: [
@@ -136,8 +137,8 @@ export function epodBody(sig: ConsigneeSignature, signature: { contentType: stri
   return {
     signed_by: sig.name,
     signed_at: utcIso(sig.timestamp),
-    latitude: sig.latitude,
-    longitude: sig.longitude,
+    // Coordinates are numbers in the contract: left out, not null, when the TMS has none.
+    ...(sig.latitude !== null && sig.longitude !== null ? { latitude: sig.latitude, longitude: sig.longitude } : {}),
     signature: { content_type: signature.contentType, data: signature.base64 },
   };
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments, cursors, timeline, upnEvents, upnTrackingBatches } from "../../db/schema";
 import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
@@ -63,21 +63,52 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, tries = 3): Pr
 
 /** Step 1: the destructive read, written to R2 and D1 before anything looks inside it. */
 export async function readAndStore(env: Env, db: Db): Promise<{ batchId: string; eventCount: number }> {
-  const raw = await new UpnClient(env).readTrackingEvents();
   const batchId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${crypto.randomUUID().slice(0, 8)}`;
   const r2Key = `upn/tracking/${batchId}.json`;
-  let eventCount = 0;
+  // The row exists before the read: should the R2 copy land but the "stored" update not, the
+  // next cycle still finds the batch through its row (see resumeStoredBatches).
+  await db.insert(upnTrackingBatches).values({ id: batchId, r2Key, eventCount: 0, status: "reading" });
+  let raw: string;
   try {
-    const parsed = JSON.parse(raw) as { events?: unknown };
-    if (Array.isArray(parsed.events)) eventCount = parsed.events.length;
-  } catch {
-    eventCount = 0;
+    raw = await new UpnClient(env).readTrackingEvents();
+  } catch (err) {
+    await db.delete(upnTrackingBatches).where(eq(upnTrackingBatches.id, batchId));
+    throw err;
   }
+  const eventCount = countEvents(raw);
   // These events exist nowhere else now: try hard before giving up on either write.
   await withRetries("R2 write", () => env.FILES.put(r2Key, raw, { httpMetadata: { contentType: "application/json" } }));
-  await withRetries("D1 batch row", () => db.insert(upnTrackingBatches).values({ id: batchId, r2Key, eventCount, status: "stored" }));
+  await withRetries("D1 batch row", () => db.update(upnTrackingBatches).set({ eventCount, status: "stored" }).where(eq(upnTrackingBatches.id, batchId)));
   log({ network: "upn", step: "upn.tracking.read", outcome: "ok", batch: batchId, events: eventCount });
   return { batchId, eventCount };
+}
+
+function countEvents(raw: string): number {
+  try {
+    const parsed = JSON.parse(raw) as { events?: unknown };
+    return Array.isArray(parsed.events) ? parsed.events.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A batch left "reading" by an invocation that died: if its raw copy reached R2 it is stored
+ * after all; if not, the read never completed and there is nothing to recover.
+ */
+async function settleInterruptedReads(env: Env, db: Db): Promise<void> {
+  const stale = await db
+    .select()
+    .from(upnTrackingBatches)
+    .where(and(eq(upnTrackingBatches.status, "reading"), lt(upnTrackingBatches.receivedAt, Date.now() - 5 * 60_000)));
+  for (const b of stale) {
+    const obj = await env.FILES.get(b.r2Key);
+    if (obj) {
+      await db.update(upnTrackingBatches).set({ status: "stored", eventCount: countEvents(await obj.text()) }).where(eq(upnTrackingBatches.id, b.id));
+    } else {
+      await db.update(upnTrackingBatches).set({ status: "unread", error: "the read did not complete; UPN returned nothing we kept", processedAt: Date.now() }).where(eq(upnTrackingBatches.id, b.id));
+    }
+  }
 }
 
 /** Step 2: every event of a stored batch gets its row. Safe to repeat (event_id is the key). */
@@ -230,6 +261,7 @@ async function getCursor(db: Db, name: string): Promise<string | null> {
 
 /** Batches whose raw copy is stored but whose events were never recorded (a crash, a timeout). */
 export async function resumeStoredBatches(env: Env, db: Db): Promise<number> {
+  await settleInterruptedReads(env, db);
   const stored = await db.select({ id: upnTrackingBatches.id }).from(upnTrackingBatches).where(eq(upnTrackingBatches.status, "stored")).orderBy(asc(upnTrackingBatches.receivedAt));
   for (const b of stored) {
     await recordBatch(env, db, b.id);
