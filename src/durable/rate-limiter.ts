@@ -20,8 +20,10 @@ export class RateLimiter extends DurableObject<Env> {
 
   private async load(): Promise<void> {
     if (this.loaded) return;
-    // A ban must survive the object being evicted: it is the one thing we persist.
+    // A ban and the calls of the current window must survive the object being restarted (a
+    // deploy, an eviction): forgetting them would grant a second window's worth at once.
     this.pausedUntil = (await this.ctx.storage.get<number>("pausedUntil")) ?? 0;
+    this.slots = (await this.ctx.storage.get<number[]>("slots")) ?? [];
     this.loaded = true;
   }
 
@@ -44,6 +46,7 @@ export class RateLimiter extends DurableObject<Env> {
       return { ok: false, retryAfterMs: waitMs, reason: this.pausedUntil > now ? "paused" : "busy" };
     }
     this.slots.push(t);
+    await this.ctx.storage.put("slots", this.slots);
     return { ok: true, waitMs };
   }
 

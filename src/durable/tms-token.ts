@@ -20,6 +20,7 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 interface Stored {
   token: string;
   expiresAt: number;
+  issuedAt?: number;
 }
 
 export class TmsTokenCache extends DurableObject<Env> {
@@ -27,10 +28,24 @@ export class TmsTokenCache extends DurableObject<Env> {
 
   async getToken(rejected?: string): Promise<TokenResult> {
     const stored = await this.ctx.storage.get<Stored>("token");
-    const fresh = stored && stored.expiresAt - REFRESH_MARGIN_MS > Date.now() && stored.token !== rejected;
-    if (fresh) return { ok: true, token: stored.token, expiresAt: stored.expiresAt };
+    const now = Date.now();
+    const valid = stored && stored.expiresAt - REFRESH_MARGIN_MS > now;
+    // A 401 on a token issued moments ago is about the request (an expired download link, a
+    // missing permission), not the token: refreshing would only spend the hourly budget.
+    const justIssued = stored && stored.issuedAt !== undefined && now - stored.issuedAt < 60_000;
+    if (valid && (stored.token !== rejected || justIssued)) return { ok: true, token: stored.token, expiresAt: stored.expiresAt };
+    // After a failure nobody tries again before the partner's Retry-After (or 30 s): every try
+    // counts against the 5 an hour.
+    const failed = await this.ctx.storage.get<{ retryAt: number; message: string; permanent: boolean }>("failure");
+    if (failed && failed.retryAt > now) return { ok: false, retryAfterMs: failed.retryAt - now, message: failed.message, permanent: failed.permanent };
     // Many callers arrive at once when a token expires; only one fetches.
-    this.inflight ??= this.fetchToken().finally(() => (this.inflight = null));
+    this.inflight ??= this.fetchToken()
+      .then(async (r) => {
+        if (r.ok) await this.ctx.storage.delete("failure");
+        else await this.ctx.storage.put("failure", { retryAt: Date.now() + Math.max(r.retryAfterMs, r.permanent ? 60_000 : 30_000), message: r.message, permanent: r.permanent });
+        return r;
+      })
+      .finally(() => (this.inflight = null));
     return this.inflight;
   }
 
@@ -56,7 +71,7 @@ export class TmsTokenCache extends DurableObject<Env> {
       await this.ctx.storage.put("issued", issued);
       const res = await fetch(`${cfg.apiUrl}/v1/auth/token`, {
         method: "POST",
-        headers: { authorization: `Basic ${btoa(`${cfg.clientId}:${cfg.clientSecret}`)}`, accept: "application/json" },
+        headers: { authorization: `Basic ${btoa(`${cfg.clientId}:${cfg.clientSecret}`)}`, accept: "application/json", "content-type": "application/json" },
         signal: AbortSignal.timeout(30_000),
       });
       if (res.status === 429) {
@@ -69,7 +84,7 @@ export class TmsTokenCache extends DurableObject<Env> {
       if (!res.ok) return { ok: false, retryAfterMs: 30_000, message: `the TMS token endpoint answered ${res.status}`, permanent: false };
       const body = tokenSchema.parse(await res.json());
       const expiresAt = Date.now() + (body.expires_in ?? 3600) * 1000;
-      await this.ctx.storage.put("token", { token: body.access_token, expiresAt } satisfies Stored);
+      await this.ctx.storage.put("token", { token: body.access_token, expiresAt, issuedAt: Date.now() } satisfies Stored);
       log({ network: "tms", step: "tms.token", outcome: "ok", ms: Date.now() - started, issued_last_hour: issued.length });
       return { ok: true, token: body.access_token, expiresAt };
     } catch (err) {

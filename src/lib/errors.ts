@@ -29,7 +29,15 @@ export class DeferError extends Error {
 }
 
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
+  if (err instanceof Error) {
+    // drizzle wraps D1 errors as "Failed query: <sql> params: <values>": the values can be
+    // personal data (names, addresses) and the reason is in the cause.
+    if (err.name === "DrizzleQueryError" || err.message.startsWith("Failed query:")) {
+      const cause = (err as { cause?: unknown }).cause;
+      return `database error: ${cause instanceof Error ? cause.message : "query failed"}`;
+    }
+    return err.message;
+  }
   return String(err);
 }
 

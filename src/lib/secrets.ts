@@ -1,7 +1,10 @@
 // Secrets must never reach a log line, an error message, the console or stored metadata. Every
 // entry point registers the configured secret values; redact() masks any of them in text.
 const SECRET_NAMES = [
+  "TMS_CLIENT_ID",
   "TMS_CLIENT_SECRET",
+  "TMS_WEBHOOK_CLIENT_ID",
+  "INBOUND_BASIC_USER",
   "TMS_WEBHOOK_SECRET",
   "INBOUND_BASIC_PASSWORD",
   "INBOUND_SIGNING_SECRET",

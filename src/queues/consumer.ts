@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { attempts, jobs } from "../db/schema";
 import { db as openDb, type Db } from "../db/client";
 import { DeferError, PermanentError, errorCode, errorMessage } from "../lib/errors";
@@ -17,6 +17,8 @@ import { handlers as allHandlers } from "./handlers";
 const NETWORKS = new Set(["palletways", "upn", "hazchem"]);
 const BACKOFF_S = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 const MAX_QUEUE_DELAY_S = 43_200;
+/** Longest a job may keep waiting (DeferError) before it stands as a failure. */
+const MAX_WAITING_MS = 24 * 3_600_000;
 /** Messages run at once in one invocation (each may hold up to 2 sockets; the limit is 6). */
 const CONCURRENCY = 3;
 
@@ -53,13 +55,19 @@ async function markSuccessThrottled(db: Db, network: string): Promise<void> {
 }
 
 export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandlers = allHandlers): Promise<void> {
-  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+  const started = Date.now();
+  // Claim the job: a second delivery of the same message (at-least-once queues, the cron's
+  // re-drive) finds it running or finished and leaves it alone. A claim left by a crashed
+  // invocation is released by the re-drive after 30 minutes.
+  const [job] = await db
+    .update(jobs)
+    .set({ status: "running", updatedAt: started })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, "queued")))
+    .returning();
   if (!job) {
-    log({ step: "queue.job", outcome: "skipped", error: "no such job", job_id: jobId });
+    log({ step: "queue.job", outcome: "skipped", error: "not queued (already running, finished, or unknown)", job_id: jobId });
     return;
   }
-  if (job.status === "done" || job.status === "skipped" || job.status === "failed") return;
-  const started = Date.now();
   const base = { network: job.network, reference: job.reference, job_id: jobId, kind: job.kind };
   const followUps: Parameters<JobContext["enqueue"]>[0] = [];
   const ctx: JobContext = {
@@ -84,7 +92,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
     const status = result?.status ?? "done";
     const ms = Date.now() - started;
     await db.batch([
-      db.update(jobs).set({ status, attempts: job.attempts + 1, lastError: null, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
+      db.update(jobs).set({ status, attempts: job.attempts + 1, lastError: null, waitingSince: null, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
       db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: status, error: null }),
     ]);
     if (NETWORKS.has(job.network)) await markSuccessThrottled(db, job.network);
@@ -92,11 +100,12 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
   } catch (err) {
     const ms = Date.now() - started;
     const message = redact(errorMessage(err));
-    if (err instanceof DeferError) {
+    const waitingSince = job.waitingSince ?? started;
+    if (err instanceof DeferError && started - waitingSince < MAX_WAITING_MS) {
       // Waiting is not failing: the attempt is not counted.
       const delay = Math.min(Math.ceil(err.retryAfterMs / 1000), MAX_QUEUE_DELAY_S);
       await db.batch([
-        db.update(jobs).set({ status: "queued", lastError: message, nextRunAt: Date.now() + delay * 1000, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
+        db.update(jobs).set({ status: "queued", lastError: message, nextRunAt: Date.now() + delay * 1000, waitingSince, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
         db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "waiting", error: message }),
       ]);
       log({ ...base, step: job.kind, outcome: "waiting", ms, error: message, retry_in_s: delay });
@@ -104,7 +113,8 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
       return;
     }
     const attempt = job.attempts + 1;
-    const permanent = err instanceof PermanentError;
+    // A wait that never ends is a failure an operator must see (nothing may wait silently).
+    const permanent = err instanceof PermanentError || err instanceof DeferError;
     const giveUp = permanent || attempt >= job.maxAttempts;
     const code = errorCode(err);
     await db.batch([
@@ -113,6 +123,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
         attempts: attempt,
         lastError: message,
         nextRunAt: giveUp ? null : Date.now() + backoffSeconds(attempt) * 1000,
+        waitingSince: null,
         updatedAt: Date.now(),
       }).where(eq(jobs.id, jobId)),
       db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "error", error: message }),
@@ -122,7 +133,9 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
       step: job.kind,
       outcome: "error",
       message: giveUp
-        ? permanent
+        ? err instanceof DeferError
+          ? `Waited more than ${MAX_WAITING_MS / 3_600_000} h without being able to run (${message}). Replay it from the failures list.`
+          : permanent
           ? `Failed: ${message}. Not retried; replay it from the failures list once fixed.`
           : `Gave up after ${attempt} attempts: ${message}. Replay it from the failures list.`
         : `Attempt ${attempt} of ${job.maxAttempts} failed: ${message}. Retrying in ${backoffSeconds(attempt)} s.`,

@@ -89,7 +89,7 @@ export async function replayJob(env: Env, db: Db, id: string): Promise<boolean> 
   const now = Date.now();
   const updated = await db
     .update(jobs)
-    .set({ status: "queued", attempts: 0, lastError: null, nextRunAt: now, updatedAt: now })
+    .set({ status: "queued", attempts: 0, lastError: null, nextRunAt: now, waitingSince: null, updatedAt: now })
     .where(and(eq(jobs.id, id), eq(jobs.status, "failed")))
     .returning({ id: jobs.id });
   if (updated.length === 0) return false;

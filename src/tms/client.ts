@@ -58,7 +58,9 @@ export class TmsClient {
     for (let attempt = 0; attempt < 4; attempt++) {
       const headers = new Headers(init.headers);
       let token: string | undefined;
-      if (init.auth === "bearer") {
+      // The bearer token goes to the TMS only: a download_url on another host (a pre-signed
+      // storage link) gets no credentials.
+      if (init.auth === "bearer" && new URL(this.url(path)).origin === new URL(this.cfg.apiUrl).origin) {
         token = await this.bearer(rejected);
         headers.set("authorization", `Bearer ${token}`);
       } else {
