@@ -8,6 +8,7 @@ import { newJobRow } from "../src/queues/jobs";
 import { runJob } from "../src/queues/consumer";
 import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
 import { sha256Hex, sim } from "./support/sim";
+import { fixture } from "./support/fixtures";
 
 // Hazchem uploads through the real path: TMS webhook → intake → tms.document → hazchem.upload
 // → the Hazchem simulator at the wire. Error cases run the job directly so the answer can be
@@ -17,12 +18,6 @@ import { sha256Hex, sim } from "./support/sim";
 const PHOTOS = { large: "hazchem-photo-12mp.jpg", small: "hazchem-photo-small.jpg", png: "hazchem-photo.png" };
 const MAX = 1_000_000;
 const files: Record<string, Uint8Array> = {};
-
-async function fixture(name: string): Promise<Uint8Array> {
-  const res = await fetch(`${env.FIXTURES_URL}/${name}`);
-  if (!res.ok) throw new Error(`fixture ${name}: ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 const pdf = (n = 200) => {
   const b = new Uint8Array(n).fill(0x20);

@@ -1,16 +1,10 @@
 // The Palletways POD PDF splitter, inside workerd, on real PDFs built by
 // test/support/fixtures-pdf.mjs (pdf-lib and hand-written incremental updates).
-import { env } from "cloudflare:test";
 import { PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import { inflate } from "../src/carriers/palletways/pdf/inflate";
 import { PodPdfError, splitPodPdf, type PodPhoto } from "../src/carriers/palletways/pdf/split";
-
-async function fixture(name: string): Promise<Uint8Array> {
-  const res = await fetch(`${env.FIXTURES_URL}/${name}`);
-  if (!res.ok) throw new Error(`fixture ${name}: ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
+import { fixture } from "./support/fixtures";
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));

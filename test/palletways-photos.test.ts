@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { palletOrder, stopCompleted, documentCreated } from "../sandbox/qargo-webhooks.mjs";
 import { sim, sha256Hex } from "./support/sim";
 import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
-import { advanceWindow, fixture, windowState } from "./support/palletways-window";
+import { advanceWindow, windowState } from "./support/palletways-window";
+import { fixture } from "./support/fixtures";
 
 const trackingId = () => "600" + uniqueRef().slice(-8);
 

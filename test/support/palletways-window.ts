@@ -19,9 +19,3 @@ export async function windowState(trackingId: string) {
   const stub = env.PALLETWAYS_WINDOW.get(env.PALLETWAYS_WINDOW.idFromName(trackingId));
   return stub.status();
 }
-
-export async function fixture(name: string): Promise<Uint8Array> {
-  const res = await fetch(`${env.FIXTURES_URL}/${name}`);
-  if (!res.ok) throw new Error(`fixture ${name}: ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
