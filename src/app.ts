@@ -7,7 +7,8 @@ import { registerSecrets } from "./lib/secrets";
 import { log } from "./lib/log";
 import { errorMessage } from "./lib/errors";
 
-export const app = new Hono<{ Bindings: Env }>();
+// strict: false so "/ops/" is "/ops": people type trailing slashes.
+export const app = new Hono<{ Bindings: Env }>({ strict: false });
 
 app.use("*", async (c, next) => {
   registerSecrets(c.env as unknown as Record<string, unknown>);

@@ -105,7 +105,7 @@ describe("operator console: sign-in", () => {
 });
 
 describe("operator console: every route is guarded", () => {
-  const pages = ["/ops", "/ops/failures", "/ops/consignments", "/ops/consignments?q=x", "/ops/consignments/hazchem/X1"];
+  const pages = ["/ops", "/ops/", "/ops/failures", "/ops/consignments", "/ops/consignments?q=x", "/ops/consignments/hazchem/X1"];
 
   it("sends a browser without a session to the sign-in page", async () => {
     for (const p of pages) {
