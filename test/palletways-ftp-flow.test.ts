@@ -28,6 +28,33 @@ async function sendPhoto(o: ReturnType<typeof order>, bytes: Uint8Array, name = 
 }
 
 /** The tracking ID's files on the server, hidden `.part` files included. */
+/** A photo as the tms.document job leaves it: bytes in R2 and a `from_tms` documents row. */
+async function receivedPhoto(ref: string, photo: Uint8Array, filename: string, status = "received", updatedAt = Date.now()) {
+  const sha = await sha256Hex(photo);
+  const r2Key = `documents/palletways/${ref}/${sha}`;
+  await env.FILES.put(r2Key, photo);
+  const rowId = crypto.randomUUID();
+  await env.DB.prepare(
+    `INSERT INTO documents (id, network, reference, direction, sha256, document_type, filename, content_type, size, r2_key, status, updated_at)
+     VALUES (?1, 'palletways', ?2, 'from_tms', ?3, 'PHOTO_OF_GOODS_DELIVERY', ?6, 'image/jpeg', ?4, ?5, ?7, ?8)`,
+  ).bind(rowId, ref, sha, photo.length, r2Key, filename, status, updatedAt).run();
+  return { sha, r2Key, rowId, filename };
+}
+
+/** The ftp-upload job for such a row, run once by the real consumer code. */
+async function runUploadJob(ref: string, p: Awaited<ReturnType<typeof receivedPhoto>>, jobEnv: Env = env) {
+  const db = openDb(env);
+  const row = newJobRow({
+    kind: "palletways.ftp-upload",
+    network: "palletways",
+    reference: ref,
+    payload: { documentRowId: p.rowId, r2Key: p.r2Key, sha256: p.sha, filename: p.filename, contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
+  });
+  await db.insert(jobs).values(row);
+  await runJob(jobEnv, db, row.id);
+  return row.id;
+}
+
 async function filesFor(ref: string): Promise<FtpFile[]> {
   return (await sim.palletways.ftp.files()).filter((f) => f.name.startsWith(`${ref}_`) || f.name.startsWith(`.${ref}_`));
 }
@@ -215,29 +242,14 @@ describe("delivery photos to the Palletways FTP server", () => {
   it("after a crash between the upload and its record, finds the file on the server and does not send it again", async () => {
     const ref = uniqueRef("600");
     const photo = jpeg(33_333);
-    const sha = await sha256Hex(photo);
-    const r2Key = `documents/palletways/${ref}/${sha}`;
-    await env.FILES.put(r2Key, photo);
-    const rowId = crypto.randomUUID();
-    await env.DB.prepare(
-      `INSERT INTO documents (id, network, reference, direction, sha256, document_type, filename, content_type, size, r2_key, status)
-       VALUES (?1, 'palletways', ?2, 'from_tms', ?3, 'PHOTO_OF_GOODS_DELIVERY', 'crash.jpg', 'image/jpeg', ?4, ?5, 'received')`,
-    ).bind(rowId, ref, sha, photo.length, r2Key).run();
+    const p = await receivedPhoto(ref, photo, "crash.jpg");
+    const rowId = p.rowId;
     // What the crashed attempt left: its number on the row, the file renamed into place, the
     // row still "uploading" and its lease run out.
     const n = await takeFtpNumber(env, ref, rowId);
     await sim.palletways.ftp.putFile(`${ref}_${n}.jpg`, photo);
     await env.DB.prepare("UPDATE documents SET status = 'uploading', updated_at = ?2 WHERE id = ?1").bind(rowId, Date.now() - 16 * 60_000).run();
-
-    const db = openDb(env);
-    const row = newJobRow({
-      kind: "palletways.ftp-upload",
-      network: "palletways",
-      reference: ref,
-      payload: { documentRowId: rowId, r2Key, sha256: sha, filename: "crash.jpg", contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
-    });
-    await db.insert(jobs).values(row);
-    await runJob(env, db, row.id);
+    await runUploadJob(ref, p);
     const doc = await env.DB.prepare("SELECT status, destination FROM documents WHERE id = ?").bind(rowId).first();
     expect(doc).toEqual({ status: "uploaded", destination: `FTP ${ref}_${n}.jpg` });
     expect((await filesFor(ref)).map((f) => f.name)).toEqual([`${ref}_${n}.jpg`]);
@@ -247,27 +259,12 @@ describe("delivery photos to the Palletways FTP server", () => {
   it("after a crash before the rename, removes its own .part and uploads under a fresh number", async () => {
     const ref = uniqueRef("600");
     const photo = jpeg(20_000);
-    const sha = await sha256Hex(photo);
-    const r2Key = `documents/palletways/${ref}/${sha}`;
-    await env.FILES.put(r2Key, photo);
-    const rowId = crypto.randomUUID();
-    await env.DB.prepare(
-      `INSERT INTO documents (id, network, reference, direction, sha256, document_type, filename, content_type, size, r2_key, status)
-       VALUES (?1, 'palletways', ?2, 'from_tms', ?3, 'PHOTO_OF_GOODS_DELIVERY', 'half.jpg', 'image/jpeg', ?4, ?5, 'received')`,
-    ).bind(rowId, ref, sha, photo.length, r2Key).run();
-    const n = await takeFtpNumber(env, ref, rowId);
+    const p = await receivedPhoto(ref, photo, "half.jpg");
+    const sha = p.sha;
+    const n = await takeFtpNumber(env, ref, p.rowId);
     await sim.palletways.ftp.putFile(`.${ref}_${n}.jpg.part`, photo.subarray(0, 9_000));
-    await env.DB.prepare("UPDATE documents SET status = 'upload-failed' WHERE id = ?1").bind(rowId).run();
-
-    const db = openDb(env);
-    const row = newJobRow({
-      kind: "palletways.ftp-upload",
-      network: "palletways",
-      reference: ref,
-      payload: { documentRowId: rowId, r2Key, sha256: sha, filename: "half.jpg", contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
-    });
-    await db.insert(jobs).values(row);
-    await runJob(env, db, row.id);
+    await env.DB.prepare("UPDATE documents SET status = 'upload-failed' WHERE id = ?1").bind(p.rowId).run();
+    await runUploadJob(ref, p);
     const files = await filesFor(ref);
     expect(files).toEqual([{ name: `${ref}_${n + 1}.jpg`, size: photo.length, sha256: sha }]);
   });
@@ -275,24 +272,8 @@ describe("delivery photos to the Palletways FTP server", () => {
   it("an upload holding the row's lease makes a duplicate delivery wait instead of uploading", async () => {
     const ref = uniqueRef("600");
     const photo = jpeg(10_000);
-    const sha = await sha256Hex(photo);
-    const r2Key = `documents/palletways/${ref}/${sha}`;
-    await env.FILES.put(r2Key, photo);
-    const rowId = crypto.randomUUID();
-    await env.DB.prepare(
-      `INSERT INTO documents (id, network, reference, direction, sha256, document_type, filename, content_type, size, r2_key, status, updated_at)
-       VALUES (?1, 'palletways', ?2, 'from_tms', ?3, 'PHOTO_OF_GOODS_DELIVERY', 'dup.jpg', 'image/jpeg', ?4, ?5, 'uploading', ?6)`,
-    ).bind(rowId, ref, sha, photo.length, r2Key, Date.now()).run();
-    const db = openDb(env);
-    const row = newJobRow({
-      kind: "palletways.ftp-upload",
-      network: "palletways",
-      reference: ref,
-      payload: { documentRowId: rowId, r2Key, sha256: sha, filename: "dup.jpg", contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
-    });
-    await db.insert(jobs).values(row);
-    await runJob(env, db, row.id);
-    const j = await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(row.id).first();
+    const jobId = await runUploadJob(ref, await receivedPhoto(ref, photo, "dup.jpg", "uploading"));
+    const j = await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(jobId).first();
     expect(j).toEqual({ status: "queued", attempts: 0 });
     expect(await filesFor(ref)).toEqual([]);
   });
@@ -300,27 +281,11 @@ describe("delivery photos to the Palletways FTP server", () => {
   it("a refused login (530) fails at once with the operator's action, without the password", async () => {
     const ref = uniqueRef("600");
     const photo = jpeg(5_000);
-    const sha = await sha256Hex(photo);
-    const r2Key = `documents/palletways/${ref}/${sha}`;
-    await env.FILES.put(r2Key, photo);
-    const rowId = crypto.randomUUID();
-    await env.DB.prepare(
-      `INSERT INTO documents (id, network, reference, direction, sha256, document_type, filename, content_type, size, r2_key, status)
-       VALUES (?1, 'palletways', ?2, 'from_tms', ?3, 'PHOTO_OF_GOODS_DELIVERY', 'login.jpg', 'image/jpeg', ?4, ?5, 'received')`,
-    ).bind(rowId, ref, sha, photo.length, r2Key).run();
     const url = new URL(env.PALLETWAYS_FTP_URL!);
     url.password = "Wrong-Secret-4711";
     const badEnv = { ...env, PALLETWAYS_FTP_URL: url.toString() };
-    const db = openDb(env);
-    const row = newJobRow({
-      kind: "palletways.ftp-upload",
-      network: "palletways",
-      reference: ref,
-      payload: { documentRowId: rowId, r2Key, sha256: sha, filename: "login.jpg", contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
-    });
-    await db.insert(jobs).values(row);
-    await runJob(badEnv, db, row.id);
-    const j = await env.DB.prepare("SELECT status, attempts, last_error FROM jobs WHERE id = ?").bind(row.id).first<{ status: string; attempts: number; last_error: string }>();
+    const jobId = await runUploadJob(ref, await receivedPhoto(ref, photo, "login.jpg"), badEnv);
+    const j = await env.DB.prepare("SELECT status, attempts, last_error FROM jobs WHERE id = ?").bind(jobId).first<{ status: string; attempts: number; last_error: string }>();
     expect(j).toMatchObject({ status: "failed", attempts: 1 });
     expect(j!.last_error).toContain("530");
     expect(j!.last_error).not.toContain("Wrong-Secret-4711");
