@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import { networkHealth } from "../db/schema";
 import type { Db } from "../db/client";
 import { redact } from "./secrets";
@@ -27,6 +26,6 @@ export async function markError(db: Db, network: string, message: string, code?:
 }
 
 export async function readHealth(db: Db) {
-  const rows = await db.select().from(networkHealth).where(sql`1 = 1`);
+  const rows = await db.select().from(networkHealth);
   return new Map(rows.map((r) => [r.network, r]));
 }
