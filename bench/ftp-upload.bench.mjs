@@ -21,7 +21,7 @@ const MB = 1024 * 1024;
 
 // The Worker: /prepare makes the payload in the isolate (outside the timed call), /run uploads it.
 const WORKER_SRC = `
-import { FtpClient, uploadUnique } from ${JSON.stringify(path.join(root, "src/carriers/palletways/ftp/index.ts"))};
+import { FtpClient, uploadUnique } from ${JSON.stringify(path.join(root, "src/lib/ftp/index.ts"))};
 let payload = [];
 function random(size) {
   const b = new Uint8Array(size);

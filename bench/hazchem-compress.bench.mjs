@@ -35,7 +35,7 @@ const wasmAsModule = {
 async function bundleForNode() {
   const outfile = path.join(outdir, "hazchem-compress.node.mjs");
   await build({
-    entryPoints: [path.join(root, "src/carriers/hazchem/compress/index.ts")],
+    entryPoints: [path.join(root, "src/lib/images/index.ts")],
     outfile, bundle: true, format: "esm", platform: "node", target: "node20", logLevel: "error",
     plugins: [wasmAsModule],
     // utif2 is CommonJS and requires pako; the banner gives it a require in an ESM bundle.
@@ -48,7 +48,7 @@ async function bundleForWorkerd() {
   const outfile = path.join(outdir, "hazchem-compress.worker.mjs");
   const entry = path.join(outdir, "hazchem-compress.worker-entry.ts");
   fs.writeFileSync(entry, `
-import { fitForHazchem } from ${JSON.stringify(path.join(root, "src/carriers/hazchem/compress/index.ts"))};
+import { fitForHazchem } from ${JSON.stringify(path.join(root, "src/lib/images/index.ts"))};
 export default {
   async fetch(req: Request, env: { IMAGES: any }) {
     const bytes = new Uint8Array(await req.arrayBuffer());

@@ -83,7 +83,7 @@ function vmRss() {
 }
 
 async function measure(file) {
-  const { splitPodPdf } = await loadTs("src/carriers/palletways/pdf/split.ts");
+  const { splitPodPdf } = await loadTs("src/lib/pdf/split.ts");
   const buf = fs.readFileSync(file);
   const pdf = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   const js = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
@@ -147,7 +147,7 @@ async function validateWithPoppler() {
   const fixturesDir = path.join(root, ".sandbox/fixtures");
   const { ensure, PDFS } = await import("../test/support/fixtures-pdf.mjs");
   await ensure(fixturesDir);
-  const { splitPodPdf } = await loadTs("src/carriers/palletways/pdf/split.ts");
+  const { splitPodPdf } = await loadTs("src/lib/pdf/split.ts");
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pod-split-"));
   for (const name of Object.keys(PDFS)) {
     const file = path.join(fixturesDir, name);

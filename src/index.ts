@@ -1,12 +1,12 @@
 import { app } from "./app";
 import { runScheduled } from "./cron";
 import { handleDeadLetters, handleJobBatch } from "./queues/consumer";
-import type { JobMessage } from "./queues/jobs";
+import type { JobMessage } from "./lib/jobs";
 import { registerSecrets } from "./lib/secrets";
 
 export { RateLimiter } from "./durable/rate-limiter";
 export { TmsTokenCache } from "./durable/tms-token";
-export { PalletwaysWindow } from "./durable/palletways-window";
+export { PalletwaysWindow } from "./carriers/palletways/window";
 
 export default {
   fetch: app.fetch,

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
 import { db as openDb } from "../src/db/client";
 import { documents, jobs, networkHealth } from "../src/db/schema";
-import { newJobRow } from "../src/queues/jobs";
+import { newJobRow } from "../src/lib/jobs";
 import { runJob } from "../src/queues/consumer";
 import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
 import { sha256Hex, sim } from "./support/sim";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { db as openDb } from "../src/db/client";
-import { newJobRow } from "../src/queues/jobs";
+import { newJobRow } from "../src/lib/jobs";
 import { jobs } from "../src/db/schema";
 import { runJob } from "../src/queues/consumer";
 import { admin, uniqueRef, waitFor } from "./support/webhook";

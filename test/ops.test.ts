@@ -6,7 +6,7 @@ import { jobs } from "../src/db/schema";
 import { markError, markSuccess } from "../src/lib/health";
 import { SESSION_COOKIE, sessionValue } from "../src/middleware/admin-auth";
 import { runJob } from "../src/queues/consumer";
-import { newJobRow } from "../src/queues/jobs";
+import { newJobRow } from "../src/lib/jobs";
 import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
 import { fromBase64, sim } from "./support/sim";
 import { postWebhook, uniqueRef, waitFor } from "./support/webhook";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FtpUrl, FtpUrlError } from "../src/carriers/palletways/ftp/url";
-import { ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "../src/carriers/palletways/ftp/replies";
-import { fileExtensionFor } from "../src/carriers/palletways/ftp/upload";
+import { FtpUrl, FtpUrlError } from "../src/lib/ftp/url";
+import { ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "../src/lib/ftp/replies";
+import { fileExtensionFor } from "../src/lib/ftp/upload";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -2,8 +2,8 @@
 // test/support/fixtures-pdf.mjs (pdf-lib and hand-written incremental updates).
 import { PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from "pdf-lib";
 import { describe, expect, it } from "vitest";
-import { inflate } from "../src/carriers/palletways/pdf/inflate";
-import { PodPdfError, splitPodPdf, type PodPhoto } from "../src/carriers/palletways/pdf/split";
+import { inflate } from "../src/lib/pdf/inflate";
+import { PodPdfError, splitPodPdf, type PodPhoto } from "../src/lib/pdf/split";
 import { fixture } from "./support/fixtures";
 
 async function sha256(bytes: Uint8Array): Promise<string> {

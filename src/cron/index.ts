@@ -3,7 +3,7 @@ import { db as openDb } from "../db/client";
 import { errorCode, errorMessage, PermanentError } from "../lib/errors";
 import { markError, markSuccess } from "../lib/health";
 import { log } from "../lib/log";
-import { redriveStuckJobs } from "../queues/jobs";
+import { redriveStuckJobs } from "../lib/jobs";
 import type { CronTask } from "./tasks";
 import { cronTasks } from "./registry";
 

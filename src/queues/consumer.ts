@@ -6,8 +6,8 @@ import { markError, markSuccess } from "../lib/health";
 import { log } from "../lib/log";
 import { recordTimeline } from "../lib/timeline";
 import { redact } from "../lib/secrets";
-import { enqueue, sendJobs, type JobMessage } from "./jobs";
-import type { JobContext, JobHandlers } from "./registry";
+import { enqueue, sendJobs, type JobMessage } from "../lib/jobs";
+import type { JobContext, JobHandlers } from "../carriers/carrier";
 import { handlers as allHandlers } from "./handlers";
 
 // Runs jobs. Every outcome is written to D1 before the message is acknowledged, and every

@@ -1,4 +1,4 @@
-import type { JobHandlers } from "./registry";
+import type { JobHandlers } from "../carriers/carrier";
 import { tmsDocument } from "./tms-document";
 import { palletwaysJobs } from "../carriers/palletways/jobs";
 import { upnJobs } from "../carriers/upn/jobs";

@@ -4,7 +4,7 @@ import { sha256Hex, sniffContentType } from "../lib/bytes";
 import { PermanentError } from "../lib/errors";
 import { TmsClient } from "../tms/client";
 import type { DocumentContent } from "../tms/schemas";
-import type { JobHandler } from "./registry";
+import type { JobHandler } from "../carriers/carrier";
 
 // A document added in the TMS: fetch its bytes once, keep them in R2, know them by SHA-256,
 // refuse echoes of what we ourselves attached, then hand it to the carrier's job.

@@ -4,7 +4,7 @@ import { NETWORKS, getConfig, networkEnabled, type Network } from "../config";
 import { db as openDb } from "../db/client";
 import { consignments, documents, jobs, timeline } from "../db/schema";
 import { adminAuth } from "../middleware/admin-auth";
-import { replayJob } from "../queues/jobs";
+import { replayJob } from "../lib/jobs";
 import { refreshers } from "../carriers/refresh";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";

@@ -9,7 +9,7 @@ import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { timelineValues, type TimelineEntry } from "../lib/timeline";
 import { verifyStandardWebhook } from "../middleware/standard-webhooks";
-import { insertJobStatement, newJobRow, sendJobs, type NewJob } from "../queues/jobs";
+import { insertJobStatement, newJobRow, sendJobs, type NewJob } from "../lib/jobs";
 import { routeDocument, label } from "../tms/routing";
 import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
 import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "../tms/visibility";

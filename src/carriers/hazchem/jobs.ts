@@ -1,4 +1,4 @@
-import type { JobHandlers } from "../../queues/registry";
+import type { JobHandlers } from "../carrier";
 import { JOB_FEED_DOCUMENT, JOB_UPLOAD } from "./enums";
 import { hazchemFeedDocument } from "./feed";
 import { hazchemUpload } from "./upload";

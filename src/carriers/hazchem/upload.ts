@@ -3,9 +3,9 @@ import { documents } from "../../db/schema";
 import { sniffContentType } from "../../lib/bytes";
 import { PermanentError, TransientError } from "../../lib/errors";
 import type { OutboundDocumentPayload } from "../../queues/tms-document";
-import type { JobHandler } from "../../queues/registry";
+import type { JobHandler } from "../carrier";
 import { HazchemClient } from "./client";
-import { fitForHazchem, PhotoTooLargeError, UnsupportedPhotoError, type FitResult, type ImagesLike } from "./compress";
+import { fitForHazchem, PhotoTooLargeError, UnsupportedPhotoError, type FitResult, type ImagesLike } from "../../lib/images";
 import type { UploadType } from "./enums";
 import { accepts, acceptedWords, bytesWithCommas, formatName, humanSize, idempotencyKey, isUploadType } from "./mapping";
 

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { consignments, documents } from "../../db/schema";
 import { DeferError, PermanentError } from "../../lib/errors";
-import type { JobHandler } from "../../queues/registry";
+import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 
 // palletways.attach-photo: one new photo from the POD PDF into the TMS order, by order id.

@@ -4,10 +4,10 @@ import { documents } from "../../db/schema";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import type { OutboundDocumentPayload } from "../../queues/tms-document";
-import type { JobHandler } from "../../queues/registry";
-import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "./ftp";
+import type { JobHandler } from "../carrier";
+import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "../../lib/ftp";
 import { takeFtpNumber } from "./ftp-numbers";
-import { withFtpSession } from "./ftp-pool";
+import { withFtpSession } from "../../lib/ftp/pool";
 
 // palletways.ftp-upload: a delivery photo added in the TMS (we deliver) goes to the Palletways
 // FTP server as `{trackingId}_{n}.{ext}`, exactly once (palletways.md, "FTP upload of delivery

@@ -1,4 +1,4 @@
-import type { JobHandlers } from "../../queues/registry";
+import type { JobHandlers } from "../carrier";
 import { PermanentError } from "../../lib/errors";
 import { attachPhoto } from "./attach";
 import { fetchDeliveryPhotos } from "./photos";

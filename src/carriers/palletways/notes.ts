@@ -2,7 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments, cursors } from "../../db/schema";
 import { recordTimeline } from "../../lib/timeline";
-import { enqueue } from "../../queues/jobs";
+import { enqueue } from "../../lib/jobs";
 import { PalletwaysClient } from "./client";
 import { ukLocalToEpochMs } from "./uk-time";
 

@@ -4,9 +4,9 @@ import { documents, palletwaysFetches } from "../../db/schema";
 import { sha256Hex } from "../../lib/bytes";
 import { log } from "../../lib/log";
 import { recordTimeline } from "../../lib/timeline";
-import { enqueue } from "../../queues/jobs";
+import { enqueue } from "../../lib/jobs";
 import { PalletwaysClient } from "./client";
-import { splitPodPdf } from "./pdf/split";
+import { splitPodPdf } from "../../lib/pdf/split";
 
 // One fetch of a tracking ID's delivery photos: the raw PDF goes to R2 before anything else,
 // then each page becomes one file; photos not seen before are numbered in page order, kept in

@@ -3,7 +3,7 @@ import { consignments, documents, upnEpods } from "../../db/schema";
 import { bytesToBase64 } from "../../lib/bytes";
 import { errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import type { OutboundDocumentPayload } from "../../queues/tms-document";
-import type { JobHandler } from "../../queues/registry";
+import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { UpnClient, UpnError } from "./client";
 import { flushHeldImages } from "./images";

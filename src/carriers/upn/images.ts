@@ -6,7 +6,7 @@ import { DeferError, errorMessage, PermanentError, TransientError } from "../../
 import { log } from "../../lib/log";
 import { recordTimeline } from "../../lib/timeline";
 import type { OutboundDocumentPayload } from "../../queues/tms-document";
-import type { JobHandler } from "../../queues/registry";
+import type { JobHandler } from "../carrier";
 import { UpnClient, UpnError } from "./client";
 import { MAX_IMAGE_BYTES } from "./enums";
 

@@ -1,4 +1,4 @@
-import type { JobHandlers } from "../../queues/registry";
+import type { JobHandlers } from "../carrier";
 import { sendEpod } from "./epod";
 import { uploadImage } from "./images";
 import { importOrder } from "./import";

@@ -4,8 +4,8 @@ import { consignments, cursors, timeline, upnEvents, upnTrackingBatches } from "
 import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { timelineValues, type TimelineEntry } from "../../lib/timeline";
-import { insertJobStatement, newJobRow, sendJobs } from "../../queues/jobs";
-import type { JobHandler } from "../../queues/registry";
+import { insertJobStatement, newJobRow, sendJobs } from "../../lib/jobs";
+import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
 import { byOccurrence, describeEvent, eventToStatusUpdate, isException, type OrderMatch } from "./mapping";

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, inArray, like, or } from "drizzle-orm";
 import { NETWORKS, getConfig, type Network } from "../../config";
 import { db as openDb } from "../../db/client";
 import { attempts, consignments, documents, jobs, palletwaysWindows } from "../../db/schema";
-import { jobCounts } from "../../queues/jobs";
+import { jobCounts } from "../../lib/jobs";
 import { consignmentView, failures } from "../api";
 import { networkStates } from "../healthz";
 

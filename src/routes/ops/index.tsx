@@ -10,7 +10,7 @@ import { errorMessage } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { redact } from "../../lib/secrets";
 import { SESSION_COOKIE, isAdmin, sessionValue } from "../../middleware/admin-auth";
-import { replayJob } from "../../queues/jobs";
+import { replayJob } from "../../lib/jobs";
 import { label } from "../../tms/routing";
 import { Layout, consignmentHref, type Flash } from "./components";
 import { consignmentPage, documentFile, failures, isNetwork, overview, searchConsignments } from "./data";

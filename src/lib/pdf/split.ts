@@ -2,7 +2,7 @@
 // Memory is the constraint: a 20-page PDF of 12-MP photos is ~56 MB in a 128 MB isolate, so the
 // input is never copied. JPEG photos are views into it; only non-JPEG pages allocate, one
 // one-page PDF at a time, as the caller pulls the next photo.
-import { sha256Hex } from "../../../lib/bytes";
+import { sha256Hex } from "../bytes";
 import { PdfDocument } from "./document";
 import { PodPdfError } from "./errors";
 import type { PdfStream } from "./objects";

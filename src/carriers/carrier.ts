@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import type { TimelineEntry } from "../lib/timeline";
-import type { NewJob } from "./jobs";
+import type { NewJob } from "../lib/jobs";
 
 // What a job handler gets and gives back. Carriers register their handlers by kind
 // (`<network>.<what>`) in src/carriers/<network>/jobs.ts.

@@ -1,4 +1,4 @@
-import { DeferError } from "../../lib/errors";
+import { DeferError } from "../errors";
 
 // A Worker invocation may hold at most 6 open connections; the queue consumer runs 3 jobs at
 // once and one FTP session is 2 sockets (control + data). Two sessions per isolate leave the
