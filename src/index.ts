@@ -6,7 +6,7 @@ import { registerSecrets } from "./lib/secrets";
 
 export { RateLimiter } from "./durable/rate-limiter";
 export { TmsTokenCache } from "./durable/tms-token";
-export { PalletwaysWindow } from "./carriers/palletways/window";
+export { PalletwaysWindow } from "./carriers";
 
 export default {
   fetch: app.fetch,

@@ -2,8 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
-import { hazchemCron } from "../src/carriers/hazchem/cron";
-import { runScheduled } from "../src/cron";
+import { runScheduled, scheduledTasks } from "../src/cron";
 import { db as openDb } from "../src/db/client";
 import { consignments, cursors, hazchemFeedDocuments, jobs } from "../src/db/schema";
 import { runJob } from "../src/queues/consumer";
@@ -24,7 +23,7 @@ const tiff = (n = 3000) => {
   return b;
 };
 
-const feedTasks = hazchemCron;
+const feedTasks = scheduledTasks("hazchem");
 const runFeed = () => runScheduled(env, feedTasks);
 
 const attachmentsOf = async (sha: string) => (await sim.qargo.state()).attachments.filter((a) => a.sha256 === sha);

@@ -147,8 +147,8 @@ describe("Palletways delivery photos", () => {
       { TrackingID: ref, StatusCode: "900", PodDate: "2026-07-01", PodTime: "14:01", PodSignature: "J SMITH", NoteType: "Delivered" },
       { TrackingID: unknown, StatusCode: "900", PodDate: "2026-07-01", PodTime: "14:05" },
     ]);
-    const { runScheduled } = await import("../src/cron");
-    const { palletwaysCron } = await import("../src/carriers/palletways/cron");
+    const { runScheduled, scheduledTasks } = await import("../src/cron");
+    const palletwaysCron = scheduledTasks("palletways");
     await env.DB.prepare("DELETE FROM cursors WHERE name LIKE 'palletways.%'").run();
     const report = await runScheduled(env, palletwaysCron);
     expect(report["palletways.status-notes"]).toMatchObject({ notes: 3, job_complete: 2, known: 1 });

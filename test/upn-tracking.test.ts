@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { upnImportTask, upnTrackingTask } from "../src/carriers/upn/cron";
 import { CONSIGNMENT_CURSOR } from "../src/carriers/upn/import";
 import { readAndStore, TRACKING_LAST_SUCCESS } from "../src/carriers/upn/tracking";
-import { runScheduled } from "../src/cron";
+import { runScheduled, scheduledTasks } from "../src/cron";
 import { db as openDb } from "../src/db/client";
 import { consignments, upnEvents, upnTrackingBatches } from "../src/db/schema";
 import { sim } from "./support/sim";
@@ -145,7 +145,7 @@ describe("UPN tracking events", () => {
   it("shows UPN's 403 ACTION_NOT_ENABLED in /healthz with the operator action, once a cycle, and says when tracking is stale", async () => {
     await sim.upn.config({ disabledActions: ["tracking"] });
     try {
-      await runScheduled(env, [upnTrackingTask]);
+      await runScheduled(env, scheduledTasks("upn").filter((t) => t.name === "upn.tracking"));
       type Health = { networks: { upn: { last_error: string | null; action: string | null } } };
       let h = await (await SELF.fetch("https://c/healthz")).json<Health>();
       expect(h.networks.upn.last_error).toContain("ACTION_NOT_ENABLED");
@@ -157,14 +157,14 @@ describe("UPN tracking events", () => {
 
       // Twenty minutes without a good read: the message says so, the action stays.
       await env.DB.prepare("INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value").bind(TRACKING_LAST_SUCCESS, String(Date.now() - 20 * 60_000)).run();
-      await runScheduled(env, [upnTrackingTask]);
+      await runScheduled(env, scheduledTasks("upn").filter((t) => t.name === "upn.tracking"));
       h = await (await SELF.fetch("https://c/healthz")).json<Health>();
       expect(h.networks.upn.last_error).toMatch(/no UPN tracking events have been read for 20 minutes/);
       expect(h.networks.upn.action).toContain(`Ask UPN IT to enable tracking for depot ${depot}`);
     } finally {
       await sim.upn.config({ disabledActions: [] });
     }
-    await runScheduled(env, [upnTrackingTask]);
+    await runScheduled(env, scheduledTasks("upn").filter((t) => t.name === "upn.tracking"));
     const ok = await (await SELF.fetch("https://c/healthz")).json<{ networks: { upn: { last_error: string | null } } }>();
     expect(ok.networks.upn.last_error).toBeNull();
   });

@@ -1,9 +1,11 @@
 import type { Db } from "../db/client";
 import type { TimelineEntry } from "../lib/timeline";
 import type { NewJob } from "../lib/jobs";
+import type { Role } from "../tms/visibility";
 
-// What a job handler gets and gives back. Carriers register their handlers by kind
-// (`<network>.<what>`) in src/carriers/<network>/jobs.ts.
+// The one door between the centre and a network. The centre (intake, queue consumer, cron,
+// operator API and console) only ever sees a `Carrier`; everything that knows a network's
+// wire shapes, codes and rules lives behind it in src/carriers/<network>/.
 
 export interface JobContext<P = Record<string, unknown>> {
   env: Env;
@@ -23,4 +25,79 @@ export type JobResult = { status: "done" | "skipped"; message?: string } | void;
 
 export type JobHandler<P = any> = (ctx: JobContext<P>) => Promise<JobResult>;
 
+/** Job kinds (`<network>.<what>`) and their handlers. */
 export type JobHandlers = Record<string, JobHandler>;
+
+/** A scheduled pull, run on the 10-minute cron while its network is enabled. */
+export interface CronTask {
+  name: string;
+  run(env: Env, db: Db): Promise<Record<string, unknown> | void>;
+}
+
+/** "Fetch from the network now" for one consignment; the answer goes back to the operator. */
+export type Refresher = (env: Env, reference: string) => Promise<Record<string, unknown>>;
+
+export type { Role };
+
+/** A TMS document, as the carrier's routing sees it. */
+export interface OutboundDocument {
+  documentType: string;
+  role: Role | null;
+}
+
+/**
+ * Where a TMS document goes: a job kind of this carrier (with options that travel to that job
+ * in `OutboundDocumentPayload.route`), or a skip with the reason in plain words.
+ */
+export type DocumentRoute = { kind: string; options?: Record<string, unknown> } | { skip: string };
+
+/** What a carrier's document job receives from the centre (tms.document). */
+export interface OutboundDocumentPayload {
+  documentRowId: string;
+  r2Key: string;
+  sha256: string;
+  filename: string;
+  contentType: string;
+  documentType: string;
+  documentId: string | null;
+  role: string | null;
+  orderId: string;
+  /** `DocumentRoute.options` of the route that chose this job. */
+  route: Record<string, unknown> | null;
+}
+
+/** A delivery stop of one of this network's orders reached COMPLETED in the TMS. */
+export interface StopCompleted {
+  reference: string;
+  stopId: string;
+  /** Epoch ms: the stop's actual end, or the event's time. */
+  completedAt: number;
+  orderId: string;
+  role: Role | null;
+}
+
+/** What the carrier wants done about it: jobs to queue and lines for the timeline. */
+export interface Reaction {
+  jobs: NewJob[];
+  timeline: Omit<TimelineEntry, "network" | "reference">[];
+}
+
+export interface Carrier {
+  /** Lower-case name: job kinds, D1 rows, URLs (`/api/consignments/{network}/…`). */
+  network: string;
+  /** How people name it: "Palletways". */
+  label: string;
+  /** The TMS order's custom field `pallet_network` value for this network ("PALLETWAYS"). */
+  orderFieldValue: string;
+  /** Whether its settings are present (null = switched off) and which of them are wrong. */
+  settings(env: Env): { enabled: boolean; problems: string[] };
+  jobs: JobHandlers;
+  cron: CronTask[];
+  refresh?: Refresher;
+  /** Pure: a TMS document for one of this network's orders → a job kind, or why not. */
+  routeDocument(env: Env, doc: OutboundDocument): DocumentRoute;
+  /** Pure: what a completed delivery stop means for this network (nothing, when absent). */
+  onDeliveryCompleted?(env: Env, stop: StopCompleted): Reaction;
+  /** What an operator should do about one of this network's error codes, in plain words. */
+  explain(code: string): string | null;
+}

@@ -1,24 +1,37 @@
-import { getConfig, networkEnabled } from "../config";
 import { db as openDb } from "../db/client";
+import { carriers, networkEnabled } from "../carriers";
+import type { CronTask } from "../carriers/carrier";
 import { errorCode, errorMessage, PermanentError } from "../lib/errors";
 import { markError, markSuccess } from "../lib/health";
 import { log } from "../lib/log";
 import { redriveStuckJobs } from "../lib/jobs";
-import type { CronTask } from "./tasks";
-import { cronTasks } from "./registry";
 
-const redrive: CronTask = {
+// The one Cron Trigger (`*/10 * * * *`): the centre's own upkeep, then every enabled network's
+// pulls in the order the carriers list them. A task that throws marks its network's health and
+// the others go on.
+
+export interface ScheduledTask extends CronTask {
+  /** null: the centre's own upkeep, which always runs. */
+  network: string | null;
+}
+
+const redrive: ScheduledTask = {
   name: "jobs.redrive",
   network: null,
   run: async (env, db) => ({ redriven: await redriveStuckJobs(env, db) }),
 };
 
-export async function runScheduled(env: Env, tasks: CronTask[] = [redrive, ...cronTasks]): Promise<Record<string, unknown>> {
-  const config = getConfig(env);
+/** Every task in the order it runs; with a network, only that network's pulls. */
+export function scheduledTasks(network?: string): ScheduledTask[] {
+  const pulls = carriers().flatMap((c) => c.cron.map((t) => ({ ...t, network: c.network })));
+  return network === undefined ? [redrive, ...pulls] : pulls.filter((t) => t.network === network);
+}
+
+export async function runScheduled(env: Env, tasks: ScheduledTask[] = scheduledTasks()): Promise<Record<string, unknown>> {
   const db = openDb(env);
   const report: Record<string, unknown> = {};
   for (const task of tasks) {
-    if (task.network && !networkEnabled(config, task.network)) {
+    if (task.network && !networkEnabled(env, task.network)) {
       report[task.name] = "switched off";
       continue;
     }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, or } from "drizzle-orm";
 import { jobs } from "../db/schema";
 import type { Db } from "../db/client";
 
@@ -96,6 +96,3 @@ export async function replayJob(env: Env, db: Db, id: string): Promise<boolean> 
   await sendJobs(env, [id]);
   return true;
 }
-
-export const jobCounts = (db: Db) =>
-  db.select({ status: jobs.status, n: sql<number>`count(*)` }).from(jobs).groupBy(jobs.status);

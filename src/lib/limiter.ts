@@ -4,7 +4,8 @@ import { sleep } from "./sleep";
 // The client side of the shared RateLimiter Durable Object.
 
 export interface Limit {
-  name: "tms" | "palletways";
+  /** One limiter per partner, shared by every isolate: its Durable Object is named after it. */
+  name: string;
   limit: number;
   /** Longer than the partner's own window by at least graceMs. */
   windowMs: number;

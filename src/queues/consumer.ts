@@ -7,14 +7,14 @@ import { log } from "../lib/log";
 import { recordTimeline } from "../lib/timeline";
 import { redact } from "../lib/secrets";
 import { enqueue, sendJobs, type JobMessage } from "../lib/jobs";
-import type { JobContext, JobHandlers } from "../carriers/carrier";
-import { handlers as allHandlers } from "./handlers";
+import type { JobContext, JobHandler, JobHandlers } from "../carriers/carrier";
+import { carrierFor } from "../carriers";
+import { tmsDocument } from "./tms-document";
 
 // Runs jobs. Every outcome is written to D1 before the message is acknowledged, and every
 // retry is a fresh delayed message, so the D1 row is the only retry counter and a job that
 // ran out of attempts stands in the failures list for an operator to replay.
 
-const NETWORKS = new Set(["palletways", "upn", "hazchem"]);
 const BACKOFF_S = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 const MAX_QUEUE_DELAY_S = 43_200;
 /** Longest a job may keep waiting (DeferError) before it stands as a failure. */
@@ -26,7 +26,7 @@ export function backoffSeconds(attempt: number): number {
   return BACKOFF_S[Math.min(attempt - 1, BACKOFF_S.length - 1)] ?? 3600;
 }
 
-export async function handleJobBatch(batch: MessageBatch<JobMessage>, env: Env, handlers: JobHandlers = allHandlers): Promise<void> {
+export async function handleJobBatch(batch: MessageBatch<JobMessage>, env: Env, handlers?: JobHandlers): Promise<void> {
   const db = openDb(env);
   const queue = [...batch.messages];
   const worker = async () => {
@@ -54,7 +54,12 @@ async function markSuccessThrottled(db: Db, network: string): Promise<void> {
   await markSuccess(db, network);
 }
 
-export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandlers = allHandlers): Promise<void> {
+/** The centre's own job, then the job's own network's handlers (looked up at run time). */
+function handlerFor(kind: string, network: string): JobHandler | undefined {
+  return kind === "tms.document" ? tmsDocument : carrierFor(network)?.jobs[kind];
+}
+
+export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHandlers): Promise<void> {
   const started = Date.now();
   // Claim the job: a second delivery of the same message (at-least-once queues, the cron's
   // re-drive) finds it running or finished and leaves it alone. A claim left by a crashed
@@ -84,7 +89,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
       return [];
     },
   };
-  const handler = handlers[job.kind];
+  const handler = handlers ? handlers[job.kind] : handlerFor(job.kind, job.network);
   try {
     if (!handler) throw new PermanentError(`no handler for job kind ${job.kind}`);
     const result = await handler(ctx);
@@ -95,7 +100,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
       db.update(jobs).set({ status, attempts: job.attempts + 1, lastError: null, waitingSince: null, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
       db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: status, error: null }),
     ]);
-    if (NETWORKS.has(job.network)) await markSuccessThrottled(db, job.network);
+    if (carrierFor(job.network)) await markSuccessThrottled(db, job.network);
     log({ ...base, step: job.kind, outcome: status === "done" ? "ok" : "skipped", ms, attempt: job.attempts + 1 });
   } catch (err) {
     const ms = Date.now() - started;
@@ -141,7 +146,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers: JobHandl
         : `Attempt ${attempt} of ${job.maxAttempts} failed: ${message}. Retrying in ${backoffSeconds(attempt)} s.`,
       detail: { attempt, code },
     });
-    if (NETWORKS.has(job.network)) {
+    if (carrierFor(job.network)) {
       await markError(db, job.network, message, code, err instanceof PermanentError ? err.action : null);
       lastSuccessWrite.delete(job.network);
     }

@@ -4,7 +4,7 @@ import { sha256Hex, sniffContentType } from "../lib/bytes";
 import { PermanentError } from "../lib/errors";
 import { TmsClient } from "../tms/client";
 import type { DocumentContent } from "../tms/schemas";
-import type { JobHandler } from "../carriers/carrier";
+import type { JobHandler, OutboundDocumentPayload } from "../carriers/carrier";
 
 // A document added in the TMS: fetch its bytes once, keep them in R2, know them by SHA-256,
 // refuse echoes of what we ourselves attached, then hand it to the carrier's job.
@@ -16,23 +16,12 @@ export interface TmsDocumentPayload {
   content: { r2Key: string; contentType: string; filename: string } | { downloadUrl: string };
   role: string | null;
   next: string;
-  hazchemType: string | null;
+  /** The carrier routing's options for its job (e.g. Hazchem's upload type). */
+  route?: Record<string, unknown> | null;
+  /** Jobs queued before carriers had routing options. */
+  hazchemType?: string | null;
   orderId: string;
   customerReference: string | null;
-}
-
-/** What a carrier's upload job receives. */
-export interface OutboundDocumentPayload {
-  documentRowId: string;
-  r2Key: string;
-  sha256: string;
-  filename: string;
-  contentType: string;
-  documentType: string;
-  documentId: string | null;
-  role: string | null;
-  orderId: string;
-  hazchemType: string | null;
 }
 
 export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
@@ -94,7 +83,7 @@ export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
     documentId: p.documentId,
     role: p.role,
     orderId: p.orderId,
-    hazchemType: p.hazchemType,
+    route: p.route ?? (p.hazchemType ? { type: p.hazchemType } : null),
   };
   await ctx.enqueue([{ kind: p.next, network, reference, payload: { ...next }, dedupeKey: `${p.next}:${network}:${reference}:${sha256}` }]);
 };

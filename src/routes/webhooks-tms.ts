@@ -10,7 +10,7 @@ import { log } from "../lib/log";
 import { timelineValues, type TimelineEntry } from "../lib/timeline";
 import { verifyStandardWebhook } from "../middleware/standard-webhooks";
 import { insertJobStatement, newJobRow, sendJobs, type NewJob } from "../lib/jobs";
-import { routeDocument, label } from "../tms/routing";
+import { carrierFor, carrierForOrderField, networkEnabled } from "../carriers";
 import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
 import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "../tms/visibility";
 
@@ -92,28 +92,33 @@ tmsWebhook.post(
 
     const bodySha = await sha256Hex(body);
     deliveryId ??= `sha256:${bodySha}`;
-    const link = linkOrder(update.order);
+    const link = linkOrder(update.order, (v) => carrierForOrderField(v)?.network);
+    const carrier = link ? carrierFor(link.network) : undefined;
     const jobsToAdd: NewJob[] = [];
     const entries: TimelineEntry[] = [];
 
-    if (link) {
+    if (link && carrier) {
+      const on = { network: link.network, reference: link.reference };
+      const enabled = networkEnabled(env, carrier.network);
       for (const { i, event, parsed: u } of updates) {
-        if (u.type === "Stop" && isDeliveryCompleted(u.value) && link.network === "palletways") {
-          const completedAt = completionTime(u.value, event.timestamp);
-          entries.push({ network: link.network, reference: link.reference, kind: "webhook", step: "tms.stop-completed", outcome: "info", message: `TMS: delivery completed at ${new Date(completedAt).toISOString()}` });
-          jobsToAdd.push({
-            kind: "palletways.delivery-completed",
-            network: link.network,
+        if (u.type === "Stop" && isDeliveryCompleted(u.value) && carrier.onDeliveryCompleted && enabled) {
+          const reaction = carrier.onDeliveryCompleted(env, {
             reference: link.reference,
-            payload: { trackingId: link.reference, completedAt, source: "tms" },
-            dedupeKey: `palletways.delivery-completed:${link.reference}:${u.value.stop.id}`,
+            stopId: u.value.stop.id,
+            completedAt: completionTime(u.value, event.timestamp),
+            orderId: link.orderId,
+            role: link.role,
           });
+          entries.push(...reaction.timeline.map((e) => ({ ...on, ...e })));
+          jobsToAdd.push(...reaction.jobs);
         } else if (u.type === "Document" && isDocumentCreated(u.value)) {
           const doc = u.value.document;
           const what = `${doc.document_type} "${doc.name}"`;
-          const route = routeDocument(config, link.network, doc.document_type, link.role);
+          const route = enabled
+            ? carrier.routeDocument(env, { documentType: doc.document_type, role: link.role })
+            : { skip: `${carrier.label} is switched off (its settings are absent)` };
           if ("skip" in route) {
-            entries.push({ network: link.network, reference: link.reference, kind: "skipped", step: "tms.document", outcome: "skipped", message: `TMS document ${what} not sent: ${route.skip}`, detail: { document_id: u.value.id ?? null } });
+            entries.push({ ...on, kind: "skipped", step: "tms.document", outcome: "skipped", message: `TMS document ${what} not sent: ${route.skip}`, detail: { document_id: u.value.id ?? null } });
             continue;
           }
           let content: Record<string, unknown>;
@@ -126,7 +131,7 @@ tmsWebhook.post(
             try {
               await env.FILES.put(key, bytes, { httpMetadata: { contentType: doc.document_content.mime_type } });
             } catch (err) {
-              log({ network: link.network, reference: link.reference, step: "webhook.tms", outcome: "error", error: `R2: ${errorMessage(err)}` });
+              log({ ...on, step: "webhook.tms", outcome: "error", error: `R2: ${errorMessage(err)}` });
               return c.json({ error: "unavailable", message: "could not store the document; please retry" }, 503, { "retry-after": "5" });
             }
             content = { r2Key: key, contentType: doc.document_content.mime_type, filename: doc.document_content.filename };
@@ -135,11 +140,10 @@ tmsWebhook.post(
             content = { downloadUrl: doc.document_content.download_url };
             identity = u.value.id ?? doc.document_content.download_url;
           }
-          entries.push({ network: link.network, reference: link.reference, kind: "webhook", step: "tms.document", outcome: "info", message: `TMS: new document ${what}, for ${label(link.network)}`, detail: { document_id: u.value.id ?? null } });
+          entries.push({ ...on, kind: "webhook", step: "tms.document", outcome: "info", message: `TMS: new document ${what}, for ${carrier.label}`, detail: { document_id: u.value.id ?? null } });
           jobsToAdd.push({
             kind: "tms.document",
-            network: link.network,
-            reference: link.reference,
+            ...on,
             payload: {
               documentId: u.value.id ?? null,
               documentType: doc.document_type,
@@ -147,7 +151,7 @@ tmsWebhook.post(
               content,
               role: link.role,
               next: route.kind,
-              hazchemType: route.hazchemType ?? null,
+              route: route.options ?? null,
               orderId: link.orderId,
               customerReference: link.customerReference,
             },

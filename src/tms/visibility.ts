@@ -1,13 +1,13 @@
-import type { Network } from "../config";
-import type { Role } from "./routing";
 import type { DocumentUpdate, StopUpdate, VisibilityOrder } from "./schemas";
 
-// Reads which network, consignment and role an order belongs to from its custom fields.
+// Reads which network, consignment and role an order belongs to from its custom fields
+// (`pallet_network`, `network_reference`, `network_role`). Pure; tested in visibility.test.ts.
 
-const NETWORK_VALUES: Record<string, Network> = { PALLETWAYS: "palletways", UPN: "upn", HAZCHEM: "hazchem" };
+/** Our depot's part in a consignment (the order's `network_role` custom field). */
+export type Role = "COLLECTING" | "DELIVERING";
 
 export interface OrderLink {
-  network: Network;
+  network: string;
   reference: string;
   role: Role | null;
   orderId: string;
@@ -15,10 +15,11 @@ export interface OrderLink {
   orderName: string;
 }
 
-export function linkOrder(order: VisibilityOrder | null | undefined): OrderLink | null {
+/** `networkOf` names the network for a `pallet_network` value (undefined: not one of ours). */
+export function linkOrder(order: VisibilityOrder | null | undefined, networkOf: (palletNetwork: string) => string | undefined): OrderLink | null {
   if (!order) return null;
   const f = order.custom_fields ?? {};
-  const network = typeof f.pallet_network === "string" ? NETWORK_VALUES[f.pallet_network.trim().toUpperCase()] : undefined;
+  const network = typeof f.pallet_network === "string" ? networkOf(f.pallet_network) : undefined;
   const reference = typeof f.network_reference === "string" ? f.network_reference.trim() : "";
   if (!network || !reference) return null;
   const roleRaw = typeof f.network_role === "string" ? f.network_role.trim().toUpperCase() : "";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getConfig } from "../../config";
+import { hazchemSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { retryAfterMs } from "../../lib/limiter";
 import { log } from "../../lib/log";
@@ -36,7 +36,7 @@ export class HazchemClient {
   private readonly cfg;
 
   constructor(env: Env) {
-    const cfg = getConfig(env).hazchem;
+    const cfg = hazchemSettings(env);
     if (!cfg) throw new PermanentError("Hazchem is switched off (HAZCHEM_API_URL, HAZCHEM_API_KEY and HAZCHEM_DEPOT are not all set)", "HAZCHEM_OFF");
     this.cfg = cfg;
   }

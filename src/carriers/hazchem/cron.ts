@@ -1,11 +1,10 @@
-import type { CronTask } from "../../cron/tasks";
+import type { CronTask } from "../carrier";
 import { runFeed } from "./feed";
 
 // hazchem's pulls on the 10-minute cron.
 export const hazchemCron: CronTask[] = [
   {
     name: "hazchem.feed",
-    network: "hazchem",
     run: async (env, db) => {
       const r = await runFeed(env, db);
       return { pages: r.pages, seen: r.seen, new: r.new, ignored: r.ignored, malformed: r.malformed, more: r.more };

@@ -2,7 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
 import { hazchemFeedDocuments } from "../../db/schema";
 import { recordTimeline } from "../../lib/timeline";
-import type { Refresher } from "../refresh";
+import type { Refresher } from "../carrier";
 import { runFeed } from "./feed";
 
 // POST /api/consignments/hazchem/{reference}/refresh: Hazchem's feed is one stream for every

@@ -2,8 +2,7 @@ import { eq } from "drizzle-orm";
 import { documents } from "../../db/schema";
 import { sniffContentType } from "../../lib/bytes";
 import { PermanentError, TransientError } from "../../lib/errors";
-import type { OutboundDocumentPayload } from "../../queues/tms-document";
-import type { JobHandler } from "../carrier";
+import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { HazchemClient } from "./client";
 import { fitForHazchem, PhotoTooLargeError, UnsupportedPhotoError, type FitResult, type ImagesLike } from "../../lib/images";
 import type { UploadType } from "./enums";
@@ -23,7 +22,8 @@ interface Prepared {
 
 export const hazchemUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   const { env, db, payload: p, reference } = ctx;
-  const type = p.hazchemType;
+  // Jobs queued before routing options existed carry the type as `hazchemType`.
+  const type = (p.route?.type ?? (p as { hazchemType?: unknown }).hazchemType) as string | null | undefined;
   if (!isUploadType(type)) throw new PermanentError(`"${p.filename}" has no Hazchem document type (${String(type)}); the TMS routing should have named DELIVERY_IMAGE, COP or POD`);
   const client = new HazchemClient(env);
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getConfig } from "../../config";
+import { palletwaysSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { acquire, pausePartner, retryAfterMs } from "../../lib/limiter";
 import { log } from "../../lib/log";
@@ -38,7 +38,7 @@ export class PalletwaysClient {
   private readonly cfg;
 
   constructor(private readonly env: Env) {
-    const cfg = getConfig(env).palletways;
+    const cfg = palletwaysSettings(env);
     if (!cfg) throw new PermanentError("Palletways is not configured (PALLETWAYS_API_URL, PALLETWAYS_PORTAL_URL, PALLETWAYS_API_KEY)");
     this.cfg = cfg;
   }

@@ -1,10 +1,9 @@
 import { eq } from "drizzle-orm";
-import { getConfig } from "../../config";
+import { palletwaysSettings } from "./settings";
 import { documents } from "../../db/schema";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import type { OutboundDocumentPayload } from "../../queues/tms-document";
-import type { JobHandler } from "../carrier";
+import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "../../lib/ftp";
 import { takeFtpNumber } from "./ftp-numbers";
 import { withFtpSession } from "../../lib/ftp/pool";
@@ -96,7 +95,7 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
 };
 
 function ftpUrl(env: Env): FtpUrl {
-  const raw = getConfig(env).palletways?.ftpUrl;
+  const raw = palletwaysSettings(env)?.ftpUrl;
   if (!raw) throw new PermanentError("PALLETWAYS_FTP_URL is not set, so photos cannot be uploaded", "config", "set PALLETWAYS_FTP_URL, then replay");
   try {
     return parseFtpUrl(raw);

@@ -1,4 +1,4 @@
-import type { Refresher } from "../refresh";
+import type { Refresher } from "../carrier";
 import { windowStub } from "./window";
 
 // POST /api/consignments/palletways/{trackingId}/refresh: fetch the photos now, window or not.

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { getConfig } from "../../config";
+import { palletwaysSettings } from "./settings";
 import { db as openDb } from "../../db/client";
 import { palletwaysWindows } from "../../db/schema";
 import { fetchDeliveryPhotos, type FetchSummary } from "./photos";
@@ -61,7 +61,7 @@ export class PalletwaysWindow extends DurableObject<Env> {
 
   async open(trackingId: string, completedAt: number, source: string): Promise<OpenResult> {
     registerSecrets(this.env as unknown as Record<string, unknown>);
-    const cfg = getConfig(this.env).palletways;
+    const cfg = palletwaysSettings(this.env);
     if (!cfg) return { opened: false, attempts: 0, message: "Palletways is switched off" };
     const existing = await this.load();
     if (existing && existing.completedAt !== null && existing.attempts.some((a) => !a.done)) {

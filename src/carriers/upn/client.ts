@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getConfig } from "../../config";
+import { upnSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { retryAfterMs } from "../../lib/limiter";
 import { ACTION_LABELS } from "./enums";
@@ -102,7 +102,7 @@ export class UpnClient {
   private readonly cfg;
 
   constructor(env: Env) {
-    const cfg = getConfig(env).upn;
+    const cfg = upnSettings(env);
     if (!cfg) throw new PermanentError("UPN is not configured (UPN_API_URL, UPN_API_KEY, UPN_DEPOT)", "UPN_NOT_CONFIGURED");
     this.cfg = cfg;
   }

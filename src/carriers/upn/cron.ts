@@ -1,10 +1,10 @@
-import type { CronTask } from "../../cron/tasks";
+import type { CronTask } from "../carrier";
 import { importCycle } from "./import";
 import { trackingCycle } from "./tracking";
 
 // upn's pulls on the 10-minute cron. Tracking runs last so that, when it fails, its error (and
 // the operator action) is what /healthz shows after the cycle, not the import's success.
-export const upnImportTask: CronTask = { name: "upn.import", network: "upn", run: (env, db) => importCycle(env, db) };
-export const upnTrackingTask: CronTask = { name: "upn.tracking", network: "upn", run: (env, db) => trackingCycle(env, db) };
+export const upnImportTask: CronTask = { name: "upn.import", run: (env, db) => importCycle(env, db) };
+export const upnTrackingTask: CronTask = { name: "upn.tracking", run: (env, db) => trackingCycle(env, db) };
 
 export const upnCron: CronTask[] = [upnImportTask, upnTrackingTask];

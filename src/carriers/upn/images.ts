@@ -5,8 +5,7 @@ import { bytesToBase64 } from "../../lib/bytes";
 import { DeferError, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { recordTimeline } from "../../lib/timeline";
-import type { OutboundDocumentPayload } from "../../queues/tms-document";
-import type { JobHandler } from "../carrier";
+import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { UpnClient, UpnError } from "./client";
 import { MAX_IMAGE_BYTES } from "./enums";
 

@@ -1,6 +1,6 @@
 import type { Child, FC } from "hono/jsx";
 import { CSS } from "./styles";
-import { label } from "../../tms/routing";
+import { networkLabel as label } from "../../carriers";
 
 // Small pieces shared by the console pages. Hono's JSX escapes every value it renders.
 

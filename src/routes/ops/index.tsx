@@ -2,18 +2,19 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import { getConfig, networkEnabled } from "../../config";
+import { getConfig } from "../../config";
 import { db as openDb } from "../../db/client";
-import { refreshers } from "../../carriers/refresh";
+import { carrierFor, networkEnabled, networkLabel as label, refreshConsignment } from "../../carriers";
 import { timingSafeEqual } from "../../lib/bytes";
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { redact } from "../../lib/secrets";
 import { SESSION_COOKIE, isAdmin, sessionValue } from "../../middleware/admin-auth";
 import { replayJob } from "../../lib/jobs";
-import { label } from "../../tms/routing";
 import { Layout, consignmentHref, type Flash } from "./components";
-import { consignmentPage, documentFile, failures, isNetwork, overview, searchConsignments } from "./data";
+import { consignmentPage, documentFile, searchConsignments } from "../../read/consignments";
+import { failures } from "../../read/failures";
+import { overview } from "../../read/overview";
 import { ConsignmentView, INLINE_IMAGE, NotFoundPage, SearchPage } from "./pages/consignment";
 import { FailuresPage } from "./pages/failures";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
@@ -145,36 +146,31 @@ ops.get("/consignments", async (c) => {
 
 ops.get("/consignments/:network/:reference", async (c) => {
   const { network, reference } = c.req.param();
-  if (!isNetwork(network)) return page(c, <NotFoundPage what={`There is no network called “${network}”. Use palletways, upn or hazchem.`} />, 404);
+  if (!carrierFor(network)) return page(c, <NotFoundPage what={`There is no network called “${network}”.`} />, 404);
   const view = await consignmentPage(c.env, network, reference);
   if (!view) return page(c, <NotFoundPage what={`No ${label(network)} consignment ${reference} is known yet.`} />, 404);
-  const canRefresh = Boolean(refreshers[network]) && networkEnabled(getConfig(c.env), network);
+  const canRefresh = Boolean(carrierFor(network)?.refresh) && networkEnabled(c.env, network);
   return page(c, <ConsignmentView c={view} flash={takeFlash(c)} canRefresh={canRefresh} />);
 });
 
 ops.post("/consignments/:network/:reference/refresh", async (c) => {
   const { network, reference } = c.req.param();
-  if (!isNetwork(network)) return page(c, <NotFoundPage what={`There is no network called “${network}”.`} />, 404);
+  if (!carrierFor(network)) return page(c, <NotFoundPage what={`There is no network called “${network}”.`} />, 404);
   const back = consignmentHref(network, reference);
-  const refresh = refreshers[network];
-  if (!refresh) {
-    flash(c, `${label(network)} has no manual refresh: its data arrives on the 10-minute cron.`, true);
-  } else if (!networkEnabled(getConfig(c.env), network)) {
-    flash(c, `${label(network)} is switched off (its settings are absent).`, true);
+  const r = await refreshConsignment(c.env, network, reference);
+  if (r.ok) {
+    const summary = Object.entries(r.result)
+      .filter(([, v]) => ["string", "number", "boolean"].includes(typeof v))
+      .map(([k, v]) => `${k.replace(/_/g, " ")}: ${String(v)}`)
+      .join(", ");
+    flash(c, `Fetched from ${label(network)} now${summary ? ` (${summary})` : ""}.`);
+    log({ network, reference, step: "ops.refresh", outcome: "ok" });
+  } else if (r.status === 502) {
+    const message = redact(r.message);
+    log({ network, reference, step: "ops.refresh", outcome: "error", error: message });
+    flash(c, `Could not fetch from ${label(network)}: ${message}`, true);
   } else {
-    try {
-      const result = await refresh(c.env, reference);
-      const summary = Object.entries(result)
-        .filter(([, v]) => ["string", "number", "boolean"].includes(typeof v))
-        .map(([k, v]) => `${k.replace(/_/g, " ")}: ${String(v)}`)
-        .join(", ");
-      flash(c, `Fetched from ${label(network)} now${summary ? ` (${summary})` : ""}.`);
-      log({ network, reference, step: "ops.refresh", outcome: "ok" });
-    } catch (err) {
-      const message = redact(errorMessage(err));
-      log({ network, reference, step: "ops.refresh", outcome: "error", error: message });
-      flash(c, `Could not fetch from ${label(network)}: ${message}`, true);
-    }
+    flash(c, r.message, true);
   }
   return c.redirect(back, 303);
 });

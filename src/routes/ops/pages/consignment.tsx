@@ -1,8 +1,8 @@
 import type { FC } from "hono/jsx";
-import { label } from "../../../tms/routing";
+import { networkLabel as label } from "../../../carriers";
 import { Badge, JobStatus, Layout, RefreshButton, ReplayButton, SearchForm, When, consignmentHref, type Flash } from "../components";
-import type { ConsignmentPage, Match } from "../data";
-import { explain } from "../explain";
+import type { ConsignmentPage, Match } from "../../../read/consignments";
+import { explain } from "../../../read/explain";
 
 type Doc = ConsignmentPage["documents"][number];
 
@@ -79,10 +79,10 @@ const DocumentCard: FC<{ d: Doc; network: string }> = ({ d, network }) => {
 
 type Entry = ConsignmentPage["timeline"][number];
 
-const TimelineItem: FC<{ e: Entry; docsBySha: Map<string, Doc> }> = ({ e, docsBySha }) => {
+const TimelineItem: FC<{ e: Entry; network: string; docsBySha: Map<string, Doc> }> = ({ e, network, docsBySha }) => {
   const sha = typeof e.detail?.sha256 === "string" ? e.detail.sha256 : null;
   const doc = sha ? docsBySha.get(sha) : undefined;
-  const advice = e.outcome === "error" ? explain(e.message, typeof e.detail?.code === "string" ? e.detail.code : null) : null;
+  const advice = e.outcome === "error" ? explain(network, e.message, typeof e.detail?.code === "string" ? e.detail.code : null) : null;
   return (
     <li class={e.outcome}>
       <When iso={e.at} /> <Badge outcome={e.outcome}>{e.kind}</Badge> <code class="muted">{e.step}</code>
@@ -190,7 +190,7 @@ export const ConsignmentView: FC<{ c: ConsignmentPage; flash: Flash; canRefresh:
       ) : (
         <ol class="timeline" aria-labelledby="timeline">
           {c.timeline.map((e) => (
-            <TimelineItem e={e} docsBySha={docsBySha} />
+            <TimelineItem e={e} network={c.network} docsBySha={docsBySha} />
           ))}
         </ol>
       )}

@@ -1,8 +1,8 @@
 import type { FC } from "hono/jsx";
-import { label } from "../../../tms/routing";
+import { networkLabel as label } from "../../../carriers";
 import { Layout, ReplayButton, When, consignmentHref, type Flash } from "../components";
-import type { failures } from "../data";
-import { explain } from "../explain";
+import type { failures } from "../../../read/failures";
+import { explain } from "../../../read/explain";
 
 type Failure = Awaited<ReturnType<typeof failures>>[number];
 
@@ -15,7 +15,7 @@ export const FailuresPage: FC<{ list: Failure[]; flash: Flash }> = ({ list, flas
     ) : (
       <ul class="docs" style="grid-template-columns:1fr">
         {list.map((f) => {
-          const advice = explain(f.last_error);
+          const advice = explain(f.network, f.last_error);
           return (
             <li id={`job-${f.id}`}>
               <h2 style="margin-top:0;font-size:1.05rem">

@@ -1,11 +1,11 @@
 import type { FC } from "hono/jsx";
-import { label } from "../../../tms/routing";
+import { networkLabel as label } from "../../../carriers";
 import { Badge, Layout, When, ago, consignmentHref, SearchForm, type Flash } from "../components";
-import type { Overview } from "../data";
-import { explain } from "../explain";
+import type { Overview } from "../../../read/overview";
+import { explain } from "../../../read/explain";
 
 const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, now }) => {
-  const advice = explain(n.last_error, null, n.action);
+  const advice = explain(n.network, n.last_error, n.last_error_code, n.action);
   const lag = n.last_success_at ? ago(Math.max(0, now - Date.parse(n.last_success_at))) : null;
   return (
     <section class="card" aria-labelledby={`net-${n.network}`}>

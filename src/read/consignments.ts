@@ -1,39 +1,48 @@
-import { and, desc, eq, gt, inArray, like, or } from "drizzle-orm";
-import { NETWORKS, getConfig, type Network } from "../../config";
-import { db as openDb } from "../../db/client";
-import { attempts, consignments, documents, jobs, palletwaysWindows } from "../../db/schema";
-import { jobCounts } from "../../lib/jobs";
-import { consignmentView, failures } from "../api";
-import { networkStates } from "../healthz";
+import { and, asc, desc, eq, inArray, like, or } from "drizzle-orm";
+import { db as openDb } from "../db/client";
+import { attempts, consignments, documents, jobs, timeline } from "../db/schema";
 
-// What the console pages read. The JSON API's own views are reused so the console and
-// /api never disagree; only what the API does not expose (attempts, windows, search) is here.
+// A consignment as the operator API and the console show it: its timeline, documents and work.
 
-export const isNetwork = (n: string): n is Network => (NETWORKS as string[]).includes(n);
-
-export async function overview(env: Env) {
+export async function consignmentView(env: Env, network: string, reference: string) {
   const db = openDb(env);
-  const now = Date.now();
-  const [states, counts, windows] = await Promise.all([
-    networkStates(env),
-    jobCounts(db),
-    db.select().from(palletwaysWindows).where(gt(palletwaysWindows.closesAt, now)).orderBy(palletwaysWindows.closesAt).limit(100),
+  const [consignment] = await db.select().from(consignments).where(and(eq(consignments.network, network), eq(consignments.reference, reference)));
+  const [entries, docs, work] = await Promise.all([
+    db.select().from(timeline).where(and(eq(timeline.network, network), eq(timeline.reference, reference))).orderBy(asc(timeline.at), asc(timeline.id)),
+    db.select().from(documents).where(and(eq(documents.network, network), eq(documents.reference, reference))).orderBy(asc(documents.createdAt)),
+    db.select().from(jobs).where(and(eq(jobs.network, network), eq(jobs.reference, reference))).orderBy(asc(jobs.createdAt)),
   ]);
-  const byStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Record<string, number>;
-  const config = getConfig(env);
+  if (!consignment && entries.length === 0 && work.length === 0) return null;
   return {
-    now,
-    tmsEnabled: config.tms !== null,
-    // Plain words naming the setting that is wrong, never its value (see config.ts).
-    configProblems: config.problems,
-    networks: NETWORKS.map((n) => ({ network: n, ...states[n]! })),
-    windows: windows.filter((w) => w.status !== "closed"),
-    backlog: { queued: byStatus.queued ?? 0, running: byStatus.running ?? 0 },
-    failed: byStatus.failed ?? 0,
+    network,
+    reference,
+    order_id: consignment?.orderId ?? null,
+    customer_reference_number: consignment?.customerReference ?? null,
+    role: consignment?.role ?? null,
+    timeline: entries.map((e) => ({
+      at: new Date(e.at).toISOString(),
+      kind: e.kind,
+      step: e.step,
+      outcome: e.outcome,
+      message: e.message,
+      detail: e.detail ? JSON.parse(e.detail) : null,
+      job_id: e.jobId,
+    })),
+    documents: docs.map((d) => ({
+      id: d.id,
+      direction: d.direction,
+      document_type: d.documentType,
+      filename: d.filename,
+      content_type: d.contentType,
+      size: d.size,
+      sha256: d.sha256,
+      status: d.status,
+      destination: d.destination,
+      created_at: new Date(d.createdAt).toISOString(),
+    })),
+    jobs: work.map((j) => ({ id: j.id, kind: j.kind, status: j.status, attempts: j.attempts, last_error: j.lastError, updated_at: new Date(j.updatedAt).toISOString() })),
   };
 }
-
-export type Overview = Awaited<ReturnType<typeof overview>>;
 
 export interface Match {
   network: string;
@@ -68,7 +77,7 @@ export async function searchConsignments(env: Env, q: string): Promise<Match[]> 
     .limit(20);
 }
 
-export async function consignmentPage(env: Env, network: Network, reference: string) {
+export async function consignmentPage(env: Env, network: string, reference: string) {
   const view = await consignmentView(env, network, reference);
   if (!view) return null;
   const db = openDb(env);
@@ -86,8 +95,6 @@ export async function consignmentPage(env: Env, network: Network, reference: str
 }
 
 export type ConsignmentPage = NonNullable<Awaited<ReturnType<typeof consignmentPage>>>;
-
-export { failures };
 
 export async function documentFile(env: Env, id: string) {
   const [row] = await openDb(env).select({ r2Key: documents.r2Key, contentType: documents.contentType, filename: documents.filename }).from(documents).where(eq(documents.id, id));

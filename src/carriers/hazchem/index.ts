@@ -1,0 +1,25 @@
+import type { Carrier } from "../carrier";
+import { hazchemCron } from "./cron";
+import { explainHazchem } from "./explain";
+import { hazchemJobs } from "./jobs";
+import { hazchemRefresh } from "./refresh";
+import { routeHazchemDocument } from "./routing";
+import { readHazchemSettings } from "./settings";
+
+// Hazchem (hazchem.md): delivery images, customer paperwork and POD uploaded; its document feed
+// (delivery images, COP) pulled into the TMS.
+
+export const hazchem: Carrier = {
+  network: "hazchem",
+  label: "Hazchem",
+  orderFieldValue: "HAZCHEM",
+  settings: (env) => {
+    const s = readHazchemSettings(env);
+    return { enabled: s.value !== null, problems: s.problems };
+  },
+  jobs: hazchemJobs,
+  cron: hazchemCron,
+  refresh: hazchemRefresh,
+  routeDocument: (_env, doc) => routeHazchemDocument(doc),
+  explain: explainHazchem,
+};

@@ -1,0 +1,28 @@
+import type { Carrier } from "../carrier";
+import { palletwaysCron } from "./cron";
+import { explainPalletways } from "./explain";
+import { palletwaysJobs } from "./jobs";
+import { palletwaysRefresh } from "./refresh";
+import { palletwaysDeliveryCompleted, routePalletwaysDocument } from "./routing";
+import { palletwaysSettings, readPalletwaysSettings } from "./settings";
+
+// Palletways (palletways.md): POD photos into the TMS after delivery, delivery photos out to
+// its FTP server. The catch-up window's Durable Object class is exported for the Worker entry.
+
+export { PalletwaysWindow } from "./window";
+
+export const palletways: Carrier = {
+  network: "palletways",
+  label: "Palletways",
+  orderFieldValue: "PALLETWAYS",
+  settings: (env) => {
+    const s = readPalletwaysSettings(env);
+    return { enabled: s.value !== null, problems: s.problems };
+  },
+  jobs: palletwaysJobs,
+  cron: palletwaysCron,
+  refresh: palletwaysRefresh,
+  routeDocument: (env, doc) => routePalletwaysDocument(palletwaysSettings(env)?.ftpUrl ?? null, doc),
+  onDeliveryCompleted: (_env, stop) => palletwaysDeliveryCompleted(stop),
+  explain: explainPalletways,
+};
