@@ -2,7 +2,7 @@ import { z } from "zod";
 
 // The centre's settings (TMS, inbound webhook, operator token), named as in the contracts'
 // configuration table. Each network parses its own in src/carriers/<network>/settings.ts with
-// `section()`: absent settings switch that network off and the rest keeps working.
+// `networkSettings()`: absent settings switch that network off and the rest keeps working.
 
 export const text = z.string().trim().min(1);
 export const url = z
@@ -34,7 +34,7 @@ export interface Config {
   problems: string[];
 }
 
-export function section<T extends z.ZodTypeAny>(
+function section<T extends z.ZodTypeAny>(
   env: Record<string, unknown>,
   required: string[],
   schema: T,

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { documentCreated, palletOrder, signWebhook, stopCompleted, basicHeader } from "../sandbox/qargo-webhooks.mjs";
 import { admin, postWebhook, uniqueRef } from "./support/webhook";
@@ -64,8 +64,12 @@ describe("POST /webhooks/tms", () => {
     const { app } = await import("../src/app");
     const order = palletOrder({ reference: uniqueRef("600"), network: "PALLETWAYS", role: "DELIVERING" });
     const body = JSON.stringify(stopCompleted({ order }));
-    const send = (headers: Record<string, string>, b = body) =>
-      app.request("/webhooks/tms", { method: "POST", body: b, headers: { authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD), ...headers } }, signedEnv);
+    const send = async (headers: Record<string, string>, b = body) => {
+      const ctx = createExecutionContext();
+      const res = await app.request("/webhooks/tms", { method: "POST", body: b, headers: { authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD), ...headers } }, signedEnv, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
 
     expect((await send({})).status).toBe(401);
     const good = await signWebhook({ secret, body, id: "msg_" + uniqueRef() });

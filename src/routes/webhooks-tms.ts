@@ -15,8 +15,8 @@ import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
 import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "../tms/visibility";
 
 // POST /webhooks/tms: Qargo's operational visibility webhook. Everything it implies is written
-// to D1 (and inline files to R2) in one transaction and queued before we answer, so the answer
-// takes milliseconds and nothing acknowledged can be lost; the work happens in the consumer.
+// to D1 (and inline files to R2) in one transaction before we answer, so nothing acknowledged
+// can be lost; the jobs are queued right after the answer and the work happens in the consumer.
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -198,11 +198,14 @@ tmsWebhook.post(
     }
     const offset = 1 + (link ? 1 : 0);
     const created = rows.filter((_, i) => ((results[offset + i] as { id: string }[]) ?? []).length > 0).map((r) => r.id);
-    try {
-      await sendJobs(env, created);
-    } catch (err) {
-      // The jobs are in D1 already; the cron's re-drive puts them on the queue within minutes.
-      log({ network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue", outcome: "error", error: errorMessage(err) });
+    // What the 2xx promises is durable now (D1, R2). Queueing happens after the answer: if the
+    // send fails or the isolate dies first, the cron's re-drive queues the jobs from D1.
+    if (created.length) {
+      c.executionCtx.waitUntil(
+        sendJobs(env, created).catch((err) =>
+          log({ network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue", outcome: "error", error: errorMessage(err) }),
+        ),
+      );
     }
     log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "ok", ms: Date.now() - started, events: update.events.length, jobs: created.length });
     return c.json({ ok: true, jobs: created.length });
