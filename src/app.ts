@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { carriers } from "./carriers";
 import { api } from "./routes/api";
 import { healthz } from "./routes/healthz";
 import { ops } from "./routes/ops";
@@ -15,7 +16,7 @@ app.use("*", async (c, next) => {
   await next();
 });
 
-app.get("/", (c) => c.text("palletbridge: TMS ↔ Palletways, UPN, Hazchem. See /healthz and /ops.\n"));
+app.get("/", (c) => c.text(`palletbridge: TMS ↔ ${carriers().map((x) => x.label).join(", ")}. See /healthz and /ops.\n`));
 app.route("/healthz", healthz);
 app.route("/webhooks/tms", tmsWebhook);
 app.route("/api", api);

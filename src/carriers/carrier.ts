@@ -82,6 +82,16 @@ export interface Reaction {
   timeline: Omit<TimelineEntry, "network" | "reference">[];
 }
 
+/** Work of a network's own that is under way, for the console overview (e.g. photo windows). */
+export interface OpenWork {
+  title: string;
+  caption: string;
+  /** What the console says when nothing is open. */
+  empty: string;
+  referenceLabel: string;
+  items: { reference: string; startedAt: number; closesAt: number; progress: string; status: string }[];
+}
+
 export interface Carrier {
   /** Lower-case name: job kinds, D1 rows, URLs (`/api/consignments/{network}/…`). */
   network: string;
@@ -100,4 +110,8 @@ export interface Carrier {
   onDeliveryCompleted?(env: Env, stop: StopCompleted): Reaction;
   /** What an operator should do about one of this network's error codes, in plain words. */
   explain(code: string): string | null;
+  /** Where a document it sent went, in an operator's words ("Palletways FTP as 600123_1.jpg"). */
+  describeDestination?(destination: string): string;
+  /** Its own work under way, shown on the console overview. */
+  openWork?(env: Env, db: Db, now: number): Promise<OpenWork>;
 }

@@ -37,6 +37,12 @@ export function networkLabel(network: string): string {
   return carrierFor(network)?.label ?? network;
 }
 
+/** Where a document went, in the network's words. */
+export function describeDestination(network: string, destination: string): string {
+  const c = carrierFor(network);
+  return c?.describeDestination?.(destination) ?? (c ? `${c.label}: ${destination}` : destination);
+}
+
 /**
  * Adds a carrier at run time and returns its removal. For tests that plug in a stand-in network;
  * the Worker itself is built from the list above.

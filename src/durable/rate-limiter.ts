@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 
-// One instance per partner (idFromName("tms"), idFromName("palletways")) is the single limiter
+// One instance per partner (idFromName(<partner>), e.g. "tms") is the single limiter
 // every isolate shares. Callers reserve a slot and sleep until it; the object never sleeps
 // itself, so it answers in microseconds and serialises nothing but the bookkeeping.
 

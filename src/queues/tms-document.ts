@@ -16,10 +16,8 @@ export interface TmsDocumentPayload {
   content: { r2Key: string; contentType: string; filename: string } | { downloadUrl: string };
   role: string | null;
   next: string;
-  /** The carrier routing's options for its job (e.g. Hazchem's upload type). */
+  /** The carrier routing's options for its job. */
   route?: Record<string, unknown> | null;
-  /** Jobs queued before carriers had routing options. */
-  hazchemType?: string | null;
   orderId: string;
   customerReference: string | null;
 }
@@ -83,7 +81,7 @@ export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
     documentId: p.documentId,
     role: p.role,
     orderId: p.orderId,
-    route: p.route ?? (p.hazchemType ? { type: p.hazchemType } : null),
+    route: p.route ?? null,
   };
   await ctx.enqueue([{ kind: p.next, network, reference, payload: { ...next }, dedupeKey: `${p.next}:${network}:${reference}:${sha256}` }]);
 };

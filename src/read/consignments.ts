@@ -63,7 +63,7 @@ export async function searchConsignments(env: Env, q: string): Promise<Match[]> 
     .where(or(eq(consignments.reference, term), eq(consignments.orderId, term), eq(consignments.customerReference, term), eq(consignments.orderName, term)))
     .limit(50);
   if (rows.length) return rows;
-  // Work can exist before its order is linked (a UPN import, a Palletways note), so a
+  // Work can exist before its order is linked (an import, a status note), so a
   // reference known only to jobs still finds its page.
   const fromJobs = await db.selectDistinct({ network: jobs.network, reference: jobs.reference }).from(jobs).where(eq(jobs.reference, term)).limit(10);
   if (fromJobs.length) return fromJobs.map((j) => ({ ...j, orderId: null, customerReference: null, orderName: null }));

@@ -1,10 +1,11 @@
-import { gt, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
-import { jobs, palletwaysWindows } from "../db/schema";
+import { jobs } from "../db/schema";
+import { carriers, networkEnabled } from "../carriers";
 import { configProblems, networkStates } from "./health";
 
-// The console's front page: each network's health, open catch-up windows, backlog, failures.
+// The console's front page: each network's health, its work under way, backlog, failures.
 
 const jobCounts = (db: ReturnType<typeof openDb>) =>
   db.select({ status: jobs.status, n: sql<number>`count(*)` }).from(jobs).groupBy(jobs.status);
@@ -12,10 +13,10 @@ const jobCounts = (db: ReturnType<typeof openDb>) =>
 export async function overview(env: Env) {
   const db = openDb(env);
   const now = Date.now();
-  const [states, counts, windows] = await Promise.all([
+  const [states, counts, openWork] = await Promise.all([
     networkStates(env),
     jobCounts(db),
-    db.select().from(palletwaysWindows).where(gt(palletwaysWindows.closesAt, now)).orderBy(palletwaysWindows.closesAt).limit(100),
+    Promise.all(carriers().filter((c) => c.openWork && networkEnabled(env, c.network)).map(async (c) => ({ network: c.network, ...(await c.openWork!(env, db, now)) }))),
   ]);
   const byStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Record<string, number>;
   const config = getConfig(env);
@@ -25,7 +26,7 @@ export async function overview(env: Env) {
     // Plain words naming the setting that is wrong, never its value (see config.ts).
     configProblems: configProblems(env),
     networks: Object.entries(states).map(([network, s]) => ({ network, ...s })),
-    windows: windows.filter((w) => w.status !== "closed"),
+    openWork,
     backlog: { queued: byStatus.queued ?? 0, running: byStatus.running ?? 0 },
     failed: byStatus.failed ?? 0,
   };

@@ -22,4 +22,5 @@ export const hazchem: Carrier = {
   refresh: hazchemRefresh,
   routeDocument: (_env, doc) => routeHazchemDocument(doc),
   explain: explainHazchem,
+  describeDestination: (d) => `Hazchem document ${d}`,
 };

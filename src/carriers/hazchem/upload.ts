@@ -6,6 +6,7 @@ import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { HazchemClient } from "./client";
 import { fitForHazchem, PhotoTooLargeError, UnsupportedPhotoError, type FitResult, type ImagesLike } from "../../lib/images";
 import type { UploadType } from "./enums";
+import { routeHazchemDocument } from "./routing";
 import { accepts, acceptedWords, bytesWithCommas, formatName, humanSize, idempotencyKey, isUploadType } from "./mapping";
 
 // hazchem.upload: a TMS document (already in R2, known by SHA-256, not an echo) goes to Hazchem
@@ -22,8 +23,10 @@ interface Prepared {
 
 export const hazchemUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   const { env, db, payload: p, reference } = ctx;
-  // Jobs queued before routing options existed carry the type as `hazchemType`.
-  const type = (p.route?.type ?? (p as { hazchemType?: unknown }).hazchemType) as string | null | undefined;
+  // Jobs queued before routing options existed carry no `route`: their type is worked out again.
+  const legacy = p as { hazchemType?: string; route: OutboundDocumentPayload["route"] | undefined };
+  const rerouted = routeHazchemDocument({ documentType: p.documentType, role: p.role === "COLLECTING" || p.role === "DELIVERING" ? p.role : null });
+  const type = (legacy.route?.type ?? legacy.hazchemType ?? ("kind" in rerouted ? rerouted.options?.type : undefined)) as string | undefined;
   if (!isUploadType(type)) throw new PermanentError(`"${p.filename}" has no Hazchem document type (${String(type)}); the TMS routing should have named DELIVERY_IMAGE, COP or POD`);
   const client = new HazchemClient(env);
 

@@ -2,6 +2,7 @@ import type { Carrier } from "../carrier";
 import { palletwaysCron } from "./cron";
 import { explainPalletways } from "./explain";
 import { palletwaysJobs } from "./jobs";
+import { openWindows } from "./open-work";
 import { palletwaysRefresh } from "./refresh";
 import { palletwaysDeliveryCompleted, routePalletwaysDocument } from "./routing";
 import { palletwaysSettings, readPalletwaysSettings } from "./settings";
@@ -25,4 +26,6 @@ export const palletways: Carrier = {
   routeDocument: (env, doc) => routePalletwaysDocument(palletwaysSettings(env)?.ftpUrl ?? null, doc),
   onDeliveryCompleted: (_env, stop) => palletwaysDeliveryCompleted(stop),
   explain: explainPalletways,
+  describeDestination: (d) => `Palletways FTP as ${d}`,
+  openWork: (_env, db, now) => openWindows(db, now),
 };

@@ -20,4 +20,5 @@ export const upn: Carrier = {
   cron: upnCron,
   routeDocument: (_env, doc) => routeUpnDocument(doc),
   explain: explainUpn,
+  describeDestination: (d) => `UPN image ${d}`,
 };

@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import { networkLabel as label } from "../../../carriers";
+import { describeDestination, networkLabel as label } from "../../../carriers";
 import { Badge, JobStatus, Layout, RefreshButton, ReplayButton, SearchForm, When, consignmentHref, type Flash } from "../components";
 import type { ConsignmentPage, Match } from "../../../read/consignments";
 import { explain } from "../../../read/explain";
@@ -15,16 +15,7 @@ const fileHref = (id: string) => `/ops/files/${encodeURIComponent(id)}`;
 function wentTo(d: Doc, network: string): string {
   if (d.direction === "to_tms") return d.destination ? `TMS order ${d.destination}` : "TMS";
   if (!d.destination) return d.status === "received" ? `not sent to ${label(network)} yet` : `${label(network)}: ${d.status}`;
-  switch (network) {
-    case "palletways":
-      return `Palletways FTP as ${d.destination}`;
-    case "upn":
-      return `UPN image ${d.destination}`;
-    case "hazchem":
-      return `Hazchem document ${d.destination}`;
-    default:
-      return d.destination;
-  }
+  return describeDestination(network, d.destination);
 }
 
 function size(bytes: number): string {

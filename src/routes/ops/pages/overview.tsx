@@ -90,39 +90,43 @@ export const OverviewPage: FC<{ o: Overview; flash: Flash }> = ({ o, flash }) =>
         </p>
       </section>
     </div>
-    <h2>Open Palletways photo windows</h2>
-    {o.windows.length === 0 ? (
-      <p class="muted">None open: no Palletways delivery is waiting for photos.</p>
-    ) : (
-      <div class="scroll">
-        <table>
-          <caption class="muted">Photos are fetched from Palletways until each window closes.</caption>
-          <thead>
-            <tr>
-              <th scope="col">Tracking ID</th>
-              <th scope="col">Delivered</th>
-              <th scope="col">Closes</th>
-              <th scope="col" class="opt">Fetches</th>
-              <th scope="col" class="opt">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.windows.map((w) => (
-              <tr>
-                <td>
-                  <a href={consignmentHref("palletways", w.trackingId)}>{w.trackingId}</a>
-                </td>
-                <td>
-                  <When iso={new Date(w.completedAt).toISOString()} now={o.now} />
-                </td>
-                <td>in {ago(Math.max(0, w.closesAt - o.now))}</td>
-                <td class="opt">{w.fetches}</td>
-                <td class="opt">{w.status}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    )}
+    {o.openWork.map((w) => (
+      <>
+        <h2>{w.title}</h2>
+        {w.items.length === 0 ? (
+          <p class="muted">{w.empty}</p>
+        ) : (
+          <div class="scroll">
+            <table>
+              <caption class="muted">{w.caption}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{w.referenceLabel}</th>
+                  <th scope="col">Since</th>
+                  <th scope="col">Closes</th>
+                  <th scope="col" class="opt">Progress</th>
+                  <th scope="col" class="opt">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {w.items.map((item) => (
+                  <tr>
+                    <td>
+                      <a href={consignmentHref(w.network, item.reference)}>{item.reference}</a>
+                    </td>
+                    <td>
+                      <When iso={new Date(item.startedAt).toISOString()} now={o.now} />
+                    </td>
+                    <td>in {ago(Math.max(0, item.closesAt - o.now))}</td>
+                    <td class="opt">{item.progress}</td>
+                    <td class="opt">{item.status}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </>
+    ))}
   </Layout>
 );
