@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { redact } from "./secrets";
 
 // Each network's last success and last error, in plain words, for /healthz and the console.
-// An error clears with the next success; an operator action (e.g. "ask UPN IT…") rides along.
+// An error clears with the next success; an operator action (e.g. "ask the network's IT…") rides along.
 
 export async function markSuccess(db: Db, network: string): Promise<void> {
   const now = Date.now();

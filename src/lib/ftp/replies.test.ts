@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FtpUrl, FtpUrlError } from "../src/lib/ftp/url";
-import { ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "../src/lib/ftp/replies";
-import { fileExtensionFor } from "../src/lib/ftp/upload";
+import { ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "./replies";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -70,49 +68,5 @@ describe("passive-mode answers", () => {
       expect(isUnroutableIPv4(a), a).toBe(true);
     }
     for (const a of ["192.0.2.7", "172.32.0.1", "8.8.8.8", "ftp.example.com"]) expect(isUnroutableIPv4(a), a).toBe(false);
-  });
-});
-
-describe("FtpUrl", () => {
-  it("parses ftp and ftps URLs with encoded credentials", () => {
-    const u = FtpUrl.parse("ftps://depot%2012:p%40ss%3Aword@ftp.example.com:2121/in/photos%20new");
-    expect(u).toMatchObject({ secure: true, host: "ftp.example.com", port: 2121, user: "depot 12", dir: "in/photos new" });
-    expect(u.password).toBe("p@ss:word");
-    expect(FtpUrl.parse("ftp://u:p@h").port).toBe(21);
-    expect(FtpUrl.parse("ftp://u:p@h/").dir).toBe("");
-  });
-
-  it("never shows the password", () => {
-    const u = FtpUrl.parse("ftp://user:hunter2@host:21/dir");
-    expect(String(u)).toBe("ftp://user:***@host:21/dir");
-    expect(JSON.stringify({ u })).not.toContain("hunter2");
-    expect(Object.keys(u)).not.toContain("password");
-    for (const bad of ["http://user:hunter2@host/", "ftp://:hunter2@host/", "ftp://user:hunter2@host:99999/", "not a url hunter2", "ftp://user:hunter2%0d%0aDELE@host/"]) {
-      let err: unknown;
-      try {
-        FtpUrl.parse(bad);
-      } catch (e) {
-        err = e;
-      }
-      expect(err, bad).toBeInstanceOf(FtpUrlError);
-      expect((err as Error).message).not.toContain("hunter2");
-    }
-  });
-});
-
-describe("fileExtensionFor", () => {
-  it("recognises the four formats by magic bytes", () => {
-    expect(fileExtensionFor(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]))).toBe("jpg");
-    expect(fileExtensionFor(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toBe("png");
-    expect(fileExtensionFor(new Uint8Array([0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0]))).toBe("tif");
-    expect(fileExtensionFor(new Uint8Array([0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8]))).toBe("tif");
-    expect(fileExtensionFor(bytes("%PDF-1.7\n%âãÏÓ\n"))).toBe("pdf");
-    expect(fileExtensionFor(bytes("\r\n%PDF-1.4\n"))).toBe("pdf");
-  });
-
-  it("refuses anything else", () => {
-    expect(fileExtensionFor(bytes("GIF89a"))).toBeNull();
-    expect(fileExtensionFor(new Uint8Array([0xff, 0xd8]))).toBeNull();
-    expect(fileExtensionFor(new Uint8Array())).toBeNull();
   });
 });
