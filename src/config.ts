@@ -26,7 +26,7 @@ const tmsSchema = z.object({
   TMS_RATE_PER_SECOND: positiveInt(2),
 });
 
-export interface Config {
+interface Config {
   tms: { apiUrl: string; clientId: string; clientSecret: string; webhookClientId: string; webhookSecret: string; ratePerSecond: number } | null;
   inbound: { user: string; password: string; signingSecret: string | null } | null;
   adminToken: string | null;
@@ -34,7 +34,7 @@ export interface Config {
   problems: string[];
 }
 
-export function section<T extends z.ZodTypeAny>(
+function section<T extends z.ZodTypeAny>(
   env: Record<string, unknown>,
   required: string[],
   schema: T,

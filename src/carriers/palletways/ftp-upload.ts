@@ -26,8 +26,6 @@ const TIMEOUT_MS = 20_000;
 const LEASE_MS = 15 * 60_000;
 const CREDENTIALS_ACTION = "check PALLETWAYS_FTP_URL credentials";
 
-type Doc = typeof documents.$inferSelect;
-
 export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   const { env, db, payload: p, reference: trackingId } = ctx;
   const started = Date.now();

@@ -25,9 +25,9 @@ export class PhotoTooLargeError extends Error {
   override name = "PhotoTooLargeError";
 }
 
-export type Pipeline = "as-is" | "images-binding" | "jsquash";
+type Pipeline = "as-is" | "images-binding" | "jsquash";
 
-export interface FitInput {
+interface FitInput {
   bytes: Uint8Array;
   filename: string;
   /** The partner's upload ceiling, in bytes. */
@@ -36,7 +36,7 @@ export interface FitInput {
   destination: string;
 }
 
-export interface FitDeps {
+interface FitDeps {
   /** env.IMAGES when configured; without it only photos within the jSquash budget can be re-encoded. */
   images?: ImagesLike;
   /** Skip the binding even when given: tests and the benchmark measure each pipeline alone. */

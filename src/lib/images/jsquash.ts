@@ -36,7 +36,7 @@ export interface WasmMemoryReport {
   [instance: string]: number;
 }
 
-export interface Decoded {
+interface Decoded {
   rgba: Uint8Array | Uint8ClampedArray;
   width: number;
   height: number;
