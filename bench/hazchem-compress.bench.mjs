@@ -48,12 +48,12 @@ async function bundleForWorkerd() {
   const outfile = path.join(outdir, "hazchem-compress.worker.mjs");
   const entry = path.join(outdir, "hazchem-compress.worker-entry.ts");
   fs.writeFileSync(entry, `
-import { fitForHazchem } from ${JSON.stringify(path.join(root, "src/lib/images/index.ts"))};
+import { fitToCeiling } from ${JSON.stringify(path.join(root, "src/lib/images/index.ts"))};
 export default {
   async fetch(req: Request, env: { IMAGES: any }) {
     const bytes = new Uint8Array(await req.arrayBuffer());
     const t = performance.now();
-    const r = await fitForHazchem({ bytes, filename: "p.jpg", maxBytes: ${MAX} }, { images: env.IMAGES, pipeline: "images-binding" });
+    const r = await fitToCeiling({ bytes, filename: "p.jpg", maxBytes: ${MAX}, destination: "Hazchem" }, { images: env.IMAGES, pipeline: "images-binding" });
     // workerd's clock only advances across I/O, which the binding is, so this is wall time.
     return Response.json({ ms: performance.now() - t, size: r.bytes.byteLength, width: r.width, height: r.height, quality: r.quality, attempts: r.attempts });
   },
@@ -119,7 +119,7 @@ async function child(kind, photo) {
     // jsquash-unbudgeted: what the budget refuses, measured (the 12-MP decode inside the Worker).
     const budget = kind === "jsquash-unbudgeted" ? { maxSourcePixels: 13e6 } : undefined;
     run = async () => {
-      const r = await mod.fitForHazchem({ bytes, filename: photo, maxBytes: MAX }, { pipeline: "jsquash", jsquashBudget: budget });
+      const r = await mod.fitToCeiling({ bytes, filename: photo, maxBytes: MAX, destination: "Hazchem" }, { pipeline: "jsquash", jsquashBudget: budget });
       return { size: r.bytes.byteLength, width: r.width, height: r.height, quality: r.quality, attempts: r.attempts, wasm: r.wasmMemory };
     };
   } else {
@@ -131,7 +131,7 @@ async function child(kind, photo) {
     });
     await mf.ready;
     // Warm the isolate (module load, first binding call) so the figure is the photo's.
-    await (await mf.dispatchFetch("http://x/", { method: "POST", body: fs.readFileSync(path.join(fixturesDir, "hazchem-photo-small.jpg")) })).arrayBuffer();
+    await (await mf.dispatchFetch("http://x/", { method: "POST", body: fs.readFileSync(path.join(fixturesDir, "photo-small.jpg")) })).arrayBuffer();
     const workerd = childPids(process.pid).flatMap((p) => [p, ...childPids(p)]).filter((p) => /workerd/.test(fs.readFileSync(`/proc/${p}/cmdline`, "utf8")));
     const before = workerd.map((p) => pidStatus(p, "VmRSS"));
     for (const p of workerd) try { fs.writeFileSync(`/proc/${p}/clear_refs`, "5"); } catch {}
@@ -169,9 +169,9 @@ if (process.argv[2] === "--child") {
 const { ensure } = await import(pathToFileURL(path.join(root, "test/support/fixtures-photos.mjs")).href);
 await ensure(fixturesDir);
 fs.mkdirSync(outdir, { recursive: true });
-const photo = "hazchem-photo-12mp.jpg";
+const photo = "photo-12mp.jpg";
 // A 6-MP copy (what the jSquash budget admits), to show the fallback at the largest size it takes.
-const photo6 = "hazchem-photo-6mp.jpg";
+const photo6 = "photo-6mp.jpg";
 if (!fs.existsSync(path.join(fixturesDir, photo6))) {
   const { default: sharp } = await import("sharp");
   fs.writeFileSync(path.join(fixturesDir, photo6), await sharp(path.join(fixturesDir, photo)).resize(2828).jpeg({ quality: 92 }).toBuffer());

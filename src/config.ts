@@ -26,7 +26,7 @@ const tmsSchema = z.object({
   TMS_RATE_PER_SECOND: positiveInt(2),
 });
 
-export interface Config {
+interface Config {
   tms: { apiUrl: string; clientId: string; clientSecret: string; webhookClientId: string; webhookSecret: string; ratePerSecond: number } | null;
   inbound: { user: string; password: string; signingSecret: string | null } | null;
   adminToken: string | null;

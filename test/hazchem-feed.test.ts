@@ -129,7 +129,7 @@ describe("Hazchem document feed", () => {
   it("does not attach back to the TMS what the connector uploaded to Hazchem", async () => {
     const known = await knownConsignment();
     await sim.hazchem.seedConsignments([{ consignment_number: known.ref }]);
-    const res = await fetch(`${env.FIXTURES_URL}/hazchem-photo-small.jpg`);
+    const res = await fetch(`${env.FIXTURES_URL}/photo-small.jpg`);
     const photo = new Uint8Array(await res.arrayBuffer());
     await postWebhook(documentCreated({ order: known.order, documentType: "PHOTO_OF_GOODS_DELIVERY", name: "IMG_0009.jpg", content: photo, mimeType: "image/jpeg" }));
     const up = await waitFor(async () => (await sim.hazchem.state()).uploads.find((u) => u.consignment_number === known.ref), 30_000, "the upload");

@@ -21,7 +21,7 @@ export interface JobContext<P = Record<string, unknown>> {
   enqueue(jobs: NewJob[]): Promise<string[]>;
 }
 
-export type JobResult = { status: "done" | "skipped"; message?: string } | void;
+type JobResult = { status: "done" | "skipped"; message?: string } | void;
 
 export type JobHandler<P = any> = (ctx: JobContext<P>) => Promise<JobResult>;
 

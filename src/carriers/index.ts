@@ -56,7 +56,7 @@ export function registerCarrier(c: Carrier): () => void {
   };
 }
 
-export type RefreshOutcome =
+type RefreshOutcome =
   | { ok: true; result: Record<string, unknown> }
   | { ok: false; status: 400 | 404 | 409 | 502; error: string; message: string };
 
@@ -71,10 +71,4 @@ export async function refreshConsignment(env: Env, network: string, reference: s
   } catch (err) {
     return { ok: false, status: 502, error: "refresh_failed", message: errorMessage(err) };
   }
-}
-
-/** What an operator should do about a stored error: the carrier's own words, then general ones. */
-export function carrierAction(network: string, code: string | null | undefined): string | null {
-  if (!code) return null;
-  return carrierFor(network)?.explain(code) ?? null;
 }

@@ -10,7 +10,7 @@ import { redriveStuckJobs } from "../lib/jobs";
 // pulls in the order the carriers list them. A task that throws marks its network's health and
 // the others go on.
 
-export interface ScheduledTask extends CronTask {
+interface ScheduledTask extends CronTask {
   /** null: the centre's own upkeep, which always runs. */
   network: string | null;
 }

@@ -4,9 +4,9 @@ import { DurableObject } from "cloudflare:workers";
 // every isolate shares. Callers reserve a slot and sleep until it; the object never sleeps
 // itself, so it answers in microseconds and serialises nothing but the bookkeeping.
 
-export type Reservation = { ok: true; waitMs: number } | { ok: false; retryAfterMs: number; reason: "busy" | "paused" };
+type Reservation = { ok: true; waitMs: number } | { ok: false; retryAfterMs: number; reason: "busy" | "paused" };
 
-export interface LimiterStatus {
+interface LimiterStatus {
   reservedInWindow: number;
   pausedUntil: number;
   nextFreeAt: number;

@@ -10,7 +10,7 @@ import { tokenSchema } from "../tms/schemas";
 // Qargo issues 5 tokens an hour, so one token is shared by every isolate: this single object
 // (idFromName("qargo")) holds it, refreshes it once for everyone, and counts what it spends.
 
-export type TokenResult =
+type TokenResult =
   | { ok: true; token: string; expiresAt: number }
   | { ok: false; retryAfterMs: number; message: string; permanent: boolean };
 

@@ -2,7 +2,7 @@ import { redact } from "./secrets";
 
 // One JSON line per meaningful step, so `wrangler tail --format json | jq` can answer
 // "what happened to consignment X": filter on .network and .reference.
-export interface LogFields {
+interface LogFields {
   network?: string;
   reference?: string;
   step: string;

@@ -4,8 +4,8 @@ import { redact } from "./secrets";
 
 // The consignment's record: every webhook, document, attempt, upload and error, in order.
 
-export type TimelineKind = "webhook" | "event" | "document" | "attempt" | "upload" | "attachment" | "error" | "skipped" | "fetch" | "window" | "info";
-export type TimelineOutcome = "ok" | "error" | "skipped" | "waiting" | "info";
+type TimelineKind = "webhook" | "event" | "document" | "attempt" | "upload" | "attachment" | "error" | "skipped" | "fetch" | "window" | "info";
+type TimelineOutcome = "ok" | "error" | "skipped" | "waiting" | "info";
 
 export interface TimelineEntry {
   network: string;

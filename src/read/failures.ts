@@ -16,5 +16,3 @@ export async function failures(env: Env) {
     failed_at: new Date(j.updatedAt).toISOString(),
   }));
 }
-
-export type Failure = Awaited<ReturnType<typeof failures>>[number];

@@ -11,7 +11,7 @@ export const tokenSchema = z.object({
 
 const nullableString = z.string().nullable().optional();
 
-export const visibilityStopSchema = z.object({
+const visibilityStopSchema = z.object({
   id: z.string(),
   location: z.unknown(),
   status: z.string(),
@@ -20,7 +20,7 @@ export const visibilityStopSchema = z.object({
   actual_end_timestamp: nullableString,
 });
 
-export const visibilityOrderSchema = z.object({
+const visibilityOrderSchema = z.object({
   id: z.string().min(1),
   order_name: z.string(),
   customer_reference_number: nullableString,
@@ -32,17 +32,17 @@ export const visibilityOrderSchema = z.object({
 const embeddedDocument = z.object({ content: z.string(), mime_type: z.string(), filename: z.string() });
 const remoteDocument = z.object({ download_url: z.string().min(1) });
 
-export const documentContentSchema = z.union([embeddedDocument, remoteDocument]);
+const documentContentSchema = z.union([embeddedDocument, remoteDocument]);
 
-export const visibilityDocumentSchema = z.object({
+const visibilityDocumentSchema = z.object({
   name: z.string(),
   document_type: z.string(),
   document_content: documentContentSchema,
   subject: z.record(z.string(), z.unknown()),
 });
 
-export const stopUpdateSchema = z.object({ id: z.string().nullable(), type: z.literal("Stop"), stop: visibilityStopSchema });
-export const documentUpdateSchema = z.object({
+const stopUpdateSchema = z.object({ id: z.string().nullable(), type: z.literal("Stop"), stop: visibilityStopSchema });
+const documentUpdateSchema = z.object({
   id: z.string().nullable().optional(),
   type: z.literal("Document"),
   status: z.string(),
@@ -52,7 +52,7 @@ export const documentUpdateSchema = z.object({
 // Other update types are acknowledged and ignored, but still must be objects with a type.
 const otherUpdateSchema = z.object({ type: z.string() }).passthrough();
 
-export const visibilityEventSchema = z.object({
+const visibilityEventSchema = z.object({
   timestamp: z.string().min(1),
   update: z.record(z.string(), z.unknown()),
 });
@@ -107,7 +107,7 @@ export const uploadStatusSchema = z.object({
   errors: z.unknown().optional(),
 });
 
-export const signatureSchema = z.object({
+const signatureSchema = z.object({
   type: z.string(),
   name: z.string().nullable().optional(),
   timestamp: z.string().nullable().optional(),

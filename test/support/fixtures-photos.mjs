@@ -1,4 +1,4 @@
-// Delivery-photo fixtures for the Hazchem compression tests and benchmark. Generated rather than
+// Delivery-photo fixtures for the photo compression tests (src/lib/images) and benchmark. Generated rather than
 // committed because the 12-MP one is ~6 MB; a seeded PRNG keeps every run's bytes identical, so
 // an existing file is a valid cache.
 import fs from "node:fs/promises";
@@ -7,13 +7,13 @@ import sharp from "sharp";
 
 export const PHOTOS = {
   /** 4000×3000, ~6 MB: what a phone camera hands the driver app. */
-  large: "hazchem-photo-12mp.jpg",
+  large: "photo-12mp.jpg",
   /** 1200×900, ~200 KB: already under the ceiling, must pass byte for byte. */
-  small: "hazchem-photo-small.jpg",
+  small: "photo-small.jpg",
   /** 2000×1500 PNG: over the ceiling, must become a JPEG. */
-  png: "hazchem-photo.png",
+  png: "photo.png",
   /** 1600×1200 LZW TIFF: the driver app's scanner mode. */
-  tiff: "hazchem-photo.tif",
+  tiff: "photo.tif",
 };
 
 // mulberry32: tiny, seedable, and good enough that mozjpeg cannot find structure in the noise.

@@ -17,15 +17,6 @@ export const FEED_TYPES = {
 } as const;
 export type FeedType = keyof typeof FEED_TYPES;
 
-export const ERROR_CODES = {
-  FILE_TOO_LARGE: "FILE_TOO_LARGE",
-  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
-  COP_UPLOAD_NOT_ALLOWED: "COP_UPLOAD_NOT_ALLOWED",
-  CONSIGNMENT_NOT_FOUND: "CONSIGNMENT_NOT_FOUND",
-  IDEMPOTENCY_KEY_REQUIRED: "IDEMPOTENCY_KEY_REQUIRED",
-  UNAUTHORIZED: "UNAUTHORIZED",
-} as const;
-
 /** The D1 cursor row for GET /v1/documents?since=. */
 export const FEED_CURSOR = "hazchem.documents";
 

@@ -22,7 +22,7 @@ const MAX_PAGES = 50;
 /** How long a document waits for the TMS to tell us its order id. */
 const WAIT_FOR_ORDER_MS = 10 * 60_000;
 
-export interface FeedDocumentPayload {
+interface FeedDocumentPayload {
   documentId: string;
   consignmentNumber: string;
   type: FeedType;
@@ -30,7 +30,7 @@ export interface FeedDocumentPayload {
   contentType: string;
 }
 
-export interface FeedRunReport {
+interface FeedRunReport {
   pages: number;
   seen: number;
   new: number;

@@ -4,7 +4,7 @@ import { sniffContentType } from "../../lib/bytes";
 import { PermanentError, TransientError } from "../../lib/errors";
 import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { HazchemClient } from "./client";
-import { fitForHazchem, PhotoTooLargeError, UnsupportedPhotoError, type FitResult, type ImagesLike } from "../../lib/images";
+import { fitToCeiling, PhotoTooLargeError, UnsupportedPhotoError, type FitResult, type ImagesLike } from "../../lib/images";
 import type { UploadType } from "./enums";
 import { routeHazchemDocument } from "./routing";
 import { accepts, acceptedWords, bytesWithCommas, formatName, humanSize, idempotencyKey, isUploadType } from "./mapping";
@@ -61,7 +61,7 @@ export const hazchemUpload: JobHandler<OutboundDocumentPayload> = async (ctx) =>
 async function preparePhoto(env: Env, bytes: Uint8Array, filename: string, maxBytes: number): Promise<Prepared> {
   let fit: FitResult;
   try {
-    fit = await fitForHazchem({ bytes, filename, maxBytes }, { images: (env as unknown as { IMAGES?: ImagesLike }).IMAGES });
+    fit = await fitToCeiling({ bytes, filename, maxBytes, destination: "Hazchem" }, { images: (env as unknown as { IMAGES?: ImagesLike }).IMAGES });
   } catch (err) {
     if (err instanceof PhotoTooLargeError) throw new PermanentError(`${err.message}; it was not sent`, "PHOTO_TOO_LARGE");
     if (err instanceof UnsupportedPhotoError) throw new PermanentError(`${err.message}; Hazchem takes delivery images as JPEG only`, "UNSUPPORTED_PHOTO");

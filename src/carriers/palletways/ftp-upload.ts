@@ -26,8 +26,6 @@ const TIMEOUT_MS = 20_000;
 const LEASE_MS = 15 * 60_000;
 const CREDENTIALS_ACTION = "check PALLETWAYS_FTP_URL credentials";
 
-type Doc = typeof documents.$inferSelect;
-
 export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   const { env, db, payload: p, reference: trackingId } = ctx;
   const started = Date.now();
@@ -98,7 +96,7 @@ function ftpUrl(env: Env): FtpUrl {
   const raw = palletwaysSettings(env)?.ftpUrl;
   if (!raw) throw new PermanentError("PALLETWAYS_FTP_URL is not set, so photos cannot be uploaded", "config", "set PALLETWAYS_FTP_URL, then replay");
   try {
-    return parseFtpUrl(raw);
+    return parseFtpUrl(raw, "PALLETWAYS_FTP_URL");
   } catch (e) {
     // FtpUrlError messages never quote the setting, so they carry no password.
     throw new PermanentError((e as Error).message, "config", "correct PALLETWAYS_FTP_URL, then replay");

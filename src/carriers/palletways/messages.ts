@@ -1,11 +1,11 @@
 // Palletways answers errors as plain text, whatever the status code (palletways.md).
 
 export const NOT_FOUND = "ERROR: POD not found for this ID.";
-export const NO_KEY = "API Key not specified.";
-export const NOT_AUTHORISED = "The API key provided is not authorised to use the requested API.";
-export const NOT_AVAILABLE = "The requested API is not available.";
+const NO_KEY = "API Key not specified.";
+const NOT_AUTHORISED = "The API key provided is not authorised to use the requested API.";
+const NOT_AVAILABLE = "The requested API is not available.";
 
-export type PlainTextError = { kind: "not_found" | "no_key" | "not_authorised" | "not_available" | "error"; text: string };
+type PlainTextError = { kind: "not_found" | "no_key" | "not_authorised" | "not_available" | "error"; text: string };
 
 /** A body that starts with `ERROR:` or is one of the known sentences is an error, even under 200. */
 export function classifyText(body: string): PlainTextError | null {

@@ -11,7 +11,7 @@ import { ukLocalToEpochMs } from "./uk-time";
 
 const CURSOR = "palletways.notes.delta";
 const ENABLED_AT = "palletways.enabled_at";
-export const JOB_COMPLETE = "900";
+const JOB_COMPLETE = "900";
 
 export async function pullStatusNotes(env: Env, db: Db): Promise<Record<string, unknown>> {
   const epoch = await startingEpoch(db);

@@ -3,8 +3,8 @@ import type { DocumentRoute, OutboundDocument, Reaction, StopCompleted } from ".
 // Which TMS documents go to Palletways, and what a completed delivery means (tms-qargo.md,
 // "Updates the connector acts on"). Pure; tested in routing.test.ts.
 
-export const JOB_FTP_UPLOAD = "palletways.ftp-upload";
-export const JOB_DELIVERY_COMPLETED = "palletways.delivery-completed";
+const JOB_FTP_UPLOAD = "palletways.ftp-upload";
+const JOB_DELIVERY_COMPLETED = "palletways.delivery-completed";
 
 export function routePalletwaysDocument(ftpUrl: string | null, doc: OutboundDocument): DocumentRoute {
   if (doc.documentType !== "PHOTO_OF_GOODS_DELIVERY") return { skip: `Palletways takes only delivery photos, not ${doc.documentType}` };

@@ -35,6 +35,4 @@ export const readPalletwaysSettings = networkSettings(
   }),
 );
 
-export type PalletwaysSettings = NonNullable<ReturnType<typeof readPalletwaysSettings>["value"]>;
-
 export const palletwaysSettings = (env: Env) => readPalletwaysSettings(env).value;

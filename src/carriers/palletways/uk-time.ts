@@ -1,9 +1,15 @@
-// Palletways gives PodDate + PodTime in UK local time (GMT or BST). Convert to an instant.
+// Palletways gives PodDate + PodTime in UK local time (GMT or BST). Convert to an instant;
+// null when either is not a real date or time (the caller then uses the time it learnt of it).
 export function ukLocalToEpochMs(date: string, time: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
   const t = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(time.trim());
   if (!m || !t) return null;
-  const asUtc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +t[1]!, +t[2]!, +(t[3] ?? 0));
+  const [y, mo, d, h, mi, se] = [+m[1]!, +m[2]!, +m[3]!, +t[1]!, +t[2]!, +(t[3] ?? 0)];
+  if (h > 23 || mi > 59 || se > 59) return null;
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, se);
+  // Date.UTC rolls 2026-02-30 over into March; a date that does not exist is not a delivery time.
+  const back = new Date(asUtc);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return null;
   // The London offset at that moment (0 or +1 h); checking at the guessed instant is right
   // except within the hour of a clock change, where either reading is defensible.
   const offsetMs = londonOffsetMs(asUtc);

@@ -1,8 +1,5 @@
 // UPN's codes (contracts/upn.md) and what each means for the TMS.
 
-export const STAGE_CODES = ["BKD", "OFD", "ARR", "UNL", "DEL", "CRD", "CMP"] as const;
-export type StageCode = (typeof STAGE_CODES)[number];
-
 export type TmsStopStatus = "AT_STOP" | "COMPLETED";
 
 /** Only arrival and delivery move the TMS stop; every other stage is data on it. */
@@ -13,10 +10,6 @@ export const STAGE_TO_STOP_STATUS: Partial<Record<string, TmsStopStatus>> = {
 
 /** Stages an operator should notice (the driver could not deliver, the customer complained). */
 export const EXCEPTION_STAGES = new Set<string>(["CRD", "CMP"]);
-
-/** `C`: the whole consignment; `P`: the one pallet in `pallet_barcode`. */
-export const CAPTURE_TYPES = ["C", "P"] as const;
-export type CaptureType = (typeof CAPTURE_TYPES)[number];
 
 /** UPN's action names in `403 ACTION_NOT_ENABLED`, in the words an operator would use. */
 export const ACTION_LABELS: Record<string, string> = {

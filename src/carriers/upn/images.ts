@@ -34,7 +34,7 @@ async function oneImageAtATime<T>(fn: () => Promise<T>): Promise<T> {
 /** A `sending` row older than this was left by a worker that died; it may be claimed again. */
 const STALE_SENDING_MS = 5 * 60_000;
 
-export async function epodSent(db: Db, barcode: string): Promise<boolean> {
+async function epodSent(db: Db, barcode: string): Promise<boolean> {
   const [row] = await db.select({ status: upnEpods.status }).from(upnEpods).where(eq(upnEpods.barcode, barcode));
   return row?.status === "sent" || row?.status === "exists_at_upn";
 }
@@ -71,7 +71,7 @@ async function heldCount(db: Db, barcode: string): Promise<number> {
   return r?.n ?? 0;
 }
 
-export type FlushResult = { sent: number; failed: string[]; busy: boolean; epodRequired: boolean };
+type FlushResult = { sent: number; failed: string[]; busy: boolean; epodRequired: boolean };
 
 /**
  * Sends every held image of the consignment, oldest first. A transient failure puts the image

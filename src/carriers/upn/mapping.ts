@@ -63,7 +63,7 @@ export function stopStatusFor(stageCode: string): TmsStopStatus | null {
 export const isException = (stageCode: string) => EXCEPTION_STAGES.has(stageCode);
 
 /** UPN sends UTC; Qargo insists on an explicit offset, so a bare time is read as UTC. */
-export function eventTime(occurredAt: string): string {
+function eventTime(occurredAt: string): string {
   return /(Z|[+-]\d{2}:?\d{2})$/i.test(occurredAt) ? occurredAt : `${occurredAt}Z`;
 }
 
@@ -92,8 +92,6 @@ export function eventToStatusUpdate(e: UpnTrackingEvent, match: OrderMatch) {
   };
 }
 
-export type StatusUpdate = ReturnType<typeof eventToStatusUpdate>;
-
 /** Events of one order in the order they happened, so a DEL never lands before its ARR. */
 export function byOccurrence<T extends { occurred_at: string; event_id: string }>(list: T[]): T[] {
   return [...list].sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at) || a.event_id.localeCompare(b.event_id));
@@ -108,7 +106,7 @@ export function describeEvent(e: UpnTrackingEvent): string {
   return `UPN ${what} for the ${scope} at ${e.occurred_at}${e.note ? ` (“${e.note}”)` : ""}: ${effect}`;
 }
 
-export interface ConsigneeSignature {
+interface ConsigneeSignature {
   name: string;
   timestamp: string;
   latitude: number | null;
@@ -127,7 +125,7 @@ export function consigneeSignature(order: { consignments?: { signatures?: { type
 }
 
 /** UTC ISO without milliseconds: the same signature always gives the same `signed_at`. */
-export function utcIso(t: string): string {
+function utcIso(t: string): string {
   const ms = Date.parse(t);
   if (!Number.isFinite(ms)) return t;
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");

@@ -2,8 +2,8 @@ import type { DocumentRoute, OutboundDocument } from "../carrier";
 
 // Which TMS documents go to UPN (tms-qargo.md, "Updates the connector acts on"). Pure.
 
-export const JOB_IMAGE = "upn.image";
-export const JOB_EPOD = "upn.epod";
+const JOB_IMAGE = "upn.image";
+const JOB_EPOD = "upn.epod";
 
 export function routeUpnDocument(doc: OutboundDocument): DocumentRoute {
   if (doc.documentType === "PHOTO_OF_GOODS_DELIVERY") return { kind: JOB_IMAGE };

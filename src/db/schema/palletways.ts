@@ -9,12 +9,6 @@ export const ftpSequences = sqliteTable("ftp_sequences", {
   lastN: integer("last_n").notNull(),
 });
 
-/** Next photo number per tracking ID for photos attached to the TMS. */
-export const photoSequences = sqliteTable("photo_sequences", {
-  trackingId: text("tracking_id").primaryKey(),
-  lastN: integer("last_n").notNull(),
-});
-
 /** Mirror of each catch-up window, for the console (the Durable Object is the authority). */
 export const palletwaysWindows = sqliteTable("palletways_windows", {
   trackingId: text("tracking_id").primaryKey(),

@@ -1,4 +1,4 @@
-// Making a delivery photo fit Hazchem's upload ceiling (contracts/hazchem.md, "Compression").
+// Making a delivery photo fit a partner's upload ceiling (a byte limit the caller names).
 //
 // Memory decides the design: a Worker isolate has 128 MB, and jSquash on a 12-MP photo grows wasm
 // memory past that (decoder 57 MB plus a 46 MB JS copy of the pixels; encoder 190 MB at full
@@ -25,16 +25,18 @@ export class PhotoTooLargeError extends Error {
   override name = "PhotoTooLargeError";
 }
 
-export type Pipeline = "as-is" | "images-binding" | "jsquash";
+type Pipeline = "as-is" | "images-binding" | "jsquash";
 
-export interface FitInput {
+interface FitInput {
   bytes: Uint8Array;
   filename: string;
-  /** HAZCHEM_MAX_UPLOAD_BYTES */
+  /** The partner's upload ceiling, in bytes. */
   maxBytes: number;
+  /** Who the photo is for (the network's label), as error messages name it. */
+  destination: string;
 }
 
-export interface FitDeps {
+interface FitDeps {
   /** env.IMAGES when configured; without it only photos within the jSquash budget can be re-encoded. */
   images?: ImagesLike;
   /** Skip the binding even when given: tests and the benchmark measure each pipeline alone. */
@@ -74,11 +76,11 @@ export function jpegName(filename: string): string {
 
 const mp = (px: number) => `${(px / 1e6).toFixed(1)} MP`;
 
-export async function fitForHazchem(input: FitInput, deps: FitDeps = {}): Promise<FitResult> {
-  const { bytes, filename, maxBytes } = input;
+export async function fitToCeiling(input: FitInput, deps: FitDeps = {}): Promise<FitResult> {
+  const { bytes, filename, maxBytes, destination } = input;
   const header = readHeader(bytes);
   if (!header) {
-    throw new UnsupportedPhotoError(`${filename} is not a JPEG, PNG or TIFF photo we can read, so it cannot be sent to Hazchem`);
+    throw new UnsupportedPhotoError(`${filename} is not a JPEG, PNG or TIFF photo we can read, so it cannot be sent to ${destination}`);
   }
   if (header.format === "jpeg" && bytes.byteLength <= maxBytes) {
     return { bytes, filename, contentType: "image/jpeg", reencoded: false, width: header.width, height: header.height, pipeline: "as-is" };
@@ -92,7 +94,7 @@ export async function fitForHazchem(input: FitInput, deps: FitDeps = {}): Promis
     try {
       const fit = await searchFit(header.width, header.height, { ...search, startLongSide: Math.max(header.width, header.height) },
         bindingEncoder(deps.images!, bytes, header.width));
-      if (!fit) throw tooLarge(filename, header, search);
+      if (!fit) throw tooLarge(filename, header, search, destination);
       return finish(fit, filename, "images-binding");
     } catch (e) {
       if (e instanceof PhotoTooLargeError) throw e;
@@ -131,13 +133,13 @@ export async function fitForHazchem(input: FitInput, deps: FitDeps = {}): Promis
   } finally {
     release();
   }
-  if (!fit) throw tooLarge(filename, header, search);
+  if (!fit) throw tooLarge(filename, header, search, destination);
   return { ...finish(fit, filename, "jsquash"), wasmMemory, ...(bindingError ? { bindingError } : {}) };
 }
 
-function tooLarge(filename: string, h: PhotoHeader, s: { maxBytes: number; minQuality: number; minLongSide: number }): PhotoTooLargeError {
+function tooLarge(filename: string, h: PhotoHeader, s: { maxBytes: number; minQuality: number; minLongSide: number }, destination: string): PhotoTooLargeError {
   return new PhotoTooLargeError(
-    `${filename} (${h.width}×${h.height}) cannot be made to fit Hazchem's ${s.maxBytes}-byte upload limit: even at ` +
+    `${filename} (${h.width}×${h.height}) cannot be made to fit ${destination}'s ${s.maxBytes}-byte upload limit: even at ` +
     `${s.minLongSide} px on its longest side and JPEG quality ${s.minQuality} it is larger`,
   );
 }

@@ -20,7 +20,7 @@ import { downscaleRgba } from "./resize";
 import type { EncodeAt } from "./search";
 
 /**
- * Pixel budgets, from bench/hazchem-compress.bench.mjs (Node, same wasm): the mozjpeg decoder's
+ * Pixel budgets, from the photo-compression benchmark in bench/ (Node, same wasm): the mozjpeg decoder's
  * memory ends at 27 MB for a 6-MP photo and 57 MB for 12 MP, and its result is copied to a JS
  * array of 4 MB/MP; the encoder's memory grows in steps with pixels and output size, to 49 MB
  * for a 1600×1200 search (its output buffer doubles) and 190 MB at 12 MP. A 6-MP source and a
@@ -36,7 +36,7 @@ export interface WasmMemoryReport {
   [instance: string]: number;
 }
 
-export interface Decoded {
+interface Decoded {
   rgba: Uint8Array | Uint8ClampedArray;
   width: number;
   height: number;

@@ -1,7 +1,7 @@
 // Reading just enough of an image's header to route it and to budget memory before any pixel is
 // decoded: a decoder told to open a 50-MP TIFF has already lost the 128 MB isolate.
 
-export type PhotoFormat = "jpeg" | "png" | "tiff";
+type PhotoFormat = "jpeg" | "png" | "tiff";
 
 export interface PhotoHeader {
   format: PhotoFormat;
@@ -19,7 +19,7 @@ export function sniffFormat(b: Uint8Array): PhotoFormat | null {
   return null;
 }
 
-export interface JpegInfo {
+interface JpegInfo {
   width: number;
   height: number;
   /** 0xC0 baseline, 0xC1 extended, 0xC2 progressive, … */

@@ -22,7 +22,7 @@ export interface SearchResult {
   attempts: number;
 }
 
-export function scaledSize(width: number, height: number, longSide: number): { width: number; height: number } {
+function scaledSize(width: number, height: number, longSide: number): { width: number; height: number } {
   const long = Math.max(width, height);
   if (longSide >= long) return { width, height };
   const f = longSide / long;

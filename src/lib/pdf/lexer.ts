@@ -188,7 +188,7 @@ export class Lexer {
   }
 }
 
-export interface IndirectHeader {
+interface IndirectHeader {
   num: number;
   gen: number;
   value: PdfObj;
@@ -218,7 +218,7 @@ export function parseIndirect(buf: Uint8Array, pos: number): IndirectHeader {
   return { num: n.v, gen: g.v, value };
 }
 
-export const STREAM = ascii("stream");
+const STREAM = ascii("stream");
 export const ENDSTREAM = ascii("endstream");
 
 export function ascii(s: string): Uint8Array {

@@ -53,13 +53,13 @@ export async function listPages(doc: PdfDocument): Promise<PageNode[]> {
   return pages;
 }
 
-export interface ImageUse {
+interface ImageUse {
   stream: PdfStream;
   /** The object number, which is what makes two uses the same image. */
   num: number | undefined;
 }
 
-export interface PageContent {
+interface PageContent {
   /** The page's content streams as stored. */
   contents: PdfStream[];
   /** XObject names the page content draws with `Do`; null when the content cannot be read. */

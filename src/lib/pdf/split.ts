@@ -1,4 +1,4 @@
-// Splits a Palletways POD PDF (one delivery photo per page) into one file per photo.
+// Splits a POD PDF (one delivery photo per page, as a network sends it) into one file per photo.
 // Memory is the constraint: a 20-page PDF of 12-MP photos is ~56 MB in a 128 MB isolate, so the
 // input is never copied. JPEG photos are views into it; only non-JPEG pages allocate, one
 // one-page PDF at a time, as the caller pulls the next photo.

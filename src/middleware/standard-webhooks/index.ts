@@ -3,9 +3,9 @@ import { base64ToBytes, timingSafeEqual } from "../../lib/bytes";
 // Standard Webhooks (standardwebhooks.com): HMAC-SHA256 over "id.timestamp.body" with the
 // base64 secret after "whsec_"; several space-separated "v1,<sig>" allowed; ±5 minutes.
 
-export const TOLERANCE_S = 5 * 60;
+const TOLERANCE_S = 5 * 60;
 
-export type Verification = { ok: true; id: string } | { ok: false; reason: string };
+type Verification = { ok: true; id: string } | { ok: false; reason: string };
 
 export async function verifyStandardWebhook(secret: string, headers: Headers, body: string, nowMs = Date.now()): Promise<Verification> {
   const id = headers.get("webhook-id");

@@ -1,9 +1,9 @@
 // Interop: our FtpClient (real cloudflare:sockets inside workerd) against real ftp-srv and
 // vsftpd servers started by test/global-setup.ts (test/support/ftp-servers.mjs).
 import { beforeEach, describe, expect, inject, it } from "vitest";
-import { FtpClient } from "../src/lib/ftp/client";
-import { FtpError } from "../src/lib/ftp/errors";
-import { uploadUnique } from "../src/lib/ftp/upload";
+import { FtpClient } from "./client";
+import { FtpError } from "./errors";
+import { uploadUnique } from "./upload";
 
 const ftp = inject("ftpServers");
 type ServerId = string;

@@ -1,10 +1,10 @@
-// The Palletways POD PDF splitter, inside workerd, on real PDFs built by
+// The POD PDF splitter, inside workerd, on real PDFs built by
 // test/support/fixtures-pdf.mjs (pdf-lib and hand-written incremental updates).
 import { PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from "pdf-lib";
 import { describe, expect, it } from "vitest";
-import { inflate } from "../src/lib/pdf/inflate";
-import { PodPdfError, splitPodPdf, type PodPhoto } from "../src/lib/pdf/split";
-import { fixture } from "./support/fixtures";
+import { inflate } from "./inflate";
+import { PodPdfError, splitPodPdf, type PodPhoto } from "./split";
+import { fixture } from "../../../test/support/fixtures";
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
