@@ -123,12 +123,12 @@ async function child(kind, photo) {
       return { size: r.bytes.byteLength, width: r.width, height: r.height, quality: r.quality, attempts: r.attempts, wasm: r.wasmMemory };
     };
   } else {
-    const { Miniflare } = await import("miniflare");
+    const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
     const script = await bundleForWorkerd();
-    const mf = new Miniflare({
+    const mf = new Miniflare(convertV4MiniflareOptions({
       modules: true, scriptPath: script, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-      compatibilityDate: "2026-05-01", compatibilityFlags: ["nodejs_compat"], images: { binding: "IMAGES" },
-    });
+      compatibilityDate: "2026-11-09", images: { binding: "IMAGES" },
+    }));
     await mf.ready;
     // Warm the isolate (module load, first binding call) so the figure is the photo's.
     await (await mf.dispatchFetch("http://x/", { method: "POST", body: fs.readFileSync(path.join(fixturesDir, "hazchem-photo-small.jpg")) })).arrayBuffer();
