@@ -126,7 +126,8 @@ async function child(kind, photo) {
     const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
     const script = await bundleForWorkerd();
     const mf = new Miniflare(convertV4MiniflareOptions({
-      modules: true, scriptPath: script, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+      // The script and the wasm modules copied beside it (miniflare 5 takes no modulesRules).
+      modules: [{ type: "ESModule", path: script }, ...fs.readdirSync(outdir).filter((f) => f.endsWith(".wasm")).map((f) => ({ type: "CompiledWasm", path: path.join(outdir, f) }))],
       compatibilityDate: "2026-11-09", images: { binding: "IMAGES" },
     }));
     await mf.ready;
