@@ -2,8 +2,8 @@ import { defineConfig } from "vitest/config";
 import path from "node:path";
 
 // Lets workerd trust the ftps:// test server's self-signed certificate: Miniflare reads
-// NODE_EXTRA_CA_CERTS once, when imported, so this must run before the pool is loaded (a static
-// import would be hoisted below the pool's by the config bundler).
+// NODE_EXTRA_CA_CERTS once, when imported, so this must run before the plugin loads it (a static
+// import would be hoisted below the plugin's by the config bundler).
 await import("./test/support/vsftpd-tls-trust.mjs");
 const { cloudflareTest, readD1Migrations } = await import("@cloudflare/vitest-plugin");
 
