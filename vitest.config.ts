@@ -2,10 +2,10 @@ import { defineConfig } from "vitest/config";
 import path from "node:path";
 
 // Lets workerd trust the ftps:// test server's self-signed certificate: Miniflare reads
-// NODE_EXTRA_CA_CERTS once, when imported, so this must run before the pool is loaded (a static
-// import would be hoisted below the pool's by the config bundler).
+// NODE_EXTRA_CA_CERTS once, when imported, so this must run before the plugin loads it (a static
+// import would be hoisted below the plugin's by the config bundler).
 await import("./test/support/vsftpd-tls-trust.mjs");
-const { cloudflareTest, readD1Migrations } = await import("@cloudflare/vitest-pool-workers");
+const { cloudflareTest, readD1Migrations } = await import("@cloudflare/vitest-plugin");
 
 // Tests run inside workerd on real D1, R2, Queues and Durable Objects. The partners are the
 // simulators in sandbox/, started once by test/global-setup.ts and reached over HTTP/TCP.
@@ -16,7 +16,7 @@ export default defineConfig({
       const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
       return {
         main: "./src/index.ts",
-        wrangler: { configPath: "./wrangler.toml" },
+        wrangler: { configPath: "./wrangler.jsonc" },
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,

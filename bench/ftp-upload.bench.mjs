@@ -3,7 +3,7 @@
 // Each figure covers connect + login + the uploads + QUIT; the best of RUNS is kept for both.
 import { build } from "esbuild";
 import { Client } from "basic-ftp";
-import { Miniflare } from "miniflare";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -68,12 +68,11 @@ async function startWorker() {
     entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "neutral", target: "es2022",
     conditions: ["workerd", "worker", "browser"], external: ["cloudflare:*", "node:*"], logLevel: "error",
   });
-  const mf = new Miniflare({
+  const mf = new Miniflare(convertV4MiniflareOptions({
     modules: true,
     scriptPath: outfile,
-    compatibilityDate: "2026-05-01",
-    compatibilityFlags: ["nodejs_compat"],
-  });
+    compatibilityDate: "2026-11-09",
+  }));
   await mf.ready;
   return mf;
 }

@@ -123,12 +123,13 @@ async function child(kind, photo) {
       return { size: r.bytes.byteLength, width: r.width, height: r.height, quality: r.quality, attempts: r.attempts, wasm: r.wasmMemory };
     };
   } else {
-    const { Miniflare } = await import("miniflare");
+    const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
     const script = await bundleForWorkerd();
-    const mf = new Miniflare({
-      modules: true, scriptPath: script, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-      compatibilityDate: "2026-05-01", compatibilityFlags: ["nodejs_compat"], images: { binding: "IMAGES" },
-    });
+    const mf = new Miniflare(convertV4MiniflareOptions({
+      // The script and the wasm modules copied beside it (miniflare 5 takes no modulesRules).
+      modules: [{ type: "ESModule", path: script }, ...fs.readdirSync(outdir).filter((f) => f.endsWith(".wasm")).map((f) => ({ type: "CompiledWasm", path: path.join(outdir, f) }))],
+      compatibilityDate: "2026-11-09", images: { binding: "IMAGES" },
+    }));
     await mf.ready;
     // Warm the isolate (module load, first binding call) so the figure is the photo's.
     await (await mf.dispatchFetch("http://x/", { method: "POST", body: fs.readFileSync(path.join(fixturesDir, "photo-small.jpg")) })).arrayBuffer();

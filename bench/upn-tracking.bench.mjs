@@ -8,7 +8,7 @@
 // TMS_RATE_PER_SECOND=1000): at Qargo's real 2 calls/s the connector needs one call per 50
 // events, so 10,000 events are 200 calls ≈ 100 s; one call per event would be ≈ 83 minutes.
 import { build } from "esbuild";
-import { Miniflare } from "miniflare";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -126,11 +126,10 @@ async function main() {
   const { raw, orders } = events(EVENTS);
   await post(`${sandbox.urls.qargo}/__sim/orders`, orders.map((o) => ({ id: o.id, customer_reference_number: o.barcode, consignments: [{ consignment_reference_number: o.barcode }] })));
 
-  const mf = new Miniflare({
+  const mf = new Miniflare(convertV4MiniflareOptions({
     modules: true,
     scriptPath: await bundle(),
-    compatibilityDate: "2026-05-01",
-    compatibilityFlags: ["nodejs_compat"],
+    compatibilityDate: "2026-11-09",
     bindings: { ...sandbox.env, TMS_RATE_PER_SECOND: String(TMS_RATE) },
     d1Databases: ["DB"],
     r2Buckets: ["FILES"],
@@ -139,7 +138,7 @@ async function main() {
     durableObjects: { LIMITER: { className: "RateLimiter", useSQLite: true }, TMS_TOKEN: { className: "TmsTokenCache", useSQLite: true } },
     // One JSON log line per job: keep the bench output readable.
     handleRuntimeStdio: (out, err) => { out.resume(); err.resume(); },
-  });
+  }));
   try {
     const d1 = await mf.getD1Database("DB");
     for (const file of fs.readdirSync(path.join(root, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {

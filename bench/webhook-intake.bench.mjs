@@ -8,6 +8,7 @@
 // invocations. A second row measures the intake with the consumer running beside it.
 import fs from "node:fs";
 import path from "node:path";
+import { experimental_readRawConfig } from "wrangler";
 import { startSandbox } from "../sandbox/index.mjs";
 import { basicHeader, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
 import { header, row } from "./lib/report.mjs";
@@ -19,13 +20,17 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const dir = path.join(root, ".sandbox/bench");
 fs.mkdirSync(dir, { recursive: true });
 
-// The same wrangler.toml with its [[queues.consumers]] removed and paths made relative to dir.
-const toml = fs.readFileSync(path.join(root, "wrangler.toml"), "utf8")
-  .replace(/\[\[queues\.consumers\]\][\s\S]*?(?=\n\[)/g, "")
-  .replace('main = "src/index.ts"', 'main = "../../src/index.ts"')
-  .replace('migrations_dir = "migrations"', 'migrations_dir = "../../migrations"');
-const noConsumer = path.join(dir, "wrangler.intake.toml");
-fs.writeFileSync(noConsumer, toml);
+// The same wrangler.jsonc with its queue consumers removed and paths made relative to dir.
+const { rawConfig } = experimental_readRawConfig({ config: path.join(root, "wrangler.jsonc") });
+const intakeConfig = {
+  ...rawConfig,
+  $schema: undefined,
+  main: "../../src/index.ts",
+  queues: { ...rawConfig.queues, consumers: undefined },
+  d1_databases: rawConfig.d1_databases.map((d) => ({ ...d, migrations_dir: "../../migrations" })),
+};
+const noConsumer = path.join(dir, "wrangler.intake.json");
+fs.writeFileSync(noConsumer, JSON.stringify(intakeConfig, null, 2));
 
 const sandbox = await startSandbox({ quiet: true });
 const envFile = path.join(dir, "intake.vars");
@@ -42,8 +47,8 @@ async function measure(base, offset) {
 
 const results = {};
 for (const [name, opts] of [
-  ["bare", { config: path.join(root, "bench/bare/wrangler.toml"), port: 8892, persist: path.join(dir, "bare-state") }],
-  ["bareD1", { config: path.join(root, "bench/bare-d1/wrangler.toml"), port: 8893, persist: path.join(dir, "bare-d1-state"), migrate: true }],
+  ["bare", { config: path.join(root, "bench/bare/wrangler.jsonc"), port: 8892, persist: path.join(dir, "bare-state") }],
+  ["bareD1", { config: path.join(root, "bench/bare-d1/wrangler.jsonc"), port: 8893, persist: path.join(dir, "bare-d1-state"), migrate: true }],
   ["intake", { config: noConsumer, port: 8891, envFile, persist: path.join(dir, "intake-state"), migrate: true, probe: "/healthz" }],
 ]) {
   const w = await startWranglerDev(opts);
@@ -56,7 +61,7 @@ for (const [name, opts] of [
 // The intake again, Palletways switched off (no photo fetches), with its consumer beside it.
 const withConsumerVars = path.join(dir, "intake-consumer.vars");
 fs.writeFileSync(withConsumerVars, Object.entries(sandbox.env).filter(([k]) => !k.startsWith("PALLETWAYS_")).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n");
-const full = await startWranglerDev({ config: path.join(root, "wrangler.toml"), port: 8894, envFile: withConsumerVars, persist: path.join(dir, "intake-consumer-state"), migrate: true, probe: "/healthz" });
+const full = await startWranglerDev({ config: path.join(root, "wrangler.jsonc"), port: 8894, envFile: withConsumerVars, persist: path.join(dir, "intake-consumer-state"), migrate: true, probe: "/healthz" });
 try {
   results.withConsumer = await measure(full.base, 5_000_000);
 } finally {

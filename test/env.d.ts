@@ -5,7 +5,7 @@ export {};
 declare global {
   namespace Cloudflare {
     interface Env {
-      TEST_MIGRATIONS: import("@cloudflare/vitest-pool-workers").D1Migration[];
+      TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
       /** Base URL of the static server over test/fixtures and generated fixtures. */
       FIXTURES_URL: string;
     }

@@ -111,7 +111,7 @@ async function main() {
         env: { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false" },
       });
       worker = await unstable_startWorker({
-        config: path.join(ROOT, "wrangler.toml"),
+        config: path.join(ROOT, "wrangler.jsonc"),
         envFiles: [],
         bindings: Object.fromEntries(Object.entries(sandbox.env).map(([k, v]) => [k, { type: "plain_text", value: v }])),
         dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, liveReload: false, logLevel: VERBOSE ? "log" : "none", remote: false },
