@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { desc, eq } from "drizzle-orm";
 import { app } from "../src/app";
 import { db as openDb } from "../src/db/client";
-import { authLocks, consoleSessions } from "../src/db/schema";
+import { authLocks, consignments, consoleSessions } from "../src/db/schema";
+import { markError, markSuccess } from "../src/lib/health";
+import { searchConsignments } from "../src/read/consignments";
 import { SESSION_COOKIE, sessionKey } from "../src/middleware/admin-auth";
 import { GUESS_LIMIT, GUESS_WINDOW_MS } from "../src/middleware/guess-guard";
 import type { RateLimiter } from "../src/durable/rate-limiter";
@@ -180,5 +182,36 @@ describe("weak settings", () => {
       expect(text).toContain("INBOUND_SIGNING_SECRET");
       expect(text).not.toContain(secret.slice(6) || "\u0000");
     }
+  });
+});
+
+describe("what the public and the console are shown", () => {
+  it("/healthz gives our words and the partner's code, never the partner's raw text; the console keeps it", async () => {
+    const db = openDb(env);
+    const raw = "<html>upstream proxy said: internal host 10.1.2.3 stack trace</html>";
+    await markError(db, "upn", `UPN refused image_download: ${raw}`, "ACTION_NOT_ENABLED");
+    try {
+      const body = await (await SELF.fetch(`${BASE}/healthz`)).text();
+      const health = JSON.parse(body) as { networks: { upn: { last_error: string; last_error_code: string } } };
+      expect(health.networks.upn.last_error).toBe("UPN refused image_download [ACTION_NOT_ENABLED]");
+      expect(health.networks.upn.last_error_code).toBe("ACTION_NOT_ENABLED");
+      expect(body).not.toContain("10.1.2.3");
+      const page = await (await overview(await signIn())).text();
+      expect(page).toContain("internal host 10.1.2.3");
+    } finally {
+      await markSuccess(db, "upn");
+    }
+  });
+
+  it("console search takes % and _ literally", async () => {
+    const u = uniqueRef();
+    const db = openDb(env);
+    await db.insert(consignments).values([
+      { network: "upn", reference: `S${u}_9` },
+      { network: "upn", reference: `S${u}X9` },
+    ]);
+    expect((await searchConsignments(env, `S${u}_`)).map((m) => m.reference)).toEqual([`S${u}_9`]);
+    expect(await searchConsignments(env, `S${u}%9`)).toEqual([]);
+    expect((await searchConsignments(env, `S${u}`)).map((m) => m.reference).sort()).toEqual([`S${u}X9`, `S${u}_9`]);
   });
 });
