@@ -43,8 +43,13 @@ export interface Config {
   } | null;
   inbound: {
     user: string;
-    password: string;
-    signingSecret: string | null;
+    /**
+     * INBOUND_BASIC_PASSWORD, one password per line: two lines (old and new) let Qargo's side be
+     * switched over at leisure during a rotation, so no webhook is refused (docs/SECURITY.md).
+     */
+    passwords: string[];
+    /** INBOUND_SIGNING_SECRET, space-separated `whsec_` secrets: a signature under any of them is accepted. */
+    signingSecrets: string[];
     /** Set when INBOUND_SIGNING_SECRET is present but not `whsec_<base64>`: webhooks answer 503 naming it. */
     signingSecretProblem: string | null;
   } | null;
@@ -81,13 +86,13 @@ export function getConfig(env: Env): Config {
   const tms = section(raw, ["TMS_API_URL", "TMS_CLIENT_ID", "TMS_CLIENT_SECRET", "TMS_WEBHOOK_CLIENT_ID", "TMS_WEBHOOK_SECRET"], tmsSchema, problems, "TMS");
   const str = (n: string) => (typeof raw[n] === "string" && (raw[n] as string).trim() !== "" ? (raw[n] as string) : null);
   const user = str("INBOUND_BASIC_USER");
-  const password = str("INBOUND_BASIC_PASSWORD");
-  const signingSecret = str("INBOUND_SIGNING_SECRET");
-  const signingSecretProblem = signingSecret && !validSigningSecret(signingSecret)
+  const passwords = (str("INBOUND_BASIC_PASSWORD") ?? "").split(/\r?\n/).filter((p) => p.trim() !== "");
+  const signingSecrets = (str("INBOUND_SIGNING_SECRET") ?? "").split(/\s+/).filter(Boolean);
+  const signingSecretProblem = signingSecrets.some((s) => !validSigningSecret(s))
     ? "INBOUND_SIGNING_SECRET is not a Standard Webhooks secret (whsec_ followed by base64): every webhook is refused with 503 until it is fixed or removed"
     : null;
   if (signingSecretProblem) problems.push(signingSecretProblem);
-  if (user && password && password.length < MIN_SECRET_LENGTH) {
+  if (user && passwords.some((p) => p.length < MIN_SECRET_LENGTH)) {
     problems.push(`INBOUND_BASIC_PASSWORD is shorter than ${MIN_SECRET_LENGTH} characters: weak, but webhooks are still accepted; replace it (see docs/SECURITY.md)`);
   }
   const adminToken = str("ADMIN_TOKEN");
@@ -105,7 +110,7 @@ export function getConfig(env: Env): Config {
       ratePerSecond: tms.TMS_RATE_PER_SECOND,
       downloadHosts: parseDownloadHosts(raw.TMS_DOWNLOAD_HOSTS),
     },
-    inbound: user && password ? { user, password, signingSecret, signingSecretProblem } : null,
+    inbound: user && passwords.length ? { user, passwords, signingSecrets, signingSecretProblem } : null,
     adminToken,
     adminTokenProblem,
     problems,
@@ -115,7 +120,7 @@ export function getConfig(env: Env): Config {
 }
 
 function validSigningSecret(secret: string): boolean {
-  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret.trim());
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
   if (!m) return false;
   try {
     return atob(m[1]!).length > 0;

@@ -9,7 +9,7 @@ import { searchConsignments } from "../src/read/consignments";
 import { SESSION_COOKIE, sessionKey } from "../src/middleware/admin-auth";
 import { GUESS_LIMIT, GUESS_WINDOW_MS } from "../src/middleware/guess-guard";
 import type { RateLimiter } from "../src/durable/rate-limiter";
-import { basicHeader, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
+import { basicHeader, palletOrder, signWebhook, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
 import { uniqueRef } from "./support/webhook";
 
 // Contracts rule 10: server-side console sessions, guessing slowed on every credentialled route,
@@ -213,5 +213,32 @@ describe("what the public and the console are shown", () => {
     expect((await searchConsignments(env, `S${u}_`)).map((m) => m.reference)).toEqual([`S${u}_9`]);
     expect(await searchConsignments(env, `S${u}%9`)).toEqual([]);
     expect((await searchConsignments(env, `S${u}`)).map((m) => m.reference).sort()).toEqual([`S${u}X9`, `S${u}_9`]);
+  });
+});
+
+describe("rotating the inbound webhook's secrets loses no webhook", () => {
+  const body = () => JSON.stringify(stopCompleted({ order: palletOrder({ reference: uniqueRef("600"), network: "PALLETWAYS", role: "DELIVERING" }) }));
+  const send = (e: Env, password: string, headers: Record<string, string> = {}, b = body()) =>
+    app.request(`${BASE}/webhooks/tms`, { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": ip(), authorization: basicHeader(e.INBOUND_BASIC_USER, password), ...headers }, body: b }, e);
+
+  it("accepts the old and the new INBOUND_BASIC_PASSWORD while both are set, one a line", async () => {
+    const rotating = { ...env, INBOUND_BASIC_PASSWORD: `${env.INBOUND_BASIC_PASSWORD}\nthe-next-inbound-password-2026` } as Env;
+    expect((await send(rotating, env.INBOUND_BASIC_PASSWORD)).status).toBe(200);
+    expect((await send(rotating, "the-next-inbound-password-2026")).status).toBe(200);
+    expect((await send(rotating, "neither-of-the-two-passwords")).status).toBe(401);
+  });
+
+  it("accepts a signature under either INBOUND_SIGNING_SECRET while two are set", async () => {
+    const oldSecret = "whsec_" + btoa("old-secret-old-secret-old-secret");
+    const newSecret = "whsec_" + btoa("new-secret-new-secret-new-secret");
+    const rotating = { ...env, INBOUND_SIGNING_SECRET: `${oldSecret} ${newSecret}` } as Env;
+    for (const secret of [oldSecret, newSecret]) {
+      const b = body();
+      const signed = await signWebhook({ secret, body: b, id: `msg_${uniqueRef()}` });
+      expect((await send(rotating, env.INBOUND_BASIC_PASSWORD, signed, b)).status, secret).toBe(200);
+    }
+    const b = body();
+    const stranger = await signWebhook({ secret: "whsec_" + btoa("some-other-secret-entirely-0000"), body: b, id: `msg_${uniqueRef()}` });
+    expect((await send(rotating, env.INBOUND_BASIC_PASSWORD, stranger, b)).status).toBe(401);
   });
 });

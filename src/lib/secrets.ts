@@ -27,7 +27,11 @@ export function registerSecrets(env: Partial<Record<string, unknown>>): void {
   };
   for (const [name, v] of Object.entries(env)) {
     if (typeof v !== "string" || !v) continue;
-    if (isSecretName(name)) add(v);
+    if (isSecretName(name)) {
+      add(v);
+      // Two passwords (one a line) or two signing secrets while one is rotated: each is a secret.
+      for (const part of v.split(/\s+/)) if (part.length >= 8) add(part);
+    }
     // Any URL setting may carry a password in its userinfo (ftp://user:pass@host).
     if (name.endsWith("_URL") && v.includes("@")) {
       try {

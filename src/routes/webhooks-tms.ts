@@ -52,8 +52,8 @@ tmsWebhook.post(
       log({ step: "webhook.tms", outcome: "error", error: config.inbound.signingSecretProblem });
       return c.json({ error: "not_configured", message: config.inbound.signingSecretProblem }, 503, { "retry-after": "60" });
     }
-    if (config.inbound?.signingSecret) {
-      const v = await verifyStandardWebhook(config.inbound.signingSecret, c.req.raw.headers, body);
+    if (config.inbound?.signingSecrets.length) {
+      const v = await verifyStandardWebhook(config.inbound.signingSecrets, c.req.raw.headers, body);
       if (!v.ok) {
         log({ step: "webhook.tms", outcome: "error", error: `signature: ${v.reason}` });
         return c.json({ error: "invalid_signature", message: v.reason }, 401);

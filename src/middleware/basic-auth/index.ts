@@ -7,7 +7,8 @@ import { clientOf, lockedFor, lockedMessage, retryAfterSeconds, wrongCredential,
 // so the time taken says nothing about whether the user name alone was right, and wrong
 // credentials count towards the guessing lock (contracts rule 10).
 
-export type BasicCredentials = { user: string; password: string };
+/** `passwords`: one, or two while it is being rotated (either is accepted). */
+export type BasicCredentials = { user: string; passwords: string[] };
 
 /** true only when both halves match; never decides on the user name alone. */
 export function basicMatches(header: string | undefined | null, expected: BasicCredentials): boolean {
@@ -29,7 +30,8 @@ export function basicMatches(header: string | undefined | null, expected: BasicC
     }
   }
   const userOk = timingSafeEqual(user, expected.user);
-  const passwordOk = timingSafeEqual(password, expected.password);
+  let passwordOk = false;
+  for (const p of expected.passwords) passwordOk = timingSafeEqual(password, p) || passwordOk;
   return parsed && userOk && passwordOk;
 }
 
