@@ -4,6 +4,12 @@ import { TmsClient } from "../src/tms/client";
 import { decideDownload, fetchDownload, MAX_DOWNLOAD_BYTES } from "../src/tms/download";
 import { PermanentError } from "../src/lib/errors";
 import { sim } from "./support/sim";
+import { eq } from "drizzle-orm";
+import { db as openDb } from "../src/db/client";
+import { jobs } from "../src/db/schema";
+import { newJobRow } from "../src/lib/jobs";
+import { runJob } from "../src/queues/consumer";
+import { uniqueRef } from "./support/webhook";
 
 // download_url arrives in webhook data: contracts rule 7 and the download rule in tms-qargo.md.
 // The foreign host is a real https server (test/support/download-host.mjs) that records what
@@ -99,6 +105,24 @@ describe("TMS downloads: where credentials may go", () => {
     const err = await big.arrayBuffer().then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(String((err as Error).message)).toContain("ceiling");
+  });
+});
+
+describe("TMS downloads in the work queue", () => {
+  it("a document whose download_url names a foreign host becomes a visible failure naming the setting; the host receives nothing", async () => {
+    const db = openDb(env);
+    const row = newJobRow({
+      kind: "tms.document",
+      network: "hazchem",
+      reference: uniqueRef("HZ"),
+      payload: { documentId: crypto.randomUUID(), documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: { downloadUrl: `${host()}/doc/stolen` }, role: "DELIVERING", next: "hazchem.upload", hazchemType: "POD", orderId: crypto.randomUUID(), customerReference: null },
+    });
+    await db.insert(jobs).values(row);
+    await runJob(env, db, row.id);
+    const [job] = await db.select().from(jobs).where(eq(jobs.id, row.id));
+    expect(job!.status).toBe("failed");
+    expect(job!.lastError).toMatch(/download host not allowed: .*TMS_DOWNLOAD_HOSTS/);
+    expect(await seen()).toEqual([]);
   });
 });
 
