@@ -47,8 +47,8 @@ tmsWebhook.post(
 
     let deliveryId: string | null = null;
     if (config.inbound?.signingSecretProblem) {
-      // A signature that can never be checked must not turn every delivery into a 500: Qargo
-      // retries a 503, so nothing is lost while the setting is fixed.
+      // A signature that can never be checked must not turn every delivery into a 500: a 503
+      // says "not now, try again" to the sender and names the setting for the operator.
       log({ step: "webhook.tms", outcome: "error", error: config.inbound.signingSecretProblem });
       return c.json({ error: "not_configured", message: config.inbound.signingSecretProblem }, 503, { "retry-after": "60" });
     }

@@ -10,6 +10,8 @@ import { PermanentError } from "../lib/errors";
 export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 export const MAX_REDIRECTS = 5;
 
+const HOST_ACTION = "If that host is the tenant's own document storage, add it to TMS_DOWNLOAD_HOSTS (https only), then replay; otherwise leave it refused";
+
 export type DownloadAuth = "bearer" | "none";
 export type DownloadDecision = { ok: true; url: string; auth: DownloadAuth } | { ok: false; reason: string };
 
@@ -67,7 +69,7 @@ export type DownloadHop = (url: string, auth: DownloadAuth) => Promise<Response>
 export async function fetchDownload(target: string, policy: DownloadPolicy, hop: DownloadHop, maxBytes = MAX_DOWNLOAD_BYTES): Promise<Response> {
   let decision = decideDownload(target, policy);
   for (let hops = 0; ; hops++) {
-    if (!decision.ok) throw new PermanentError(decision.reason, "TMS_DOWNLOAD_HOST");
+    if (!decision.ok) throw new PermanentError(decision.reason, "TMS_DOWNLOAD_HOST", HOST_ACTION);
     const res = await hop(decision.url, decision.auth);
     if (res.status >= 300 && res.status < 400) {
       const location = res.headers.get("location");
