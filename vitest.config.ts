@@ -21,6 +21,7 @@ export default defineConfig({
           bindings: {
             TEST_MIGRATIONS: migrations,
             FIXTURES_URL: inject("fixtures"),
+            DOWNLOAD_HOST_URL: inject("downloadHost"),
             ...sandbox.env,
           },
         },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDownloadHosts } from "./tms/download";
 
 // The centre's settings (TMS, inbound webhook, operator token), named as in the contracts'
 // configuration table. Each network parses its own in src/carriers/<network>/settings.ts with
@@ -26,10 +27,35 @@ const tmsSchema = z.object({
   TMS_RATE_PER_SECOND: positiveInt(2),
 });
 
-interface Config {
-  tms: { apiUrl: string; clientId: string; clientSecret: string; webhookClientId: string; webhookSecret: string; ratePerSecond: number } | null;
-  inbound: { user: string; password: string; signingSecret: string | null } | null;
+/** Below this, ADMIN_TOKEN signs nobody in and INBOUND_BASIC_PASSWORD is reported as weak (contracts rule 10). */
+export const MIN_SECRET_LENGTH = 16;
+
+export interface Config {
+  tms: {
+    apiUrl: string;
+    clientId: string;
+    clientSecret: string;
+    webhookClientId: string;
+    webhookSecret: string;
+    ratePerSecond: number;
+    /** TMS_DOWNLOAD_HOSTS: hosts a download_url may name besides TMS_API_URL's, fetched without credentials. */
+    downloadHosts: string[];
+  } | null;
+  inbound: {
+    user: string;
+    /**
+     * INBOUND_BASIC_PASSWORD, one password per line: two lines (old and new) let Qargo's side be
+     * switched over at leisure during a rotation, so no webhook is refused (docs/SECURITY.md).
+     */
+    passwords: string[];
+    /** INBOUND_SIGNING_SECRET, space-separated `whsec_` secrets: a signature under any of them is accepted. */
+    signingSecrets: string[];
+    /** Set when INBOUND_SIGNING_SECRET is present but not `whsec_<base64>`: webhooks answer 503 naming it. */
+    signingSecretProblem: string | null;
+  } | null;
   adminToken: string | null;
+  /** Set when ADMIN_TOKEN is present but too short to be used: nobody signs in, and this says why. */
+  adminTokenProblem: string | null;
   /** Settings that are present but wrong, in plain words (never their values). */
   problems: string[];
 }
@@ -60,7 +86,20 @@ export function getConfig(env: Env): Config {
   const tms = section(raw, ["TMS_API_URL", "TMS_CLIENT_ID", "TMS_CLIENT_SECRET", "TMS_WEBHOOK_CLIENT_ID", "TMS_WEBHOOK_SECRET"], tmsSchema, problems, "TMS");
   const str = (n: string) => (typeof raw[n] === "string" && (raw[n] as string).trim() !== "" ? (raw[n] as string) : null);
   const user = str("INBOUND_BASIC_USER");
-  const password = str("INBOUND_BASIC_PASSWORD");
+  const passwords = (str("INBOUND_BASIC_PASSWORD") ?? "").split(/\r?\n/).filter((p) => p.trim() !== "");
+  const signingSecrets = (str("INBOUND_SIGNING_SECRET") ?? "").split(/\s+/).filter(Boolean);
+  const signingSecretProblem = signingSecrets.some((s) => !validSigningSecret(s))
+    ? "INBOUND_SIGNING_SECRET is not a Standard Webhooks secret (whsec_ followed by base64): every webhook is refused with 503 until it is fixed or removed"
+    : null;
+  if (signingSecretProblem) problems.push(signingSecretProblem);
+  if (user && passwords.some((p) => p.length < MIN_SECRET_LENGTH)) {
+    problems.push(`INBOUND_BASIC_PASSWORD is shorter than ${MIN_SECRET_LENGTH} characters: weak, but webhooks are still accepted; replace it (see docs/SECURITY.md)`);
+  }
+  const adminToken = str("ADMIN_TOKEN");
+  const adminTokenProblem = adminToken && adminToken.trim().length < MIN_SECRET_LENGTH
+    ? `ADMIN_TOKEN is shorter than ${MIN_SECRET_LENGTH} characters, so nobody can sign in: set a longer one with wrangler secret put ADMIN_TOKEN`
+    : null;
+  if (adminTokenProblem) problems.push(adminTokenProblem);
   const config: Config = {
     tms: tms && {
       apiUrl: tms.TMS_API_URL,
@@ -69,15 +108,26 @@ export function getConfig(env: Env): Config {
       webhookClientId: tms.TMS_WEBHOOK_CLIENT_ID,
       webhookSecret: tms.TMS_WEBHOOK_SECRET,
       ratePerSecond: tms.TMS_RATE_PER_SECOND,
+      downloadHosts: parseDownloadHosts(raw.TMS_DOWNLOAD_HOSTS),
     },
-    inbound: user && password ? { user, password, signingSecret: str("INBOUND_SIGNING_SECRET") } : null,
-    adminToken: str("ADMIN_TOKEN"),
+    inbound: user && passwords.length ? { user, passwords, signingSecrets, signingSecretProblem } : null,
+    adminToken,
+    adminTokenProblem,
     problems,
   };
   cache.set(env, config);
   return config;
 }
 
+function validSigningSecret(secret: string): boolean {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  if (!m) return false;
+  try {
+    return atob(m[1]!).length > 0;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A network's own settings reader: parsed once per env; `value` is null when the settings are

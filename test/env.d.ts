@@ -8,6 +8,8 @@ declare global {
       TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
       /** Base URL of the static server over test/fixtures and generated fixtures. */
       FIXTURES_URL: string;
+      /** test/support/download-host.mjs: an https host that records what reaches it. */
+      DOWNLOAD_HOST_URL: string;
     }
   }
 }
@@ -15,6 +17,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     sandbox: import("../sandbox/types").SandboxInfo;
     fixtures: string;
+    downloadHost: string;
     /** test/support/ftp-servers.mjs: real FTP servers (ftp-srv, vsftpd) and their HTTP control server. */
     ftpServers: {
       control: string;

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { db as openDb } from "../src/db/client";
 import { jobs } from "../src/db/schema";
 import { markError, markSuccess } from "../src/lib/health";
-import { SESSION_COOKIE, sessionValue } from "../src/middleware/admin-auth";
+import { SESSION_COOKIE } from "../src/middleware/admin-auth";
 import { runJob } from "../src/queues/consumer";
 import { newJobRow } from "../src/lib/jobs";
 import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
@@ -22,8 +22,12 @@ const BLUE_JPEG = fromBase64("/9j/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGB
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
+/** Signs in the way a browser does and returns the session cookie to send back. */
 async function session(): Promise<string> {
-  return `${SESSION_COOKIE}=${await sessionValue(env.ADMIN_TOKEN)}`;
+  const res = await post("/ops/login", { token: env.ADMIN_TOKEN });
+  const cookie = new RegExp(`${SESSION_COOKIE}=[^;]+`).exec(res.headers.get("set-cookie") ?? "")?.[0];
+  if (!cookie) throw new Error(`sign-in gave no session cookie (${res.status})`);
+  return cookie;
 }
 
 async function get(path: string, cookie?: string) {
@@ -70,17 +74,22 @@ describe("operator console: sign-in", () => {
     expect((await post("/ops/login", { token: "" })).status).toBe(401);
   });
 
-  it("sets an HttpOnly, Secure, SameSite=Strict cookie holding a digest, not the token", async () => {
+  it("sets a __Host- cookie (HttpOnly, Secure, SameSite=Strict, Path=/) holding a random session id, not the token", async () => {
     const res = await post("/ops/login", { token: env.ADMIN_TOKEN, next: "/ops/failures" });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/ops/failures");
     const cookie = res.headers.get("set-cookie")!;
-    expect(cookie).toContain(`${SESSION_COOKIE}=${await sessionValue(env.ADMIN_TOKEN)}`);
+    expect(SESSION_COOKIE.startsWith("__Host-")).toBe(true);
+    expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[0-9a-f]{64};`));
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/Secure/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Path=\//);
+    expect(cookie).toMatch(/Max-Age=43200/);
+    expect(cookie).not.toMatch(/Domain=/i);
     expect(cookie).not.toContain(env.ADMIN_TOKEN);
+    // A new id every time: nothing about it can be derived from the token.
+    expect(await session()).not.toBe(await session());
   });
 
   it("never redirects outside the console after sign-in", async () => {
@@ -96,11 +105,15 @@ describe("operator console: sign-in", () => {
     expect(res.headers.get("set-cookie")).toBeNull();
   });
 
-  it("signs out by clearing the cookie", async () => {
-    const res = await post("/ops/logout", {}, { cookie: await session() });
+  it("signs out by ending the session on the server as well as clearing the cookie", async () => {
+    const cookie = await session();
+    expect((await get("/ops", cookie)).status).toBe(200);
+    const res = await post("/ops/logout", {}, { cookie });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/ops/login");
     expect(res.headers.get("set-cookie")).toMatch(new RegExp(`${SESSION_COOKIE}=;.*Max-Age=0`));
+    // A copy of the cookie kept anywhere no longer works.
+    expect((await get("/ops", cookie)).status).toBe(303);
   });
 });
 

@@ -66,6 +66,46 @@ export class RateLimiter extends DurableObject<Env> {
     await this.ctx.storage.delete("pausedUntil");
   }
 
+  // ---- wrong credentials (contracts rule 10) ----
+  // An instance named `auth:<route>:<client>` counts one client's wrong credentials on one
+  // route. Only wrong credentials are recorded: attempts refused while locked are not checked.
+
+  private async recentFailures(windowMs: number, now: number): Promise<number[]> {
+    const all = (await this.ctx.storage.get<number[]>("authFailures")) ?? [];
+    return all.filter((t) => t > now - windowMs);
+  }
+
+  private static lockedUntil(failures: number[], limit: number, windowMs: number): number {
+    // Locked while `limit` failures sit inside one window: until the oldest of them leaves it.
+    return failures.length >= limit ? failures[failures.length - limit]! + windowMs : 0;
+  }
+
+  /** How long this client must still wait before its credential is even looked at (0: not locked). */
+  async authLockedFor(limit: number, windowMs: number): Promise<number> {
+    const now = Date.now();
+    const until = RateLimiter.lockedUntil(await this.recentFailures(windowMs, now), limit, windowMs);
+    return Math.max(0, until - now);
+  }
+
+  /** Records one wrong credential; `locked` is set when this one closed the door. */
+  async authFailure(limit: number, windowMs: number): Promise<{ failures: number; locked: boolean; until: number }> {
+    const now = Date.now();
+    const failures = [...(await this.recentFailures(windowMs, now)), now];
+    await this.ctx.storage.put({ authFailures: failures, authWindowMs: windowMs });
+    // Forget the client once its window has passed, so idle addresses leave nothing behind.
+    await this.ctx.storage.setAlarm(now + windowMs + 1_000);
+    const until = RateLimiter.lockedUntil(failures, limit, windowMs);
+    return { failures: failures.length, locked: until > now, until };
+  }
+
+  override async alarm(): Promise<void> {
+    const all = (await this.ctx.storage.get<number[]>("authFailures")) ?? [];
+    const windowMs = (await this.ctx.storage.get<number>("authWindowMs")) ?? 0;
+    const last = all[all.length - 1] ?? 0;
+    // Only auth instances set alarms; a partner limiter's state is never touched here.
+    if (last > 0 && last <= Date.now() - windowMs) await this.ctx.storage.delete(["authFailures", "authWindowMs"]);
+  }
+
   async status(windowMs: number): Promise<LimiterStatus> {
     await this.load();
     const now = Date.now();

@@ -1,41 +1,45 @@
 // Secrets must never reach a log line, an error message, the console or stored metadata. Every
 // entry point registers the configured secret values; redact() masks any of them in text.
-const SECRET_NAMES = [
-  "TMS_CLIENT_ID",
-  "TMS_CLIENT_SECRET",
-  "TMS_WEBHOOK_CLIENT_ID",
-  "INBOUND_BASIC_USER",
-  "TMS_WEBHOOK_SECRET",
-  "INBOUND_BASIC_PASSWORD",
-  "INBOUND_SIGNING_SECRET",
-  "ADMIN_TOKEN",
-  "PALLETWAYS_API_KEY",
-  "UPN_API_KEY",
-  "HAZCHEM_API_KEY",
-] as const;
+// Which settings are secret follows from their names alone, so a new network's key is covered
+// the day it is added and this file names no network.
+
+/** A setting whose whole value is a credential. */
+const SECRET_NAME = /(?:_KEY|_SECRET|_PASSWORD|_TOKEN|_CLIENT_ID|_USER|_WEBHOOK_URL)$/;
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
 
 let secrets: string[] = [];
 
 export function registerSecrets(env: Partial<Record<string, unknown>>): void {
   const values = new Set<string>();
-  for (const name of SECRET_NAMES) {
-    const v = env[name];
-    if (typeof v === "string" && v.length >= 4) {
-      values.add(v);
-      values.add(encodeURIComponent(v));
-    }
-  }
-  // The FTP URL carries a password in its userinfo.
-  const ftp = env.PALLETWAYS_FTP_URL;
-  if (typeof ftp === "string" && ftp) {
+  // Short strings would mask ordinary words in every line; no real credential is that short.
+  const keep = (v: string) => v.length >= 4 && values.add(v);
+  const add = (v: string) => {
+    keep(v);
+    keep(encodeURIComponent(v));
     try {
-      const u = new URL(ftp);
-      if (u.password.length >= 4) {
-        values.add(u.password);
-        values.add(decodeURIComponent(u.password));
-      }
+      keep(decodeURIComponent(v));
     } catch {
-      // an unparseable URL is reported by the config check, without its text
+      // not percent-encoded: the value itself is already there
+    }
+  };
+  for (const [name, v] of Object.entries(env)) {
+    if (typeof v !== "string" || !v) continue;
+    if (isSecretName(name)) {
+      add(v);
+      // Two passwords (one a line) or two signing secrets while one is rotated: each is a secret.
+      for (const part of v.split(/\s+/)) if (part.length >= 8) add(part);
+    }
+    // Any URL setting may carry a password in its userinfo (ftp://user:pass@host).
+    if (name.endsWith("_URL") && v.includes("@")) {
+      try {
+        const u = new URL(v);
+        if (u.password) add(u.password);
+      } catch {
+        // an unparseable URL is reported by the config check, without its text
+      }
     }
   }
   // Longest first so a secret containing another is masked whole.

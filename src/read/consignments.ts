@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, like, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { db as openDb } from "../db/client";
 import { attempts, consignments, documents, jobs, timeline } from "../db/schema";
 
@@ -67,12 +67,14 @@ export async function searchConsignments(env: Env, q: string): Promise<Match[]> 
   // reference known only to jobs still finds its page.
   const fromJobs = await db.selectDistinct({ network: jobs.network, reference: jobs.reference }).from(jobs).where(eq(jobs.reference, term)).limit(10);
   if (fromJobs.length) return fromJobs.map((j) => ({ ...j, orderId: null, customerReference: null, orderName: null }));
-  // Last resort: a prefix, so a half-typed reference still lands somewhere useful.
+  // Last resort: a prefix, so a half-typed reference still lands somewhere useful. `%` and `_`
+  // typed by a person are literal characters, not wildcards: SQLite needs the ESCAPE clause
+  // for the backslashes to mean anything.
   const escaped = term.replace(/[\\%_]/g, (c) => `\\${c}`);
   return db
     .select({ network: consignments.network, reference: consignments.reference, orderId: consignments.orderId, customerReference: consignments.customerReference, orderName: consignments.orderName })
     .from(consignments)
-    .where(like(consignments.reference, `${escaped}%`))
+    .where(sql`${consignments.reference} LIKE ${`${escaped}%`} ESCAPE '\\'`)
     .orderBy(desc(consignments.updatedAt))
     .limit(20);
 }

@@ -5,19 +5,34 @@ import { readHealth } from "../lib/health";
 
 // Each network's state for /healthz and the console. `enabled` follows the configuration;
 // `last_error` is in plain words (with the partner's code) and clears after the next success.
+// The public /healthz gets only our own words: stored messages can quote what a partner
+// answered (up to a few hundred characters after a colon), which is for signed-in eyes only.
 
-export async function networkStates(env: Env) {
+const PUBLIC_MESSAGE_MAX = 160;
+
+/** Our words before any quoted partner text, plus the partner's code when it is a plain code. */
+export function publicError(message: string, code: string | null): string {
+  const cut = message.search(/[:;\n]/);
+  let words = (cut >= 0 ? message.slice(0, cut) : message).trim();
+  if (words.length > PUBLIC_MESSAGE_MAX) words = `${words.slice(0, PUBLIC_MESSAGE_MAX - 1)}…`;
+  const safeCode = code && /^[A-Za-z0-9_.-]{1,40}$/.test(code) ? code : null;
+  return safeCode ? `${words} [${safeCode}]` : words;
+}
+
+export async function networkStates(env: Env, opts: { public?: boolean } = {}) {
   const health = await readHealth(openDb(env));
   return Object.fromEntries(
     carriers().map(({ network: n }) => {
       const h = health.get(n);
+      const code = h?.lastErrorCode ?? null;
+      const full = h?.lastError ? (code ? `${h.lastError} [${code}]` : h.lastError) : null;
       return [
         n,
         {
           enabled: networkEnabled(env, n),
           last_success_at: h?.lastSuccessAt ? new Date(h.lastSuccessAt).toISOString() : null,
-          last_error_code: h?.lastErrorCode ?? null,
-          last_error: h?.lastError ? (h.lastErrorCode ? `${h.lastError} [${h.lastErrorCode}]` : h.lastError) : null,
+          last_error_code: opts.public && code && !/^[A-Za-z0-9_.-]{1,40}$/.test(code) ? null : code,
+          last_error: h?.lastError ? (opts.public ? publicError(h.lastError, code) : full) : null,
           last_error_at: h?.lastErrorAt ? new Date(h.lastErrorAt).toISOString() : null,
           action: h?.action ?? null,
         },

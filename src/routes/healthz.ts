@@ -8,5 +8,5 @@ export const healthz = new Hono<{ Bindings: Env }>();
 
 healthz.get("/", async (c) => {
   const config = getConfig(c.env);
-  return c.json({ ok: true, tms: { enabled: config.tms !== null }, networks: await networkStates(c.env), config_problems: configProblems(c.env) });
+  return c.json({ ok: true, tms: { enabled: config.tms !== null }, networks: await networkStates(c.env, { public: true }), config_problems: configProblems(c.env) });
 });

@@ -4,11 +4,12 @@ import { sql } from "drizzle-orm";
 import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
 import { consignments, inboundWebhooks, timeline } from "../db/schema";
-import { base64ToBytes, sha256Hex, timingSafeEqual } from "../lib/bytes";
+import { base64ToBytes, sha256Hex } from "../lib/bytes";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { timelineValues, type TimelineEntry } from "../lib/timeline";
 import { verifyStandardWebhook } from "../middleware/standard-webhooks";
+import { basicAuth } from "../middleware/basic-auth";
 import { insertJobStatement, newJobRow, sendJobs, type NewJob } from "../lib/jobs";
 import { carrierFor, carrierForOrderField, networkEnabled } from "../carriers";
 import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
@@ -26,27 +27,14 @@ export const tmsWebhook = new Hono<{ Bindings: Env }>();
 
 tmsWebhook.post(
   "/",
-  async (c, next) => {
-    const inbound = getConfig(c.env).inbound;
-    if (!inbound) return c.json({ error: "not_configured", message: "INBOUND_BASIC_USER and INBOUND_BASIC_PASSWORD are not set" }, 503);
-    const header = c.req.header("authorization") ?? "";
-    const m = /^Basic\s+(.+)$/i.exec(header);
-    let ok = false;
-    if (m) {
-      try {
-        const decoded = atob(m[1]!.trim());
-        const i = decoded.indexOf(":");
-        ok = i >= 0 && timingSafeEqual(decoded.slice(0, i), inbound.user) && timingSafeEqual(decoded.slice(i + 1), inbound.password);
-      } catch {
-        ok = false;
-      }
-    }
-    if (!ok) {
-      log({ step: "webhook.tms", outcome: "error", error: "bad or missing Basic credentials" });
-      return c.json({ error: "unauthorized", message: "Basic credentials missing or wrong" }, 401, { "www-authenticate": 'Basic realm="palletbridge"' });
-    }
-    await next();
-  },
+  basicAuth({
+    route: "webhook",
+    step: "webhook.tms",
+    credentials: (env) => {
+      const inbound = getConfig(env).inbound;
+      return inbound ?? { problem: "INBOUND_BASIC_USER and INBOUND_BASIC_PASSWORD are not set" };
+    },
+  }),
   bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.json({ error: "payload_too_large", message: `the body is over ${MAX_BODY_BYTES} bytes` }, 413),
@@ -58,8 +46,14 @@ tmsWebhook.post(
     const body = await c.req.text();
 
     let deliveryId: string | null = null;
-    if (config.inbound?.signingSecret) {
-      const v = await verifyStandardWebhook(config.inbound.signingSecret, c.req.raw.headers, body);
+    if (config.inbound?.signingSecretProblem) {
+      // A signature that can never be checked must not turn every delivery into a 500: a 503
+      // says "not now, try again" to the sender and names the setting for the operator.
+      log({ step: "webhook.tms", outcome: "error", error: config.inbound.signingSecretProblem });
+      return c.json({ error: "not_configured", message: config.inbound.signingSecretProblem }, 503, { "retry-after": "60" });
+    }
+    if (config.inbound?.signingSecrets.length) {
+      const v = await verifyStandardWebhook(config.inbound.signingSecrets, c.req.raw.headers, body);
       if (!v.ok) {
         log({ step: "webhook.tms", outcome: "error", error: `signature: ${v.reason}` });
         return c.json({ error: "invalid_signature", message: v.reason }, 401);

@@ -13,11 +13,12 @@ import {
   type TmsOrder,
 } from "./schemas";
 import { base64ToBytes } from "../lib/bytes";
+import { fetchDownload, type DownloadHop } from "./download";
 
 // The only code that talks to Qargo. Every call, API or inbound webhook, first takes a slot
 // from the shared limiter; the bearer token comes from the shared TmsTokenCache object.
 
-type Auth = "bearer" | "webhook";
+type Auth = "bearer" | "webhook" | "none";
 
 export interface TmsFile {
   bytes: Uint8Array;
@@ -58,13 +59,17 @@ export class TmsClient {
     for (let attempt = 0; attempt < 4; attempt++) {
       const headers = new Headers(init.headers);
       let token: string | undefined;
-      // The bearer token goes to the TMS only: a download_url on another host (a pre-signed
-      // storage link) gets no credentials.
-      if (init.auth === "bearer" && new URL(this.url(path)).origin === new URL(this.cfg.apiUrl).origin) {
+      // Credentials go to TMS_API_URL's origin and nowhere else (contracts rule 7); which URL a
+      // download may reach at all is decided in ./download.ts before it gets here.
+      const toTms = new URL(this.url(path)).origin === new URL(this.cfg.apiUrl).origin;
+      headers.delete("authorization");
+      if (init.auth === "bearer" && toTms) {
         token = await this.bearer(rejected);
         headers.set("authorization", `Bearer ${token}`);
-      } else {
+      } else if (init.auth === "webhook" && toTms) {
         headers.set("authorization", `Basic ${btoa(`${this.cfg.webhookClientId}:${this.cfg.webhookSecret}`)}`);
+      } else if (init.auth !== "none") {
+        throw new PermanentError(`${init.step}: credentials for the TMS may only go to TMS_API_URL`, "TMS_CREDENTIALS");
       }
       // The slot is taken last, right before the call: waiting for a token must not leave
       // callers holding slots that are already due, or they would all fire at once.
@@ -72,7 +77,8 @@ export class TmsClient {
       const started = Date.now();
       let res: Response;
       try {
-        res = await fetch(this.url(path), { ...init, headers, signal: AbortSignal.timeout(60_000) });
+        // Never followed by the runtime: a redirect could carry the Authorization header along.
+        res = await fetch(this.url(path), { ...init, headers, redirect: "manual", signal: AbortSignal.timeout(60_000) });
       } catch (err) {
         throw new TransientError(`the TMS did not answer ${init.step} (${err instanceof Error ? err.name : "network error"})`, "TMS_UNREACHABLE");
       }
@@ -96,6 +102,11 @@ export class TmsClient {
         await res.body?.cancel();
         throw new TransientError(`the TMS answered ${res.status} to ${init.step}`, `HTTP_${res.status}`);
       }
+      if (res.status >= 300 && res.status < 400) {
+        if (init.redirect === "manual") return res;
+        await res.body?.cancel();
+        throw new PermanentError(`the TMS redirected ${init.step} (${res.status}); not followed`, `HTTP_${res.status}`);
+      }
       if (!res.ok) {
         const text = (await res.text()).slice(0, 300);
         throw new PermanentError(`the TMS refused ${init.step} (${res.status}): ${text}`, `HTTP_${res.status}`);
@@ -110,13 +121,15 @@ export class TmsClient {
     if ("content" in content) {
       return { bytes: base64ToBytes(content.content), contentType: content.mime_type, filename: content.filename };
     }
-    let res = await this.call(content.download_url, { method: "GET", auth: "bearer", step: "tms.document.download" });
+    const policy = { apiUrl: this.cfg.apiUrl, allowedHosts: this.cfg.downloadHosts };
+    const hop: DownloadHop = (url, auth) => this.call(url, { method: "GET", auth, redirect: "manual", step: "tms.document.download" });
+    let res = await fetchDownload(content.download_url, policy, hop);
     if ((res.headers.get("content-type") ?? "").includes("application/json")) {
       // Some tenants answer the plain URL with a JSON wrapper; ?direct=true gives the bytes.
       await res.body?.cancel();
       const u = new URL(this.url(content.download_url));
       u.searchParams.set("direct", "true");
-      res = await this.call(u.toString(), { method: "GET", auth: "bearer", step: "tms.document.download" });
+      res = await fetchDownload(u.toString(), policy, hop);
       if ((res.headers.get("content-type") ?? "").includes("application/json")) {
         throw new PermanentError("the TMS answered JSON instead of the document even with ?direct=true", "TMS_DOWNLOAD_JSON");
       }

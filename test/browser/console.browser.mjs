@@ -188,14 +188,16 @@ async function main() {
       assert((await context.cookies()).length === 0, "a cookie was set for a wrong token");
     });
 
-    await step("sign in with the keyboard; the cookie is HttpOnly, Secure, SameSite=Strict", async () => {
+    let sessionCookie;
+    await step("sign in with the keyboard; the cookie is a __Host- session id, HttpOnly, Secure, SameSite=Strict", async () => {
       await page.getByLabel("Admin token").fill(sandbox.env.ADMIN_TOKEN);
       await Promise.all([page.waitForURL(`${base}/ops`), page.keyboard.press("Enter")]);
       await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
-      const cookie = (await context.cookies()).find((c) => c.name === "pb_session");
+      const cookie = (await context.cookies()).find((c) => c.name === "__Host-pb_session");
       assert(cookie, "no session cookie");
-      assert(cookie.httpOnly && cookie.secure && cookie.sameSite === "Strict", `cookie flags: ${JSON.stringify({ ...cookie, value: "…" })}`);
+      assert(cookie.httpOnly && cookie.secure && cookie.sameSite === "Strict" && cookie.path === "/", `cookie flags: ${JSON.stringify({ ...cookie, value: "…" })}`);
       assert(cookie.value !== sandbox.env.ADMIN_TOKEN, "the cookie holds the token itself");
+      sessionCookie = cookie;
       await fs.mkdir(SHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SHOTS, "overview.png"), fullPage: true });
       const body = await page.content();
@@ -253,6 +255,18 @@ async function main() {
       assert(overflow <= 1, `the page scrolls sideways by ${overflow} px on a phone`);
       await p.screenshot({ path: path.join(SHOTS, "consignment-phone.png"), fullPage: false });
       await phone.close();
+    });
+
+    await step("sign out: back on the sign-in page, and the old cookie no longer opens the console", async () => {
+      await page.goto(`${base}/ops`);
+      await Promise.all([page.waitForURL(`${base}/ops/login`), page.getByRole("button", { name: "Sign out" }).click()]);
+      await page.getByRole("heading", { level: 1, name: /Sign in/ }).waitFor();
+      assert(!(await context.cookies()).some((c) => c.name === sessionCookie.name), "the session cookie is still in the browser");
+      // A copy of the cookie taken before signing out is dead on the server too.
+      const replayed = await fetch(`${base}/ops`, { redirect: "manual", headers: { cookie: `${sessionCookie.name}=${sessionCookie.value}` } });
+      assert(replayed.status === 303 && /\/ops\/login/.test(replayed.headers.get("location") ?? ""), `the old cookie still works (${replayed.status})`);
+      await page.goto(`${base}/ops/failures`);
+      assert(new URL(page.url()).pathname === "/ops/login", `signed out, but /ops/failures showed ${page.url()}`);
     });
   } finally {
     clearTimeout(watchdog);

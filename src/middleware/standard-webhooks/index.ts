@@ -7,7 +7,8 @@ const TOLERANCE_S = 5 * 60;
 
 type Verification = { ok: true; id: string } | { ok: false; reason: string };
 
-export async function verifyStandardWebhook(secret: string, headers: Headers, body: string, nowMs = Date.now()): Promise<Verification> {
+/** `secrets`: one, or several while a secret is being rotated (a signature under any is valid). */
+export async function verifyStandardWebhook(secrets: string | string[], headers: Headers, body: string, nowMs = Date.now()): Promise<Verification> {
   const id = headers.get("webhook-id");
   const ts = headers.get("webhook-timestamp");
   const sigs = headers.get("webhook-signature");
@@ -15,11 +16,15 @@ export async function verifyStandardWebhook(secret: string, headers: Headers, bo
   const seconds = Number(ts);
   if (!Number.isInteger(seconds)) return { ok: false, reason: "webhook-timestamp is not a number of seconds" };
   if (Math.abs(nowMs / 1000 - seconds) > TOLERANCE_S) return { ok: false, reason: "webhook-timestamp is more than 5 minutes away" };
-  const expected = await sign(secret, `${id}.${ts}.${body}`);
-  for (const part of sigs.split(" ")) {
-    const [version, sig] = part.split(",", 2);
-    if (version === "v1" && sig && timingSafeEqual(sig, expected)) return { ok: true, id };
+  let matched = false;
+  for (const secret of typeof secrets === "string" ? [secrets] : secrets) {
+    const expected = await sign(secret, `${id}.${ts}.${body}`);
+    for (const part of sigs.split(" ")) {
+      const [version, sig] = part.split(",", 2);
+      if (version === "v1" && sig && timingSafeEqual(sig, expected)) matched = true;
+    }
   }
+  if (matched) return { ok: true, id };
   return { ok: false, reason: "webhook-signature does not match" };
 }
 

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
@@ -6,23 +7,25 @@ import { getConfig } from "../../config";
 import { db as openDb } from "../../db/client";
 import { carrierFor, networkEnabled, networkLabel as label, refreshConsignment } from "../../carriers";
 import { timingSafeEqual } from "../../lib/bytes";
-import { errorMessage } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { redact } from "../../lib/secrets";
-import { SESSION_COOKIE, isAdmin, sessionValue } from "../../middleware/admin-auth";
+import { SESSION_COOKIE, SESSION_TTL_MS, checkAdmin, closeSession, openSession, sameOrigin as sameOriginHeaders } from "../../middleware/admin-auth";
+import { clientOf, lockedFor, lockedMessage, retryAfterSeconds, wrongCredential } from "../../middleware/guess-guard";
 import { replayJob } from "../../lib/jobs";
 import { Layout, consignmentHref, type Flash } from "./components";
 import { consignmentPage, documentFile, searchConsignments } from "../../read/consignments";
 import { failures } from "../../read/failures";
 import { overview } from "../../read/overview";
+import { recentLocks } from "../../read/locks";
 import { ConsignmentView, INLINE_IMAGE, NotFoundPage, SearchPage } from "./pages/consignment";
 import { FailuresPage } from "./pages/failures";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
 import { OverviewPage } from "./pages/overview";
 
 // The operator console at /ops: server-rendered pages and plain POST-then-redirect forms, so
-// it works without JavaScript. The session cookie holds a digest of ADMIN_TOKEN (never the
-// token), HttpOnly/Secure/SameSite=Strict; POSTs also check Origin/Sec-Fetch-Site.
+// it works without JavaScript. A session is a random id in a __Host- cookie (HttpOnly, Secure,
+// SameSite=Strict) kept server-side with its expiry (middleware/admin-auth/session.ts); POSTs
+// also check Origin/Sec-Fetch-Site.
 
 type Env_ = { Bindings: Env };
 type C = Context<Env_>;
@@ -30,7 +33,8 @@ type C = Context<Env_>;
 export const ops = new Hono<Env_>();
 
 const FLASH_COOKIE = "pb_flash";
-const SESSION_MAX_AGE_S = 12 * 3600; // one shift
+/** A sign-in form is a token and a path: anything bigger is not one. */
+const LOGIN_MAX_BODY_BYTES = 4 * 1024;
 
 const PAGE_HEADERS = {
   "content-security-policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -40,8 +44,8 @@ const PAGE_HEADERS = {
   "cache-control": "no-store",
 };
 
-async function page(c: C, body: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 400 | 401 | 404 | 503 = 200) {
-  return c.html(html`<!DOCTYPE html>${await body}`, status, PAGE_HEADERS);
+async function page(c: C, body: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 400 | 401 | 404 | 413 | 429 | 503 = 200, headers: Record<string, string> = {}) {
+  return c.html(html`<!DOCTYPE html>${await body}`, status, { ...PAGE_HEADERS, ...headers });
 }
 
 /** Only a path inside the console: a `back`/`next` field must not become an open redirect. */
@@ -49,23 +53,7 @@ function safeBack(v: unknown, fallback = "/ops"): string {
   return typeof v === "string" && /^\/ops(?:[/?#][^\s\\]*)?$/.test(v) && !v.startsWith("//") ? v : fallback;
 }
 
-/**
- * A cross-site form post carries the SameSite=Strict cookie in no browser, but a same-site
- * sibling origin could still post; browsers say where a request came from, so refuse any
- * other origin. Clients that send neither header (curl with a Bearer token) are not browsers.
- */
-function sameOrigin(c: C): boolean {
-  const site = c.req.header("sec-fetch-site");
-  if (site) return site === "same-origin";
-  const origin = c.req.header("origin");
-  if (!origin) return true;
-  try {
-    const from = new URL(origin).host;
-    return from === new URL(c.req.url).host || from === c.req.header("host");
-  } catch {
-    return false;
-  }
-}
+const sameOrigin = (c: C) => sameOriginHeaders(c.req.raw.headers, c.req.url);
 
 function secureCookie(c: C, name: string, value: string, maxAge: number, path = "/") {
   setCookie(c, name, value, { httpOnly: true, secure: true, sameSite: "Strict", path, maxAge });
@@ -89,30 +77,54 @@ function takeFlash(c: C): Flash {
 
 // ---- sign in / out (the only routes open without a session) ----
 
+/** The console can sign nobody in: ADMIN_TOKEN is absent, or too short to be trusted. */
+function notConfigured(c: C) {
+  const config = getConfig(c.env);
+  if (!config.adminToken) return page(c, <NotConfiguredPage />, 503);
+  if (config.adminTokenProblem) return page(c, <NotConfiguredPage problem={config.adminTokenProblem} />, 503);
+  return null;
+}
+
 ops.get("/login", async (c) => {
-  if (!getConfig(c.env).adminToken) return page(c, <NotConfiguredPage />, 503);
-  return page(c, <LoginPage next={safeBack(c.req.query("next"))} />);
+  return notConfigured(c) ?? page(c, <LoginPage next={safeBack(c.req.query("next"))} />);
 });
 
-ops.post("/login", async (c) => {
-  const token = getConfig(c.env).adminToken;
-  if (!token) return page(c, <NotConfiguredPage />, 503);
-  if (!sameOrigin(c)) return page(c, <LoginPage error="This sign-in came from another site and was refused. Open the console's own sign-in page." />, 400);
-  const form = await c.req.parseBody();
-  const given = typeof form.token === "string" ? form.token.trim() : "";
-  const next = safeBack(form.next);
-  if (!given) return page(c, <LoginPage error="Enter the admin token." next={next} />, 401);
-  if (!timingSafeEqual(given, token)) {
-    log({ step: "ops.login", outcome: "error", error: "wrong admin token" });
-    return page(c, <LoginPage error="That admin token is not right. Check the ADMIN_TOKEN secret of this deployment and try again." next={next} />, 401);
-  }
-  secureCookie(c, SESSION_COOKIE, await sessionValue(token), SESSION_MAX_AGE_S);
-  log({ step: "ops.login", outcome: "ok" });
-  return c.redirect(next, 303);
-});
+ops.post(
+  "/login",
+  bodyLimit({
+    maxSize: LOGIN_MAX_BODY_BYTES,
+    onError: (c) => page(c as C, <LoginPage error="That sign-in form was too large to be one. Open the console's own sign-in page." />, 413),
+  }),
+  async (c) => {
+    const refused = notConfigured(c);
+    if (refused) return refused;
+    const token = getConfig(c.env).adminToken!;
+    if (!sameOrigin(c)) return page(c, <LoginPage error="This sign-in came from another site and was refused. Open the console's own sign-in page." />, 400);
+    const client = clientOf(c.req.raw.headers);
+    const wait = await lockedFor(c.env, "login", client);
+    if (wait > 0) {
+      return page(c, <LoginPage error={`Too many wrong admin tokens from this address: ${lockedMessage(wait)}.`} />, 429, { "retry-after": retryAfterSeconds(wait) });
+    }
+    const form = await c.req.parseBody();
+    const given = typeof form.token === "string" ? form.token.trim() : "";
+    const next = safeBack(form.next);
+    if (!given) return page(c, <LoginPage error="Enter the admin token." next={next} />, 401);
+    if (!timingSafeEqual(given, token)) {
+      await wrongCredential(c.env, "login", client);
+      log({ step: "ops.login", outcome: "error", error: "wrong admin token" });
+      return page(c, <LoginPage error="That admin token is not right. Check the ADMIN_TOKEN secret of this deployment and try again." next={next} />, 401);
+    }
+    secureCookie(c, SESSION_COOKIE, await openSession(c.env, token), SESSION_TTL_MS / 1000);
+    log({ step: "ops.login", outcome: "ok" });
+    return c.redirect(next, 303);
+  },
+);
 
 ops.post("/logout", async (c) => {
+  // The session ends on the server, so a copy of the cookie kept anywhere is dead as well.
+  await closeSession(c.env, getCookie(c, SESSION_COOKIE));
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
+  log({ step: "ops.logout", outcome: "ok" });
   return c.redirect("/ops/login", 303);
 });
 
@@ -120,9 +132,11 @@ ops.post("/logout", async (c) => {
 // Hono runs handlers in registration order, so the sign-in routes above answer before this.
 
 ops.use("*", async (c, next) => {
-  const token = getConfig(c.env).adminToken;
-  if (!token) return page(c, <NotConfiguredPage />, 503);
-  if (!(await isAdmin(token, c.req.header("authorization"), getCookie(c, SESSION_COOKIE)))) {
+  const refused = notConfigured(c);
+  if (refused) return refused;
+  const r = await checkAdmin(c.env, c.req.raw);
+  if (!r.ok) {
+    if (r.status === 429) return c.text(`${r.message}.`, 429, { "retry-after": r.retryAfter ?? "60" });
     const url = new URL(c.req.url);
     if (c.req.method === "GET" && !url.pathname.startsWith("/ops/files/")) {
       return c.redirect(`/ops/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
@@ -135,7 +149,10 @@ ops.use("*", async (c, next) => {
   await next();
 });
 
-ops.get("/", async (c) => page(c, <OverviewPage o={await overview(c.env)} flash={takeFlash(c)} />));
+ops.get("/", async (c) => {
+  const [o, locks] = await Promise.all([overview(c.env), recentLocks(c.env)]);
+  return page(c, <OverviewPage o={o} flash={takeFlash(c)} locks={locks} />);
+});
 
 ops.get("/consignments", async (c) => {
   const q = (c.req.query("q") ?? "").slice(0, 200);

@@ -32,11 +32,15 @@ export const LoginPage: FC<{ error?: string; next?: string }> = ({ error, next }
   </Layout>
 );
 
-export const NotConfiguredPage: FC = () => (
+export const NotConfiguredPage: FC<{ problem?: string }> = ({ problem }) => (
   <Layout title="Not configured" signedIn={false}>
     <h1>The console is not configured</h1>
-    <p role="alert">
-      <code>ADMIN_TOKEN</code> is not set for this deployment, so nobody can sign in. Set it with <code>wrangler secret put ADMIN_TOKEN</code>.
-    </p>
+    {problem ? (
+      <p role="alert">{problem}.</p>
+    ) : (
+      <p role="alert">
+        <code>ADMIN_TOKEN</code> is not set for this deployment, so nobody can sign in. Set it with <code>wrangler secret put ADMIN_TOKEN</code>.
+      </p>
+    )}
   </Layout>
 );

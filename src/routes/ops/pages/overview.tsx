@@ -3,6 +3,8 @@ import { networkLabel as label } from "../../../carriers";
 import { Badge, Layout, When, ago, consignmentHref, SearchForm, type Flash } from "../components";
 import type { Overview } from "../../../read/overview";
 import { explain } from "../../../read/explain";
+import { RecentLocks } from "../locks";
+import type { RecentLock } from "../../../read/locks";
 
 const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, now }) => {
   const advice = explain(n.network, n.last_error, n.last_error_code, n.action);
@@ -49,7 +51,7 @@ const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, 
   );
 };
 
-export const OverviewPage: FC<{ o: Overview; flash: Flash }> = ({ o, flash }) => (
+export const OverviewPage: FC<{ o: Overview; flash: Flash; locks?: RecentLock[] }> = ({ o, flash, locks }) => (
   <Layout title="Overview" current="overview" flash={flash}>
     <h1>Overview</h1>
     <SearchForm />
@@ -128,5 +130,6 @@ export const OverviewPage: FC<{ o: Overview; flash: Flash }> = ({ o, flash }) =>
         )}
       </>
     ))}
+    {locks && <RecentLocks locks={locks} now={o.now} />}
   </Layout>
 );

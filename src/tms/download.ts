@@ -1,0 +1,113 @@
+import { PermanentError } from "../lib/errors";
+
+// Where a TMS download_url may be fetched from, and with what (tms-qargo.md, contracts rule 7).
+// A download_url arrives in webhook data, so whoever can post one webhook chooses it: the TMS
+// bearer token goes to TMS_API_URL's origin only; a host listed in TMS_DOWNLOAD_HOSTS (a storage
+// host behind pre-signed links) is fetched over https with no credentials at all; anything else
+// is refused before a single byte leaves. Redirects are walked here, one hop at a time, through
+// the same test, so a credential can never follow a redirect off the TMS origin.
+
+export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
+export const MAX_REDIRECTS = 5;
+
+const HOST_ACTION = "If that host is the tenant's own document storage, add it to TMS_DOWNLOAD_HOSTS (https only), then replay; otherwise leave it refused";
+
+export type DownloadAuth = "bearer" | "none";
+export type DownloadDecision = { ok: true; url: string; auth: DownloadAuth } | { ok: false; reason: string };
+
+export interface DownloadPolicy {
+  /** TMS_API_URL, without a trailing slash. */
+  apiUrl: string;
+  /** TMS_DOWNLOAD_HOSTS: lower-case host names. */
+  allowedHosts: readonly string[];
+}
+
+/** TMS_DOWNLOAD_HOSTS as host names: "a.example, B.example" → ["a.example", "b.example"]. */
+export function parseDownloadHosts(raw: unknown): string[] {
+  if (typeof raw !== "string") return [];
+  return raw
+    .split(",")
+    .map((h) => h.trim().toLowerCase().replace(/\.$/, ""))
+    .filter(Boolean);
+}
+
+/** The whole rule, with no I/O: which URL, with which credentials, or why not at all. */
+export function decideDownload(target: string, policy: DownloadPolicy, base: string = policy.apiUrl): DownloadDecision {
+  let url: URL;
+  try {
+    // A relative download_url is relative to TMS_API_URL (its path included).
+    url = /^[a-z][a-z0-9+.-]*:/i.test(target) ? new URL(target) : new URL(joinRelative(base, target));
+  } catch {
+    return { ok: false, reason: "download URL is not a URL" };
+  }
+  const tms = new URL(policy.apiUrl);
+  if (url.username || url.password) return { ok: false, reason: `download host not allowed: ${url.host} (a URL with credentials in it); TMS_DOWNLOAD_HOSTS` };
+  if (url.origin === tms.origin) return { ok: true, url: url.toString(), auth: "bearer" };
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  if (!policy.allowedHosts.includes(host)) {
+    return { ok: false, reason: `download host not allowed: ${url.host} is neither TMS_API_URL nor listed in TMS_DOWNLOAD_HOSTS` };
+  }
+  if (url.protocol !== "https:") {
+    return { ok: false, reason: `download host not allowed: ${url.protocol}//${url.host} is listed in TMS_DOWNLOAD_HOSTS but only https is fetched from it` };
+  }
+  return { ok: true, url: url.toString(), auth: "none" };
+}
+
+function joinRelative(apiUrl: string, path: string): string {
+  if (path.startsWith("//")) return `${new URL(apiUrl).protocol}${path}`;
+  return `${apiUrl}${path.startsWith("/") ? "" : "/"}${path}`;
+}
+
+/** One hop, made by the caller (limiter, token, errors); it must not follow redirects itself. */
+export type DownloadHop = (url: string, auth: DownloadAuth) => Promise<Response>;
+
+/**
+ * Fetch a download_url under the policy: each hop is decided afresh, a redirect's Location is
+ * resolved against the hop that gave it, and a body over MAX_DOWNLOAD_BYTES is refused by its
+ * declared length before it is read, or cut off the moment it passes the ceiling while streaming.
+ */
+export async function fetchDownload(target: string, policy: DownloadPolicy, hop: DownloadHop, maxBytes = MAX_DOWNLOAD_BYTES): Promise<Response> {
+  let decision = decideDownload(target, policy);
+  for (let hops = 0; ; hops++) {
+    if (!decision.ok) throw new PermanentError(decision.reason, "TMS_DOWNLOAD_HOST", HOST_ACTION);
+    const res = await hop(decision.url, decision.auth);
+    if (res.status >= 300 && res.status < 400) {
+      const location = res.headers.get("location");
+      await res.body?.cancel();
+      if (!location) throw new PermanentError(`the download answered ${res.status} without a Location`, "TMS_DOWNLOAD_REDIRECT");
+      if (hops + 1 > MAX_REDIRECTS) throw new PermanentError(`the download redirected more than ${MAX_REDIRECTS} times`, "TMS_DOWNLOAD_REDIRECT");
+      let next: string;
+      try {
+        next = new URL(location, decision.url).toString();
+      } catch {
+        throw new PermanentError("the download redirected to something that is not a URL", "TMS_DOWNLOAD_REDIRECT");
+      }
+      decision = decideDownload(next, policy);
+      continue;
+    }
+    return capBody(res, maxBytes);
+  }
+}
+
+function capBody(res: Response, maxBytes: number): Response {
+  const declared = Number(res.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    void res.body?.cancel();
+    throw new PermanentError(`the document is ${declared} bytes, over the ${maxBytes}-byte ceiling for a download`, "TMS_DOWNLOAD_TOO_LARGE");
+  }
+  if (!res.body) return res;
+  let seen = 0;
+  const limited = res.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > maxBytes) {
+          controller.error(new PermanentError(`the document is over the ${maxBytes}-byte ceiling for a download`, "TMS_DOWNLOAD_TOO_LARGE"));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(limited, { status: res.status, statusText: res.statusText, headers: res.headers });
+}

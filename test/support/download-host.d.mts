@@ -1,0 +1,1 @@
+export function startDownloadHost(opts?: { port?: number }): Promise<{ url: string; stop(): Promise<void> }>;
