@@ -30,6 +30,8 @@ export interface Config {
   tms: { apiUrl: string; clientId: string; clientSecret: string; webhookClientId: string; webhookSecret: string; ratePerSecond: number } | null;
   inbound: { user: string; password: string; signingSecret: string | null } | null;
   adminToken: string | null;
+  /** ALERT_WEBHOOK_URL (a secret: never logged) and PUBLIC_URL (for links in alerts); null = unset. */
+  alerts: { webhookUrl: string | null; publicUrl: string | null };
   /** Settings that are present but wrong, in plain words (never their values). */
   problems: string[];
 }
@@ -48,6 +50,15 @@ export function section<T extends z.ZodTypeAny>(
     return null;
   }
   return parsed.data;
+}
+
+/** An optional http(s) URL setting; a wrong one is named in `problems` (never its value) and treated as unset. */
+function optionalUrl(v: string | null, name: string, problems: string[]): string | null {
+  if (v === null) return null;
+  const parsed = url.safeParse(v);
+  if (parsed.success && /^https?:\/\//i.test(parsed.data)) return parsed.data;
+  problems.push(`${name} is not an http(s) URL`);
+  return null;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -72,6 +83,7 @@ export function getConfig(env: Env): Config {
     },
     inbound: user && password ? { user, password, signingSecret: str("INBOUND_SIGNING_SECRET") } : null,
     adminToken: str("ADMIN_TOKEN"),
+    alerts: { webhookUrl: optionalUrl(str("ALERT_WEBHOOK_URL"), "ALERT_WEBHOOK_URL", problems), publicUrl: optionalUrl(str("PUBLIC_URL"), "PUBLIC_URL", problems) },
     problems,
   };
   cache.set(env, config);

@@ -12,6 +12,8 @@ const SECRET_NAMES = [
   "PALLETWAYS_API_KEY",
   "UPN_API_KEY",
   "HAZCHEM_API_KEY",
+  // An incoming-webhook URL is its own credential (Slack's carries the token in the path).
+  "ALERT_WEBHOOK_URL",
 ] as const;
 
 let secrets: string[] = [];

@@ -3,6 +3,8 @@ import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
 import { jobs, palletwaysWindows } from "../db/schema";
 import { configProblems, networkStates } from "./health";
+import { attention } from "./attention";
+import { activity } from "./activity";
 
 // The console's front page: each network's health, open catch-up windows, backlog, failures.
 
@@ -12,10 +14,12 @@ const jobCounts = (db: ReturnType<typeof openDb>) =>
 export async function overview(env: Env) {
   const db = openDb(env);
   const now = Date.now();
-  const [states, counts, windows] = await Promise.all([
+  const [states, counts, windows, needs, pictures] = await Promise.all([
     networkStates(env),
     jobCounts(db),
     db.select().from(palletwaysWindows).where(gt(palletwaysWindows.closesAt, now)).orderBy(palletwaysWindows.closesAt).limit(100),
+    attention(env, now),
+    activity(env, now),
   ]);
   const byStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Record<string, number>;
   const config = getConfig(env);
@@ -28,6 +32,8 @@ export async function overview(env: Env) {
     windows: windows.filter((w) => w.status !== "closed"),
     backlog: { queued: byStatus.queued ?? 0, running: byStatus.running ?? 0 },
     failed: byStatus.failed ?? 0,
+    attention: needs,
+    activity: pictures,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Carrier } from "../carrier";
+import { palletwaysAttention } from "./attention";
 import { palletwaysCron } from "./cron";
 import { explainPalletways } from "./explain";
 import { palletwaysJobs } from "./jobs";
@@ -25,4 +26,5 @@ export const palletways: Carrier = {
   routeDocument: (env, doc) => routePalletwaysDocument(palletwaysSettings(env)?.ftpUrl ?? null, doc),
   onDeliveryCompleted: (_env, stop) => palletwaysDeliveryCompleted(stop),
   explain: explainPalletways,
+  attention: palletwaysAttention,
 };
