@@ -6,8 +6,9 @@ import { upnHeldImagesTask } from "../src/carriers/upn/attention";
 import { upnTrackingTask } from "../src/carriers/upn/cron";
 import { attentionSweep } from "../src/cron/attention";
 import { db as openDb } from "../src/db/client";
-import { consignments, documents, jobs, timeline, upnEvents } from "../src/db/schema";
+import { consignments, documents, jobs, palletwaysWindows, timeline, upnEvents } from "../src/db/schema";
 import { newJobRow } from "../src/lib/jobs";
+import { markError, markSuccess } from "../src/lib/health";
 import { SESSION_COOKIE, sessionValue } from "../src/middleware/admin-auth";
 import { activity } from "../src/read/activity";
 import { sha256Hex, sim } from "./support/sim";
@@ -154,6 +155,45 @@ describe("needs attention", () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.text).toContain(`Hazchem ${ref}: work stopped (hazchem.no-such-job)`);
     expect((await list()).filter((i) => i.reference === ref).map((i) => i.kind)).toEqual(["failure"]);
+  });
+
+  it("a Palletways window still open well past its close time is on the list; one closing now is not", async () => {
+    const db = openDb(env);
+    const stuck = uniqueRef("6001");
+    const fresh = uniqueRef("6001");
+    const now = Date.now();
+    await db.insert(palletwaysWindows).values([
+      { trackingId: stuck, completedAt: now - 40 * 60_000, closesAt: now - 25 * 60_000, fetches: 3, status: "open" },
+      { trackingId: fresh, completedAt: now - 16 * 60_000, closesAt: now - 60_000, fetches: 4, status: "open" },
+    ]);
+    const items = (await list()).filter((i) => i.reference === stuck || i.reference === fresh);
+    expect(items.map((i) => i.id)).toEqual([`window:palletways:${stuck}:${now - 25 * 60_000}`]);
+    expect(items[0]!.title).toContain("still open");
+    expect(items[0]!.action).toMatch(/Fetch from Palletways now/);
+  });
+
+  it("a network unhealthy for 15 minutes alerts once, and is on the list until it works again", async () => {
+    const db = openDb(env);
+    const outage = `test outage ${uniqueRef()}`;
+    await markError(db, "palletways", outage, "HTTP_503", null);
+    const t0 = Date.now();
+    await attentionSweep(env, db, t0);
+    expect(await sim.alerts.about(outage)).toEqual([]);
+    const items = (await list()).filter((i) => i.kind === "network" && i.network === "palletways");
+    expect(items).toHaveLength(1);
+    expect(items[0]!.title).toContain(outage);
+    await attentionSweep(env, db, t0 + 10 * 60_000);
+    expect(await sim.alerts.about(outage)).toEqual([]);
+    await attentionSweep(env, db, t0 + 16 * 60_000);
+    const alerts = await sim.alerts.about(outage);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.text).toMatch(/^Palletways has not been working for 1[56] minutes: test outage/);
+    await attentionSweep(env, db, t0 + 90 * 60_000);
+    expect(await sim.alerts.about(outage)).toHaveLength(1);
+    // Working again: off the list; a later outage is a new episode.
+    await markSuccess(db, "palletways");
+    await attentionSweep(env, db, t0 + 100 * 60_000);
+    expect((await list()).filter((i) => i.kind === "network" && i.network === "palletways")).toEqual([]);
   });
 
   it("draws the last 24 hours per network as SVG, with the numbers in a table", async () => {

@@ -242,6 +242,9 @@ async function main() {
       assert(m && Number(m[2]) >= 2, `the chart's description does not count the two photos sent: ${desc}`);
       await hz.getByText("The numbers, hour by hour").click();
       assert(await hz.getByRole("table").isVisible(), "the table of numbers does not open");
+      const cells = await hz.locator("tbody tr").last().locator("td").allTextContents();
+      assert(Number(cells[1]) >= 2, `the current hour's row does not count the photos sent: ${cells.join(", ")}`);
+      await hz.getByText("The numbers, hour by hour").click();
       await page.evaluate(() => window.scrollTo(0, 0));
       await fs.mkdir(SHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SHOTS, "overview.png"), fullPage: true });

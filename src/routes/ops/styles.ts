@@ -33,7 +33,8 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5
 th{font-size:.9rem;color:var(--muted)}
 .scroll{overflow-x:auto}
 .attention-list .action{margin-bottom:.3rem}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}
+.charts{display:grid;grid-template-columns:1fr;gap:1rem}
+ol.timeline>li.waiting{border-left-color:#d4a72c}
 figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:.8rem 1rem;background:#fff}
 figure.chart svg{display:block;max-width:100%;height:auto}
 ul.legend{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;margin:.4rem 0;font-size:.9rem}
