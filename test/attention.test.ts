@@ -190,6 +190,11 @@ describe("needs attention", () => {
     expect(alerts[0]!.text).toMatch(/^Palletways has not been working for 1[56] minutes: test outage/);
     await attentionSweep(env, db, t0 + 90 * 60_000);
     expect(await sim.alerts.about(outage)).toHaveLength(1);
+    // Marked seen, the same error stays off the list (its id is the error's code, not its time).
+    expect(items[0]!.id).toBe("network:palletways:HTTP_503");
+    expect((await admin(`/api/attention/${encodeURIComponent(items[0]!.id)}/seen`, { method: "POST" })).status).toBe(200);
+    await markError(db, "palletways", `${outage} again`, "HTTP_503", null);
+    expect((await list()).filter((i) => i.kind === "network" && i.network === "palletways")).toEqual([]);
     // Working again: off the list; a later outage is a new episode.
     await markSuccess(db, "palletways");
     await attentionSweep(env, db, t0 + 100 * 60_000);

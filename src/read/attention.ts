@@ -89,8 +89,9 @@ export async function allAttention(env: Env, now = Date.now()): Promise<Attentio
     ...Object.entries(states)
       .filter(([, s]) => s.enabled && s.last_error)
       .map(([network, s]) => ({
-        // One episode: from the last success until the next one (which clears the error).
-        id: `network:${network}:${s.last_success_at ? Date.parse(s.last_success_at) : 0}`,
+        // Named by the error's code, not its time: a network's tasks succeed and fail within one
+        // cron cycle, so times change every 10 minutes. Marked seen, it stays off for a day.
+        id: `network:${network}:${s.last_error_code ?? "error"}`,
         kind: "network",
         network,
         network_label: networkLabel(network),
@@ -105,11 +106,16 @@ export async function allAttention(env: Env, now = Date.now()): Promise<Attentio
   return entries.sort((a, b) => b.at.localeCompare(a.at) || a.id.localeCompare(b.id));
 }
 
-async function seenIds(db: Db, ids: string[]): Promise<Set<string>> {
+/** A network that keeps failing the same way is shown again a day after it was marked seen. */
+export const NETWORK_SEEN_FOR_MS = 24 * 3_600_000;
+
+async function seenIds(db: Db, entries: AttentionEntry[], now: number): Promise<Set<string>> {
+  const kinds = new Map(entries.map((e) => [e.id, e.kind]));
+  const ids = [...kinds.keys()];
   const seen = new Set<string>();
   for (let i = 0; i < ids.length; i += 90) {
-    const rows = await db.select({ id: attentionSeen.id }).from(attentionSeen).where(inArray(attentionSeen.id, ids.slice(i, i + 90)));
-    for (const r of rows) seen.add(r.id);
+    const rows = await db.select().from(attentionSeen).where(inArray(attentionSeen.id, ids.slice(i, i + 90)));
+    for (const r of rows) if (kinds.get(r.id) !== "network" || r.seenAt > now - NETWORK_SEEN_FOR_MS) seen.add(r.id);
   }
   return seen;
 }
@@ -117,7 +123,7 @@ async function seenIds(db: Db, ids: string[]): Promise<Set<string>> {
 /** What still needs a person: open items nobody has marked seen. */
 export async function attention(env: Env, now = Date.now()): Promise<{ items: AttentionEntry[]; seen: number }> {
   const all = await allAttention(env, now);
-  const seen = await seenIds(openDb(env), all.map((e) => e.id));
+  const seen = await seenIds(openDb(env), all, now);
   return { items: all.filter((e) => !seen.has(e.id)), seen: seen.size };
 }
 
@@ -126,6 +132,8 @@ export async function markSeen(env: Env, id: string): Promise<boolean> {
   if (!id || id.length > 500) return false;
   const open = await allAttention(env);
   if (!open.some((e) => e.id === id)) return false;
-  await openDb(env).insert(attentionSeen).values({ id, seenAt: Date.now() }).onConflictDoNothing();
+  const now = Date.now();
+  // Again for a network: that renews its day off the list.
+  await openDb(env).insert(attentionSeen).values({ id, seenAt: now }).onConflictDoUpdate({ target: attentionSeen.id, set: { seenAt: now } });
   return true;
 }
