@@ -14,7 +14,7 @@ const persist = path.join(root, ".wrangler/state");
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
 
 const sandbox = await startSandbox({
-  ports: { qargo: 8801, palletways: 8802, upn: 8803, hazchem: 8804, ftp: 2121, pasvMin: 42000, pasvMax: 42100 },
+  ports: { qargo: 8801, palletways: 8802, upn: 8803, hazchem: 8804, alerts: 8805, ftp: 2121, pasvMin: 42000, pasvMax: 42100 },
 });
 const envFile = path.join(root, ".sandbox/dev.vars");
 fs.mkdirSync(path.dirname(envFile), { recursive: true });

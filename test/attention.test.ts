@@ -231,6 +231,8 @@ describe("needs attention", () => {
     const res = await SELF.fetch(`${BASE}/ops`, { headers: { cookie: await session() } });
     expect(res.status).toBe(200);
     const page = await res.text();
+    // The alert hook's URL is a secret: never on a page.
+    expect(page).not.toContain(new URL(env.ALERT_WEBHOOK_URL).pathname);
     const figure = /<figure class="chart" aria-labelledby="activity-hazchem-h">([\s\S]*?)<\/figure>/.exec(page)?.[1];
     expect(figure).toBeDefined();
     expect(figure).toMatch(/<svg viewBox="0 0 720 190"[^>]*role="img"[^>]*aria-describedby="activity-hazchem-desc"/);
