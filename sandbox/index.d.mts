@@ -6,6 +6,7 @@ export interface SandboxPorts {
   ftp?: number;
   upn?: number;
   hazchem?: number;
+  alerts?: number;
   /** passive data ports for the FTP server (default 40000–49999) */
   pasvMin?: number;
   pasvMax?: number;

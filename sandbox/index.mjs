@@ -6,9 +6,10 @@ import { createPalletwaysSim, API_PREFIX, PORTAL_PREFIX } from "./palletways.mjs
 import { createPalletwaysFtp } from "./palletways-ftp.mjs";
 import { createUpnSim } from "./upn.mjs";
 import { createHazchemSim } from "./hazchem.mjs";
+import { ALERT_HOOK_PATH, createAlertsSim } from "./alerts.mjs";
 
 /**
- * @param {{quiet?: boolean, host?: string, ports?: {qargo?: number, palletways?: number, ftp?: number, upn?: number, hazchem?: number, pasvMin?: number, pasvMax?: number}}} [options]
+ * @param {{quiet?: boolean, host?: string, ports?: {qargo?: number, palletways?: number, ftp?: number, upn?: number, hazchem?: number, alerts?: number, pasvMin?: number, pasvMax?: number}}} [options]
  * @returns {Promise<import("./types").Sandbox>}
  */
 export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = {} } = {}) {
@@ -21,6 +22,7 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       palletways: createPalletwaysSim({ creds: C, quiet, ftp }),
       upn: createUpnSim({ creds: C, quiet }),
       hazchem: createHazchemSim({ creds: C, quiet }),
+      alerts: createAlertsSim({ quiet }),
     };
     const base = {};
     for (const [name, sim] of Object.entries(sims)) {
@@ -35,6 +37,7 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       upn: base.upn,
       hazchem: base.hazchem,
       ftp: ftp.url(),
+      alerts: base.alerts,
     };
     const env = {
       TMS_API_URL: urls.qargo,
@@ -56,6 +59,7 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       HAZCHEM_API_URL: urls.hazchem,
       HAZCHEM_API_KEY: C.HAZCHEM_API_KEY,
       HAZCHEM_DEPOT: C.HAZCHEM_DEPOT,
+      ALERT_WEBHOOK_URL: urls.alerts + ALERT_HOOK_PATH,
     };
     if (!quiet) console.log("[sandbox] simulators up:", urls);
     return {

@@ -55,5 +55,12 @@ export async function seedDemo({ base, sandbox }) {
     { barcode: upn, capture_type: "C", stage_code: "ARR", stage: "Arrived" },
   ]);
   out.push({ network: "upn", reference: upn, what: "waiting on UPN: fire the cron to import it and apply its events" });
+
+  // UPN: a delivery that failed — the driver left a card. After the cron, the consignment is on
+  // the console's "Needs attention" list, and an alert reaches the sandbox's alert receiver.
+  const carded = "UPN0459876543";
+  await post(`${urls.upn}/__sim/consignments`, [{ barcode: carded, delivery_depot: env.UPN_DEPOT, requesting_depot: "012" }]);
+  await post(`${urls.upn}/__sim/events`, [{ barcode: carded, capture_type: "C", stage_code: "CRD", stage: "Carded", note: "Nobody on site, card left" }]);
+  out.push({ network: "upn", reference: carded, what: `Carded: fire the cron, then see it under "Needs attention" on /ops (alerts: ${urls.alerts}/__sim/state)` });
   return out;
 }

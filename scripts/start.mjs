@@ -14,12 +14,14 @@ const persist = path.join(root, ".wrangler/state");
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
 
 const sandbox = await startSandbox({
-  ports: { qargo: 8801, palletways: 8802, upn: 8803, hazchem: 8804, ftp: 2121, pasvMin: 42000, pasvMax: 42100 },
+  ports: { qargo: 8801, palletways: 8802, upn: 8803, hazchem: 8804, alerts: 8805, ftp: 2121, pasvMin: 42000, pasvMax: 42100 },
 });
 const envFile = path.join(root, ".sandbox/dev.vars");
 fs.mkdirSync(path.dirname(envFile), { recursive: true });
 // The sandbox's own fake credentials; a real deployment uses `wrangler secret put`.
-fs.writeFileSync(envFile, Object.entries(sandbox.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n");
+// PUBLIC_URL: links in alerts (to the sandbox's alert receiver) point at this connector.
+const vars = { ...sandbox.env, PUBLIC_URL: `http://127.0.0.1:${PORT}` };
+fs.writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n");
 
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, stdio: "inherit", env: { ...process.env, CI: "1" } });
 if (migrate.status !== 0) {
@@ -73,7 +75,7 @@ palletbridge is running (local runtime, simulated TMS and networks)
   fire the cron    curl "${base}/cdn-cgi/handler/scheduled?cron=*/10+*+*+*+*"   (also ${base}/__scheduled)
 
   simulators       Qargo ${sandbox.urls.qargo}   Palletways ${sandbox.urls.palletwaysControl}   UPN ${sandbox.urls.upn}   Hazchem ${sandbox.urls.hazchem}
-                   FTP ${sandbox.urls.ftp.replace(/:[^:@/]+@/, ":***@")}   (state of each: GET <simulator>/__sim/state)
+                   FTP ${sandbox.urls.ftp.replace(/:[^:@/]+@/, ":***@")}   alerts ${sandbox.urls.alerts}   (state of each: GET <simulator>/__sim/state)
 
   demo consignments
 ${demo.map((d) => `    ${d.network.padEnd(10)} ${d.reference.padEnd(16)} ${d.what}\n                                ${base}/api/consignments/${d.network}/${d.reference}`).join("\n")}

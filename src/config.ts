@@ -56,6 +56,8 @@ export interface Config {
   adminToken: string | null;
   /** Set when ADMIN_TOKEN is present but too short to be used: nobody signs in, and this says why. */
   adminTokenProblem: string | null;
+  /** ALERT_WEBHOOK_URL (a secret: never logged) and PUBLIC_URL (for links in alerts); null = unset. */
+  alerts: { webhookUrl: string | null; publicUrl: string | null };
   /** Settings that are present but wrong, in plain words (never their values). */
   problems: string[];
 }
@@ -74,6 +76,15 @@ function section<T extends z.ZodTypeAny>(
     return null;
   }
   return parsed.data;
+}
+
+/** An optional http(s) URL setting; a wrong one is named in `problems` (never its value) and treated as unset. */
+function optionalUrl(v: string | null, name: string, problems: string[]): string | null {
+  if (v === null) return null;
+  const parsed = url.safeParse(v);
+  if (parsed.success && /^https?:\/\//i.test(parsed.data)) return parsed.data;
+  problems.push(`${name} is not an http(s) URL`);
+  return null;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -113,6 +124,7 @@ export function getConfig(env: Env): Config {
     inbound: user && passwords.length ? { user, passwords, signingSecrets, signingSecretProblem } : null,
     adminToken,
     adminTokenProblem,
+    alerts: { webhookUrl: optionalUrl(str("ALERT_WEBHOOK_URL"), "ALERT_WEBHOOK_URL", problems), publicUrl: optionalUrl(str("PUBLIC_URL"), "PUBLIC_URL", problems) },
     problems,
   };
   cache.set(env, config);

@@ -92,6 +92,26 @@ export interface OpenWork {
   items: { reference: string; startedAt: number; closesAt: number; progress: string; status: string }[];
 }
 
+/**
+ * Something of this network's that needs a person (an exception stage, work held too long, a
+ * window that never closed). The centre adds failures and unhealthy networks, lists them all
+ * in `GET /api/attention` and the console, and alerts on the ones marked `alert`.
+ */
+export interface AttentionItem {
+  /** What sort of thing it is ("exception", "held", "window"): part of the item's id. */
+  kind: string;
+  /** Unique within this network and kind; a new occurrence must get a new key. */
+  key: string;
+  reference: string;
+  /** Epoch ms when it arose (for the `since` filter and the list's order). */
+  at: number;
+  /** Plain words for an operator at 6 a.m. */
+  title: string;
+  action: string | null;
+  /** Send an alert when it first appears (ALERT_WEBHOOK_URL). */
+  alert?: boolean;
+}
+
 export interface Carrier {
   /** Lower-case name: job kinds, D1 rows, URLs (`/api/consignments/{network}/…`). */
   network: string;
@@ -114,4 +134,6 @@ export interface Carrier {
   describeDestination?(destination: string): string;
   /** Its own work under way, shown on the console overview. */
   openWork?(env: Env, db: Db, now: number): Promise<OpenWork>;
+  /** This network's items that need a person and arose at or after `since` (epoch ms). */
+  attention?(env: Env, db: Db, since: number): Promise<AttentionItem[]>;
 }

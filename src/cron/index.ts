@@ -5,6 +5,7 @@ import { errorCode, errorMessage, PermanentError } from "../lib/errors";
 import { markError, markSuccess } from "../lib/health";
 import { log } from "../lib/log";
 import { redriveStuckJobs } from "../lib/jobs";
+import { attentionSweep } from "./attention";
 
 // The one Cron Trigger (`*/10 * * * *`): the centre's own upkeep, then every enabled network's
 // pulls in the order the carriers list them. A task that throws marks its network's health and
@@ -21,10 +22,17 @@ const redrive: ScheduledTask = {
   run: async (env, db) => ({ redriven: await redriveStuckJobs(env, db) }),
 };
 
+/** Last, so that it sees what this cycle's pulls recorded (exception stages, network health). */
+const attention: ScheduledTask = {
+  name: "attention.alerts",
+  network: null,
+  run: (env, db) => attentionSweep(env, db),
+};
+
 /** Every task in the order it runs; with a network, only that network's pulls. */
 export function scheduledTasks(network?: string): ScheduledTask[] {
   const pulls = carriers().flatMap((c) => c.cron.map((t) => ({ ...t, network: c.network })));
-  return network === undefined ? [redrive, ...pulls] : pulls.filter((t) => t.network === network);
+  return network === undefined ? [redrive, ...pulls, attention] : pulls.filter((t) => t.network === network);
 }
 
 export async function runScheduled(env: Env, tasks: ScheduledTask[] = scheduledTasks()): Promise<Record<string, unknown>> {

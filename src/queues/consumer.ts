@@ -8,7 +8,8 @@ import { recordTimeline } from "../lib/timeline";
 import { redact } from "../lib/secrets";
 import { enqueue, sendJobs, type JobMessage } from "../lib/jobs";
 import type { JobContext, JobHandler, JobHandlers } from "../carriers/carrier";
-import { carrierFor } from "../carriers";
+import { carrierFor, networkLabel } from "../carriers";
+import { raiseAlert } from "../lib/alerts";
 import { tmsDocument } from "./tms-document";
 
 // Runs jobs. Every outcome is written to D1 before the message is acknowledged, and every
@@ -152,6 +153,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHand
     }
     log({ ...base, step: job.kind, outcome: "error", ms, error: message, attempt, gave_up: giveUp });
     if (!giveUp) await sendJobs(env, [jobId], backoffSeconds(attempt));
+    else await raiseAlert(env, db, { kind: "failure", network: job.network, reference: job.reference, text: `${networkLabel(job.network)} ${job.reference}: work stopped (${job.kind}): ${message}`, path: `/ops/failures#job-${jobId}` });
   }
 }
 

@@ -4,6 +4,8 @@ import { db as openDb } from "../db/client";
 import { jobs } from "../db/schema";
 import { carriers, networkEnabled } from "../carriers";
 import { configProblems, networkStates } from "./health";
+import { attention } from "./attention";
+import { activity } from "./activity";
 
 // The console's front page: each network's health, its work under way, backlog, failures.
 
@@ -13,10 +15,12 @@ const jobCounts = (db: ReturnType<typeof openDb>) =>
 export async function overview(env: Env) {
   const db = openDb(env);
   const now = Date.now();
-  const [states, counts, openWork] = await Promise.all([
+  const [states, counts, openWork, needs, pictures] = await Promise.all([
     networkStates(env),
     jobCounts(db),
     Promise.all(carriers().filter((c) => c.openWork && networkEnabled(env, c.network)).map(async (c) => ({ network: c.network, ...(await c.openWork!(env, db, now)) }))),
+    attention(env, now),
+    activity(env, now),
   ]);
   const byStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Record<string, number>;
   const config = getConfig(env);
@@ -29,6 +33,8 @@ export async function overview(env: Env) {
     openWork,
     backlog: { queued: byStatus.queued ?? 0, running: byStatus.running ?? 0 },
     failed: byStatus.failed ?? 0,
+    attention: needs,
+    activity: pictures,
   };
 }
 

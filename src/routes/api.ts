@@ -6,6 +6,7 @@ import { log } from "../lib/log";
 import { adminAuth } from "../middleware/admin-auth";
 import { consignmentView } from "../read/consignments";
 import { failures } from "../read/failures";
+import { attention, markSeen } from "../read/attention";
 
 // The operator API: a consignment's timeline, a manual refresh, failures and their replay.
 
@@ -41,4 +42,18 @@ api.post("/failures/:id/replay", async (c) => {
   if (!ok) return c.json({ error: "not_found", message: "no failed job with that id" }, 404);
   log({ step: "api.replay", outcome: "ok", job_id: c.req.param("id") });
   return c.json({ ok: true, replayed: c.req.param("id") }, 202);
+});
+
+api.get("/attention", async (c) => {
+  const r = await attention(c.env);
+  return c.json({ items: r.items, count: r.items.length, seen: r.seen });
+});
+
+api.post("/attention/:id/seen", async (c) => {
+  const id = c.req.param("id");
+  if (!(await markSeen(c.env, id))) {
+    return c.json({ error: "not_found", message: "nothing needs attention under that id (already resolved, or the id is wrong); GET /api/attention lists the ids" }, 404);
+  }
+  log({ step: "api.attention.seen", outcome: "ok", item: id });
+  return c.json({ ok: true, seen: id });
 });

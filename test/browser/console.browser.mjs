@@ -5,7 +5,8 @@
 //   node test/browser/console.browser.mjs
 //
 // Prints "N passed, N failed" last; exits non-zero on any failure. Writes docs/screenshots/
-// consignment.png (desktop), consignment-phone.png (a phone's width), overview.png, failures.png.
+// consignment.png (desktop), consignment-phone.png (a phone's width), overview.png (with what
+// needs attention and the 24-hour charts), failures.png.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -114,7 +115,8 @@ async function main() {
         config: path.join(ROOT, "wrangler.jsonc"),
         envFiles: [],
         bindings: Object.fromEntries(Object.entries(sandbox.env).map(([k, v]) => [k, { type: "plain_text", value: v }])),
-        dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, liveReload: false, logLevel: VERBOSE ? "log" : "none", remote: false },
+        // testScheduled: the cron is fired through /__scheduled, as `npm start` does.
+        dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, liveReload: false, logLevel: VERBOSE ? "log" : "none", remote: false, testScheduled: true },
       });
       cleanups.push(() => worker.dispose());
       await worker.ready;
@@ -166,6 +168,23 @@ async function main() {
       });
     });
 
+    const carded = `UPN${sandbox.env.UPN_DEPOT}${Date.now().toString().slice(-7)}`;
+    const cardedId = () => `exception:upn:${carded}-crd`;
+    await step("a UPN consignment is Carded: the cron puts it on the attention list and alerts once", async () => {
+      const post = (url, body) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      await post(`${sandbox.urls.upn}/__sim/consignments`, [{ barcode: carded, delivery_depot: sandbox.env.UPN_DEPOT, requesting_depot: "012" }]);
+      await post(`${sandbox.urls.upn}/__sim/events`, [{ event_id: `${carded}-crd`, barcode: carded, capture_type: "C", stage_code: "CRD", stage: "Carded", note: "Nobody on site, card left" }]);
+      const fired = await fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`);
+      assert(fired.ok, `firing the cron answered ${fired.status}`);
+      await waitFor("the Carded consignment on /api/attention", async () => (await api("/api/attention"))?.items?.some((i) => i.id === cardedId()));
+      const alerts = await waitFor("its alert", async () => {
+        const state = await (await fetch(`${sandbox.urls.alerts}/__sim/state`)).json();
+        const mine = state.alerts.filter((a) => a.text.includes(carded));
+        return mine.length ? mine : null;
+      });
+      assert(alerts.length === 1 && /Carded \(CRD\)/.test(alerts[0].text), `alerts: ${JSON.stringify(alerts)}`);
+    });
+
     await step("launch Debian's Chromium", async () => {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -198,12 +217,49 @@ async function main() {
       assert(cookie.httpOnly && cookie.secure && cookie.sameSite === "Strict" && cookie.path === "/", `cookie flags: ${JSON.stringify({ ...cookie, value: "…" })}`);
       assert(cookie.value !== sandbox.env.ADMIN_TOKEN, "the cookie holds the token itself");
       sessionCookie = cookie;
-      await fs.mkdir(SHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SHOTS, "overview.png"), fullPage: true });
       const body = await page.content();
       for (const secret of [sandbox.env.ADMIN_TOKEN, sandbox.env.HAZCHEM_API_KEY, sandbox.env.UPN_API_KEY, sandbox.env.PALLETWAYS_API_KEY, sandbox.env.TMS_CLIENT_SECRET]) {
         assert(!body.includes(secret), "a secret is on the overview page");
       }
+    });
+
+    await step("the overview puts what needs attention first and draws the last 24 hours", async () => {
+      await waitFor("both photos sent to Hazchem", async () => (await api(`/api/consignments/hazchem/${ref}`))?.documents?.filter((d) => d.status === "sent").length >= 2);
+      await page.reload();
+      const headings = await page.getByRole("heading", { level: 2 }).allTextContents();
+      assert(/^Needs attention/.test(headings[0] ?? ""), `the first section is ${headings[0]}`);
+      const list = page.getByRole("region", { name: /Needs attention/ });
+      const item = list.locator(`li[data-id="${cardedId()}"]`);
+      assert(/Carded \(CRD\)/.test((await item.textContent()) ?? ""), "the Carded consignment is not on the list");
+      assert(await list.locator("li").filter({ hasText: ref }).count() >= 1, "the refused POD download is not on the list");
+      // The charts: one SVG per switched-on network, drawn at a readable size, with a table behind them.
+      const charts = page.locator("figure.chart svg[role=img]");
+      assert((await charts.count()) === 3, `expected 3 charts, found ${await charts.count()}`);
+      const hz = page.locator("figure.chart").filter({ has: page.getByRole("heading", { name: "Hazchem" }) });
+      const box = await hz.locator("svg").boundingBox();
+      assert(box && box.width > 300 && box.height > 60, `the Hazchem chart is drawn at ${JSON.stringify(box)}`);
+      assert((await hz.locator("polyline").count()) === 3, "the chart has no lines");
+      const desc = (await hz.locator("desc").textContent()) ?? "";
+      const m = /(\d+) documents? into the TMS, (\d+) out to Hazchem/.exec(desc);
+      assert(m && Number(m[2]) >= 2, `the chart's description does not count the two photos sent: ${desc}`);
+      await hz.getByText("The numbers, hour by hour").click();
+      assert(await hz.getByRole("table").isVisible(), "the table of numbers does not open");
+      const cells = await hz.locator("tbody tr").last().locator("td").allTextContents();
+      assert(Number(cells[1]) >= 2, `the current hour's row does not count the photos sent: ${cells.join(", ")}`);
+      await hz.getByText("The numbers, hour by hour").click();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await fs.mkdir(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, "overview.png"), fullPage: true });
+    });
+
+    await step("mark the Carded consignment seen and see it leave the list", async () => {
+      const item = page.locator(`li[data-id="${cardedId()}"]`);
+      await Promise.all([page.waitForURL(`${base}/ops`), item.getByRole("button", { name: /Mark seen/ }).click()]);
+      const flash = await page.getByRole("status").first().textContent();
+      assert(/Marked seen/.test(flash ?? ""), `no confirmation after marking seen: ${flash}`);
+      assert((await page.locator(`li[data-id="${cardedId()}"]`).count()) === 0, "the item is still on the list");
+      const left = await api("/api/attention");
+      assert(!left.items.some((i) => i.id === cardedId()), "the API still lists the item");
     });
 
     await step("replay the refused POD download from the failures list and see it succeed", async () => {

@@ -209,7 +209,19 @@ const hazchem = {
     control<{ document_id: string; sha256: string }[]>(hzBase(), "/__sim/documents", list.map((d) => ({ ...d, data: toBase64(d.data) }))),
 };
 
+// ---- Alert receiver (ALERT_WEBHOOK_URL points at a hook path on it) ----
+export interface AlertsState {
+  alerts: { text: string; content_type: string | null; at: string }[];
+}
+const alertsBase = () => new URL(required("ALERT_WEBHOOK_URL")).origin;
+const alerts = {
+  ...common<AlertsState>(alertsBase),
+  /** The alerts received whose text mentions `word` (a reference). */
+  about: async (word: string) => (await control<AlertsState>(alertsBase(), "/__sim/state")).alerts.filter((a) => a.text.includes(word)),
+};
+
 export const sim = {
+  alerts,
   qargo,
   palletways,
   upn,

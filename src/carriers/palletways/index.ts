@@ -1,4 +1,5 @@
 import type { Carrier } from "../carrier";
+import { palletwaysAttention } from "./attention";
 import { palletwaysCron } from "./cron";
 import { explainPalletways } from "./explain";
 import { palletwaysJobs } from "./jobs";
@@ -28,4 +29,5 @@ export const palletways: Carrier = {
   explain: explainPalletways,
   describeDestination: (d) => `Palletways FTP as ${d}`,
   openWork: (_env, db, now) => openWindows(db, now),
+  attention: palletwaysAttention,
 };

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { documents, upnEpods } from "../../db/schema";
+import { documents, jobs, upnEpods } from "../../db/schema";
+import { raiseAlert } from "../../lib/alerts";
 import { bytesToBase64 } from "../../lib/bytes";
 import { DeferError, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
@@ -166,3 +167,55 @@ export const uploadImage: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   // Another job is draining this consignment's images right now; check back shortly.
   throw new DeferError(`another delivery image of ${barcode} is being sent; "${p.filename}" follows it`, 2_000);
 };
+
+/** Longest an image may wait for the ePOD before it stands as a failure (upn.md, rule 9). */
+export const HELD_LIMIT_MS = 24 * 3_600_000;
+export const HELD_TOO_LONG = "no consignee signature for 24 h: check the ePOD in the TMS";
+export const HELD_ACTION = "Check that the TMS order has the consignee signature (it becomes the ePOD that UPN needs before any image), then replay this from the failures list.";
+
+/**
+ * Images held past HELD_LIMIT_MS become failures: the document is marked failed and its
+ * `upn.image` job stands in the failures list, where a replay holds it again for another 24 h
+ * (or sends it, if the ePOD has gone by then). Run from the cron.
+ */
+export async function failLongHeldImages(env: Env, db: Db, now = Date.now()): Promise<{ failed: number }> {
+  const rows = await db
+    .update(documents)
+    .set({ status: "failed", updatedAt: now })
+    .where(
+      and(
+        eq(documents.status, "held"),
+        sql`${documents.updatedAt} < ${now - HELD_LIMIT_MS}`,
+        eq(documents.network, "upn"),
+        eq(documents.direction, "from_tms"),
+        eq(documents.documentType, "PHOTO_OF_GOODS_DELIVERY"),
+      ),
+    )
+    .returning();
+  for (const doc of rows.slice(0, 500)) {
+    const message = `${HELD_TOO_LONG} (delivery image "${doc.filename}" is held: UPN takes images only after the ePOD)`;
+    // The image's own job is the visible failure: the tms.document job named it by its bytes.
+    await db
+      .update(jobs)
+      .set({ status: "failed", lastError: message, nextRunAt: null, waitingSince: null, updatedAt: now })
+      .where(eq(jobs.dedupeKey, `upn.image:upn:${doc.reference}:${doc.sha256}`));
+    await recordTimeline(db, {
+      network: "upn",
+      reference: doc.reference,
+      kind: "error",
+      step: "upn.image",
+      outcome: "error",
+      message: `Delivery image "${doc.filename}" waited more than 24 h for the ePOD and is now a failure: ${HELD_TOO_LONG}. Replay it from the failures list once the signature is in the TMS.`,
+      detail: { sha256: doc.sha256, action: HELD_ACTION },
+    });
+    log({ network: "upn", reference: doc.reference, step: "upn.image", outcome: "error", error: HELD_TOO_LONG });
+    await raiseAlert(env, db, {
+      kind: "failure",
+      network: "upn",
+      reference: doc.reference,
+      text: `UPN ${doc.reference}: delivery image "${doc.filename}" is a failure: ${HELD_TOO_LONG}.`,
+      path: `/ops/consignments/upn/${encodeURIComponent(doc.reference)}`,
+    });
+  }
+  return { failed: rows.length };
+}

@@ -168,9 +168,10 @@ async function complete(env: Env, db: Db, ctx: Parameters<typeof importOrder>[0]
     message: how === "DUPLICATE" ? `The TMS already had order ${orderIdentifier(barcode)} (${orderId}); linked to it` : `TMS order ${orderIdentifier(barcode)} created (${orderId})`,
     detail: { order_id: orderId },
   });
-  // Tracking events that arrived before the order now have somewhere to go.
+  // Tracking events that arrived before the order now have somewhere to go. The note is "info",
+  // not "event": the overview's chart counts each applied event once, from its own entry.
   const released = await dispatchReady(env, db, [barcode]);
   if (released.queued) {
-    await ctx.timeline({ kind: "event", step: "upn.import", outcome: "info", message: `${released.queued} waiting UPN tracking event${released.queued === 1 ? "" : "s"} released to the TMS order` });
+    await ctx.timeline({ kind: "info", step: "upn.import", outcome: "info", message: `${released.queued} waiting UPN tracking event${released.queued === 1 ? "" : "s"} released to the TMS order` });
   }
 }

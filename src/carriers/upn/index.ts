@@ -1,4 +1,5 @@
 import type { Carrier } from "../carrier";
+import { upnAttention, upnHeldImagesTask } from "./attention";
 import { upnCron } from "./cron";
 import { explainUpn } from "./explain";
 import { upnJobs } from "./jobs";
@@ -17,8 +18,10 @@ export const upn: Carrier = {
     return { enabled: s.value !== null, problems: s.problems };
   },
   jobs: upnJobs,
-  cron: upnCron,
+  // Tracking stays last: its error is what health shows after a cycle (cron.ts).
+  cron: [upnHeldImagesTask, ...upnCron],
   routeDocument: (_env, doc) => routeUpnDocument(doc),
   explain: explainUpn,
   describeDestination: (d) => `UPN image ${d}`,
+  attention: upnAttention,
 };

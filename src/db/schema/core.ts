@@ -83,7 +83,11 @@ export const timeline = sqliteTable(
     detail: text("detail"),
     jobId: text("job_id"),
   },
-  (t) => [index("timeline_consignment").on(t.network, t.reference, t.at)],
+  (t) => [
+    index("timeline_consignment").on(t.network, t.reference, t.at),
+    // The overview's hour-by-hour chart counts one kind of entry over the last 24 hours.
+    index("timeline_kind_at").on(t.kind, t.at),
+  ],
 );
 
 /**
@@ -121,6 +125,8 @@ export const documents = sqliteTable(
     uniqueIndex("documents_identity").on(t.network, t.reference, t.direction, t.sha256),
     index("documents_sha").on(t.sha256),
     index("documents_file_sha").on(t.fileSha256),
+    // Held images past their limit, and the overview's documents in/out per hour.
+    index("documents_status").on(t.status, t.updatedAt),
   ],
 );
 

@@ -3,3 +3,4 @@ export * from "./palletways";
 export * from "./upn";
 export * from "./hazchem";
 export * from "./console";
+export * from "./attention";

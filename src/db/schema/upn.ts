@@ -41,7 +41,12 @@ export const upnEvents = sqliteTable(
     appliedAt: integer("applied_at"),
     error: text("error"),
   },
-  (t) => [index("upn_events_status").on(t.status, t.barcode), index("upn_events_job").on(t.jobId)],
+  (t) => [
+    index("upn_events_status").on(t.status, t.barcode),
+    index("upn_events_job").on(t.jobId),
+    // Exception stages (Carded, Complaint raised) for the attention list: few among many.
+    index("upn_events_stage").on(t.stageCode),
+  ],
 );
 
 /**

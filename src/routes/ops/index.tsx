@@ -17,6 +17,7 @@ import { consignmentPage, documentFile, searchConsignments } from "../../read/co
 import { failures } from "../../read/failures";
 import { overview } from "../../read/overview";
 import { recentLocks } from "../../read/locks";
+import { markSeen } from "../../read/attention";
 import { ConsignmentView, INLINE_IMAGE, NotFoundPage, SearchPage } from "./pages/consignment";
 import { FailuresPage } from "./pages/failures";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
@@ -203,6 +204,18 @@ ops.post("/failures/:id/replay", async (c) => {
     flash(c, "Replayed: the work is queued again and starts from attempt 1. Reload to follow it.");
   } else {
     flash(c, "Nothing to replay: that work is no longer failed (already replayed, or it finished).", true);
+  }
+  return c.redirect(safeBack(form.back), 303);
+});
+
+ops.post("/attention/seen", async (c) => {
+  const form = await c.req.parseBody();
+  const id = typeof form.id === "string" ? form.id : "";
+  if (await markSeen(c.env, id)) {
+    log({ step: "ops.attention.seen", outcome: "ok", item: id });
+    flash(c, "Marked seen: it is off the list. Anything new about it comes back as a new item.");
+  } else {
+    flash(c, "Nothing to mark: that item is no longer on the list (resolved, or already marked seen).", true);
   }
   return c.redirect(safeBack(form.back), 303);
 });

@@ -32,6 +32,13 @@ button.secondary{background:#fff;color:var(--fg);border-color:var(--muted)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.9rem;color:var(--muted)}
 .scroll{overflow-x:auto}
+.attention-list .action{margin-bottom:.3rem}
+.charts{display:grid;grid-template-columns:1fr;gap:1rem}
+ol.timeline>li.waiting{border-left-color:#d4a72c}
+figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:.8rem 1rem;background:#fff}
+figure.chart svg{display:block;max-width:100%;height:auto}
+ul.legend{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;margin:.4rem 0;font-size:.9rem}
+.swatch{display:inline-block;width:1.4rem;margin-right:.35rem;vertical-align:middle}.swatch.bar{height:.7rem;width:.7rem}
 ol.timeline{list-style:none;padding:0;margin:0}
 ol.timeline>li{border-left:3px solid var(--line);padding:.3rem 0 .7rem .9rem;position:relative}
 ol.timeline>li.error{border-left-color:var(--bad)}ol.timeline>li.ok{border-left-color:var(--ok)}

@@ -5,6 +5,88 @@ import type { Overview } from "../../../read/overview";
 import { explain } from "../../../read/explain";
 import { RecentLocks } from "../locks";
 import type { RecentLock } from "../../../read/locks";
+import type { AttentionEntry } from "../../../read/attention";
+import { ActivityChart } from "../activity-chart";
+
+const KIND_WORDS: Record<string, { text: string; outcome: string }> = {
+  failure: { text: "failure", outcome: "error" },
+  network: { text: "network", outcome: "error" },
+  exception: { text: "exception", outcome: "waiting" },
+  held: { text: "held too long", outcome: "waiting" },
+  window: { text: "window not closed", outcome: "waiting" },
+  check: { text: "check failed", outcome: "error" },
+};
+const SHOWN = 50;
+
+const AttentionItem: FC<{ e: AttentionEntry; now: number }> = ({ e, now }) => {
+  const k = KIND_WORDS[e.kind] ?? { text: e.kind, outcome: "info" };
+  return (
+    <li class={k.outcome} data-id={e.id}>
+      <p>
+        <Badge outcome={k.outcome}>{k.text}</Badge> <a href={e.link}>{e.title}</a>{" "}
+        <span class="muted">
+          (<When iso={e.at} now={now} relative />)
+        </span>
+      </p>
+      {e.action && (
+        <p class="action">
+          <strong>What to do:</strong> {e.action}
+        </p>
+      )}
+      <form class="inline" method="post" action="/ops/attention/seen">
+        <input type="hidden" name="id" value={e.id} />
+        <input type="hidden" name="back" value="/ops" />
+        <button class="secondary" type="submit" aria-label={`Mark seen: ${e.title}`}>
+          Mark seen
+        </button>
+      </form>
+    </li>
+  );
+};
+
+const NeedsAttention: FC<{ o: Overview }> = ({ o }) => {
+  const items = o.attention.items;
+  return (
+    <section class="attention" aria-labelledby="attention-h">
+      <h2 id="attention-h">
+        Needs attention{" "}
+        <Badge outcome={items.length ? "error" : "ok"}>{String(items.length)}</Badge>
+      </h2>
+      {items.length === 0 ? (
+        <p class="ok">Nothing needs attention{o.attention.seen ? ` (${o.attention.seen} marked seen)` : ""}.</p>
+      ) : (
+        <ol class="timeline attention-list">
+          {items.slice(0, SHOWN).map((e) => (
+            <AttentionItem e={e} now={o.now} />
+          ))}
+        </ol>
+      )}
+      {items.length > SHOWN && (
+        <p class="muted">
+          And {items.length - SHOWN} more: see <a href="/ops/failures">the failures</a>, or <code>GET /api/attention</code> for the whole list.
+        </p>
+      )}
+    </section>
+  );
+};
+
+const LastDay: FC<{ o: Overview }> = ({ o }) => {
+  const shown = o.activity.networks.filter((a) => a.enabled || a.totals.docsIn + a.totals.docsOut + a.totals.events + a.totals.failures > 0);
+  return (
+    <section aria-labelledby="activity-h">
+      <h2 id="activity-h">The last 24 hours</h2>
+      {shown.length === 0 ? (
+        <p class="muted">No network is switched on.</p>
+      ) : (
+        <div class="charts">
+          {shown.map((a) => (
+            <ActivityChart a={a} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+};
 
 const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, now }) => {
   const advice = explain(n.network, n.last_error, n.last_error_code, n.action);
@@ -54,6 +136,7 @@ const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, 
 export const OverviewPage: FC<{ o: Overview; flash: Flash; locks?: RecentLock[] }> = ({ o, flash, locks }) => (
   <Layout title="Overview" current="overview" flash={flash}>
     <h1>Overview</h1>
+    <NeedsAttention o={o} />
     <SearchForm />
     {!o.tmsEnabled && (
       <p class="flash bad" role="alert">
@@ -76,6 +159,7 @@ export const OverviewPage: FC<{ o: Overview; flash: Flash; locks?: RecentLock[] 
         <NetworkCard n={n} now={o.now} />
       ))}
     </div>
+    <LastDay o={o} />
     <h2>Work</h2>
     <div class="grid">
       <section class="card" aria-labelledby="backlog-h">
