@@ -14,10 +14,10 @@ export function routeHazchemDocument(doc: OutboundDocument): DocumentRoute {
       if (doc.role === "COLLECTING") return upload("COP");
       if (doc.role === null) return { skip: "the order has no network_role, so we cannot tell whether we are the collection depot (customer paperwork goes to Hazchem only from there); set it on the TMS order" };
       return { skip: "customer paperwork goes to Hazchem only from the requesting/collection depot (signed COP has no flow)" };
+    // hazchem.md: POD takes the proof of delivery, signed or not.
     case "PROOF_OF_DELIVERY":
-      return upload("POD");
     case "PROOF_OF_DELIVERY_SIGNED":
-      return { skip: "a signed POD has no Hazchem flow; only PROOF_OF_DELIVERY is sent" };
+      return upload("POD");
     default:
       return { skip: `Hazchem takes delivery images, customer paperwork and POD, not ${doc.documentType}` };
   }

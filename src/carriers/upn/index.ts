@@ -2,11 +2,14 @@ import type { Carrier } from "../carrier";
 import { upnCron } from "./cron";
 import { explainUpn } from "./explain";
 import { upnJobs } from "./jobs";
-import { routeUpnDocument } from "./routing";
+import { upnRefresh } from "./refresh";
+import { routeUpnDocument, upnDeliveryCompleted } from "./routing";
+import { handlingUnitScans } from "./scans";
 import { readUpnSettings } from "./settings";
 
-// UPN (upn.md): consignments imported as TMS orders, tracking events applied to them; the
-// consignee signature (ePOD) and delivery photos sent back.
+// UPN (upn.md): consignments imported as TMS orders, tracking events applied to them (pallet
+// events as scans on their handling unit); the consignee signature (ePOD) and delivery photos
+// sent back, the ePOD also from the order itself when its delivery stop completes.
 
 export const upn: Carrier = {
   network: "upn",
@@ -18,6 +21,9 @@ export const upn: Carrier = {
   },
   jobs: upnJobs,
   cron: upnCron,
+  refresh: upnRefresh,
   routeDocument: (_env, doc) => routeUpnDocument(doc),
+  onDeliveryCompleted: (_env, stop) => upnDeliveryCompleted(stop),
+  handlingUnitScans,
   explain: explainUpn,
 };
