@@ -7,6 +7,7 @@ import { readAndStore, TRACKING_LAST_SUCCESS } from "../src/carriers/upn/trackin
 import { runScheduled, scheduledTasks } from "../src/cron";
 import { db as openDb } from "../src/db/client";
 import { consignments, upnEvents, upnTrackingBatches } from "../src/db/schema";
+import { SESSION_COOKIE, sessionValue } from "../src/middleware/admin-auth";
 import { sim } from "./support/sim";
 import { admin, uniqueRef, waitFor } from "./support/webhook";
 
@@ -143,6 +144,36 @@ describe("UPN tracking events", () => {
     const ups = await updatesFor([palletDel.event_id, consignmentDel.event_id]);
     expect(ups.map((u) => [u.order_id, u.question_answers!.upn_event_id, u.status])).toEqual([[order, consignmentDel.event_id, "COMPLETED"]]);
     expect(await scansFor([consignmentDel.event_id])).toEqual([]);
+  });
+
+  it("the UPN refresh route pulls events now; the API and the console show each pallet's scans", async () => {
+    const a = barcode();
+    await knownOrder(a, 2);
+    const tag = uniqueRef("e-");
+    await sim.upn.seedEvents([
+      { event_id: `${tag}-1`, barcode: a, capture_type: "C", stage_code: "ARR", stage: "Arrived", occurred_at: "2026-11-23T09:00:00Z" },
+      { event_id: `${tag}-2`, barcode: a, capture_type: "P", pallet_barcode: pallet(a, 2), stage_code: "UNL", stage: "Unloaded", occurred_at: "2026-11-23T09:10:00Z", note: "Bay 4" },
+    ]);
+    const res = await admin(`/api/consignments/upn/${a}/refresh`, { method: "POST" });
+    expect(res.status).toBe(202);
+    const body = await res.json<{ ok: boolean; tracking: { read: number; queued: number }; events: Record<string, number> }>();
+    expect(body).toMatchObject({ ok: true, tracking: { read: 2, queued: 2 } });
+    expect(Object.values(body.events).reduce((n, v) => n + v, 0)).toBe(2);
+    expect((await sim.upn.state()).pending_events).toEqual([]);
+    await applied([`${tag}-1`, `${tag}-2`]);
+    expect(await scansFor([`${tag}-2`])).toHaveLength(1);
+
+    const view = await (await admin(`/api/consignments/upn/${a}`)).json<{ handling_units: { barcode: string; scans: { what: string; status: string | null; state: string; note: string | null }[] }[]; timeline: { message: string }[] }>();
+    expect(view.handling_units).toEqual([{ barcode: pallet(a, 2), scans: [expect.objectContaining({ what: "Unloaded (UNL)", status: "STORED", state: "in the TMS", note: "Bay 4" })] }]);
+    expect(view.timeline.some((e) => e.message.startsWith("Manual refresh: pulled UPN's tracking events"))).toBe(true);
+
+    const page = await SELF.fetch(`https://connector.test/ops/consignments/upn/${a}`, { headers: { cookie: `${SESSION_COOKIE}=${await sessionValue(env.ADMIN_TOKEN)}` } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain("Pallet scans (1 pallet)");
+    expect(html).toContain(pallet(a, 2));
+    expect(html).toContain("Unloaded (UNL)");
+    expect(html).toContain("Fetch from UPN now");
   });
 
   it("replays a read whose processing crashed after the raw write, from R2, although UPN will not send it again", async () => {
