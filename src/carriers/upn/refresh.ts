@@ -38,5 +38,13 @@ export const upnRefresh: Refresher = async (env, barcode) => {
     message: `Manual refresh: pulled UPN's tracking events (${read} new for the depot) and its consignment list${"error" in consignments ? ` (the list failed: ${consignments.error})` : ""}; this consignment has ${total} event${total === 1 ? "" : "s"} recorded`,
     detail: { events: byStatus },
   });
-  return { consignments, tracking, import: imported ?? null, events: byStatus };
+  return {
+    new_events: read,
+    events_for_consignment: total,
+    ...(typeof consignments.recorded === "number" ? { new_consignments: consignments.recorded } : {}),
+    consignments,
+    tracking,
+    import: imported ?? null,
+    events: byStatus,
+  };
 };
