@@ -352,7 +352,7 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
     // Two calls at most per part; the stop's own events first, so ARR/DEL keep their order
     // among themselves (a scan never moves the stop, so its place relative to them is free).
     const stopPart = part.filter(({ event }) => !isPalletScan(event));
-    const scanPart = part.filter(({ event }) => isPalletScan(event));
+    const scanPart = part.flatMap(({ row, event }) => (isPalletScan(event) ? [{ row, event }] : []));
     if (stopPart.length) {
       await sendPart(ctx, stopPart, known, () =>
         tms.subcoStatusUpdate({ updates: stopPart.map(({ row, event }) => eventToStatusUpdate(event, matchFor(known.get(row.barcode), row.barcode))) }),
@@ -361,7 +361,7 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
     if (scanPart.length) {
       await sendPart(ctx, scanPart, known, () =>
         tms.partialOrderUpdate({
-          updates: scanPart.map(({ row, event }) => eventToScanUpdate(event as UpnTrackingEvent & { pallet_barcode: string }, matchFor(known.get(row.barcode), row.barcode), question)),
+          updates: scanPart.map(({ row, event }) => eventToScanUpdate(event, matchFor(known.get(row.barcode), row.barcode), question)),
         }),
       );
     }
