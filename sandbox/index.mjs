@@ -56,6 +56,8 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       UPN_API_URL: urls.upn,
       UPN_API_KEY: C.UPN_API_KEY,
       UPN_DEPOT: C.UPN_DEPOT,
+      // The simulated tenant's service levels for UPN's services (an unmapped one sends none).
+      UPN_SERVICE_LEVELS: "NEXT_DAY=ND,ECONOMY=ECO",
       HAZCHEM_API_URL: urls.hazchem,
       HAZCHEM_API_KEY: C.HAZCHEM_API_KEY,
       HAZCHEM_DEPOT: C.HAZCHEM_DEPOT,

@@ -1,12 +1,16 @@
 // Qargo TMS simulator: OAuth token (5 an hour), bearer API, Basic-auth inbound webhooks, the
-// order import flow and its silent discards, and a Qargo-like rate limit over all of /v1/.
+// order import flow and its silent discards, pallet scans through partial-order-update, an
+// order's document list, and a Qargo-like rate limit over all of /v1/.
 import { randomUUID } from "node:crypto";
 import { createSimServer, json, bytes, Reply } from "./lib/http.mjs";
 import { basicAuth, bearer, sha256, b64, slidingWindow } from "./lib/util.mjs";
 import { signWebhook, basicHeader } from "./qargo-webhooks.mjs";
 
 const HOUR = 3600_000;
-const DEFAULT_CONFIG = { ratePerSecond: 2, burst: 3, enforceRateLimit: true, tokensPerHour: 5, tokenTtlSeconds: 3600 };
+// scanQuestion: the question path the tenant has configured with the `scan_barcode` action.
+const DEFAULT_CONFIG = { ratePerSecond: 2, burst: 3, enforceRateLimit: true, tokensPerHour: 5, tokenTtlSeconds: 3600, scanQuestion: "scan_barcode" };
+const SCAN_STATUSES = ["SCANNED_IN", "STORED", "SCANNED_OUT"];
+const withOffset = (t) => typeof t === "string" && !Number.isNaN(Date.parse(t)) && /(Z|[+-]\d{2}:?\d{2})$/.test(t);
 
 const validationError = (message, errors) => json(400, { message, errors });
 const unauthorized = () => json(401, { detail: "Missing or invalid authentication credentials" });
@@ -34,6 +38,7 @@ export function createQargoSim({ creds, quiet }) {
       discarded: [],
       orders_created: [],
       status_updates: [],
+      scans: [],
       emitted: [],
     };
   }
@@ -127,7 +132,7 @@ export function createQargoSim({ creds, quiet }) {
     else if (hits.length !== 1) s.discarded.push({ kind: "document-import", reason: `${hits.length} orders matched`, ...record });
     else {
       const matched_by = q.id ? "id" : q.customer_reference_number ? "customer_reference_number" : "name";
-      s.attachments.push({ order_id: hits[0].id, matched_by, ...record });
+      s.attachments.push({ id: randomUUID(), order_id: hits[0].id, matched_by, ...record });
     }
     // Qargo answers the same whether or not the document found its order.
     return json(200, ok);
@@ -160,6 +165,7 @@ export function createQargoSim({ creds, quiet }) {
       order_name: `OR-${String(s.orders.size + 1).padStart(5, "0")}`,
       customer_reference_number: input.customer_reference_number ?? null,
       planning_instructions: input.planning_instructions ?? null,
+      service_level: input.service_level ?? null,
       custom_fields: input.custom_fields ?? null,
       customer: input.customer,
       consignments: input.consignments.map((c) => ({ id: randomUUID(), ...c, signatures: [] })),
@@ -245,6 +251,105 @@ export function createQargoSim({ creds, quiet }) {
     return json(200, {});
   }
 
+  function orderMatch(match) {
+    const all = match?.matches_all;
+    if (!Array.isArray(all) || !all.length) return { hits: [], matched_by: null };
+    const used = new Set();
+    const preds = [];
+    const anyOf = (field) => field?.matches_any ?? [];
+    for (const crit of all) {
+      if (crit.order?.id) preds.push((o) => anyOf(crit.order.id).includes(o.id)), used.add("order.id");
+      if (crit.order?.customer_reference_number) preds.push((o) => anyOf(crit.order.customer_reference_number).includes(o.customer_reference_number)), used.add("order.customer_reference_number");
+      if (crit.order?.name) preds.push((o) => anyOf(crit.order.name).includes(o.order_name)), used.add("order.name");
+    }
+    return { hits: preds.length ? findOrders((o) => preds.every((p) => p(o))) : [], matched_by: [...used].join("+") };
+  }
+
+  const huBarcode = (hu) => (typeof hu?.barcode === "string" ? hu.barcode : hu?.barcode?.value);
+
+  /** Handling-unit updates inside a PartialOrderUpdate, with where they sit (for error paths). */
+  function handlingUnitUpdates(u, i) {
+    const out = [];
+    (u?.consignment?.updates ?? []).forEach((c, ci) =>
+      (c?.good?.updates ?? []).forEach((g, gi) =>
+        (g?.handling_unit?.updates ?? []).forEach((h, hi) => out.push({ h, path: `updates.${i}.consignment.updates.${ci}.good.updates.${gi}.handling_unit.updates.${hi}` })),
+      ),
+    );
+    return out;
+  }
+
+  function partialOrderUpdate(ctx) {
+    requireWebhookBasic(ctx);
+    const body = ctx.json();
+    if (!body || !Array.isArray(body.updates)) return validationError("Invalid payload", [{ message: "required array", field: "updates", path: "updates" }]);
+    const errors = [];
+    body.updates.forEach((u, i) => {
+      if (!Array.isArray(u?.match?.matches_all) && !u?.id) errors.push({ message: "match.matches_all (or id) required", field: "match", path: `updates.${i}.match` });
+      for (const { h, path } of handlingUnitUpdates(u, i)) {
+        const codes = h?.match?.matches_all?.flatMap((m) => m?.handling_unit?.barcode?.matches_any ?? []) ?? [];
+        if (!codes.length && !h?.match?.matches_all?.some((m) => m?.handling_unit?.id)) errors.push({ message: "a handling unit match is required", field: "match", path: `${path}.match` });
+        const qa = h?.question_answers ?? {};
+        if (typeof qa !== "object" || Array.isArray(qa)) errors.push({ message: "must be an object", field: "question_answers", path: `${path}.question_answers` });
+        const scans = qa[config.scanQuestion];
+        if (scans === undefined) continue;
+        if (!Array.isArray(scans)) {
+          errors.push({ message: "scan answers must be an array", field: config.scanQuestion, path: `${path}.question_answers.${config.scanQuestion}` });
+          continue;
+        }
+        scans.forEach((a, k) => {
+          const at = `${path}.question_answers.${config.scanQuestion}.${k}`;
+          if (!withOffset(a?.timestamp)) errors.push({ message: "date-time with a timezone offset required", field: "timestamp", path: `${at}.timestamp` });
+          if (a?.status != null && !SCAN_STATUSES.includes(a.status)) errors.push({ message: `must be one of ${SCAN_STATUSES.join(", ")}`, field: "status", path: `${at}.status` });
+        });
+      }
+    });
+    if (errors.length) return validationError("Invalid payload", errors);
+    const at = new Date().toISOString();
+    body.updates.forEach((u, i) => {
+      const { hits, matched_by } = u.match ? orderMatch(u.match) : { hits: findOrders((o) => o.id === u.id), matched_by: "id" };
+      if (hits.length !== 1) {
+        s.discarded.push({ kind: "partial-order-update", reason: `${hits.length} orders matched`, matched_by, update: u, at });
+        return;
+      }
+      const order = hits[0];
+      const units = (order.consignments ?? []).flatMap((c) => (c.goods ?? []).flatMap((g) => g.handling_units ?? []));
+      for (const { h } of handlingUnitUpdates(u, i)) {
+        const codes = h.match.matches_all.flatMap((m) => m?.handling_unit?.barcode?.matches_any ?? []);
+        const matched = units.filter((hu) => codes.includes(huBarcode(hu)));
+        if (matched.length !== 1) {
+          s.discarded.push({ kind: "partial-order-update", reason: `${matched.length} handling units matched`, matched_by, order_id: order.id, handling_unit: codes[0] ?? null, update: h, at });
+          continue;
+        }
+        const hu = matched[0];
+        for (const [question, answer] of Object.entries(h.question_answers ?? {})) {
+          if (question !== config.scanQuestion) {
+            // Qargo ignores answers to a question path the integration does not configure.
+            s.discarded.push({ kind: "partial-order-update", reason: `question path ${question} is not configured`, matched_by, order_id: order.id, handling_unit: huBarcode(hu), update: h, at });
+            continue;
+          }
+          for (const scan of answer) {
+            hu.scans = [...(hu.scans ?? []), scan];
+            s.scans.push({ order_id: order.id, matched_by, handling_unit: huBarcode(hu), question, status: scan.status ?? null, timestamp: scan.timestamp, description: scan.description ?? null, stop_location_code: scan.stop_location_code ?? null, stop_match: scan.stop_match ?? null, scan, at });
+          }
+        }
+      }
+    });
+    return json(200, { errors: null });
+  }
+
+  function orderDocuments(ctx) {
+    requireBearer(ctx);
+    const o = s.orders.get(ctx.params.id);
+    if (!o) return json(404, { detail: "Order not found" });
+    const seeded = [...s.documents.values()]
+      .filter((d) => d.order_id === o.id)
+      .map((d) => ({ id: d.id, name: d.name, type: d.type, download_url: `/v1/documents/document/${d.id}/download`, subject_type: d.subject_type, content_type: d.mime_type }));
+    const attached = s.attachments
+      .filter((a) => a.order_id === o.id)
+      .map((a) => ({ id: a.id, name: a.document_name ?? a.filename, type: a.document_type, download_url: "", subject_type: "ORDER", content_type: a.content_type }));
+    return json(200, [...seeded, ...attached]);
+  }
+
   // ---- control ----
   function seedDocuments(ctx) {
     const b = ctx.json();
@@ -253,7 +358,9 @@ export function createQargoSim({ creds, quiet }) {
       if (!d || typeof d.content !== "string") throw new Reply(json(400, { error: "BAD_SEED", message: "need {content: base64, mime_type, filename}" }));
       const id = d.id ?? randomUUID();
       const content = b64(d.content);
-      s.documents.set(id, { id, content, mime_type: d.mime_type ?? "application/octet-stream", filename: d.filename ?? `${id}.bin`, answer_json_first: Boolean(d.answer_json_first), sha256: sha256(content), downloads: [] });
+      const filename = d.filename ?? `${id}.bin`;
+      // order_id/type/name: the document belongs to that order (GET /v1/orders/order/{id}/documents).
+      s.documents.set(id, { id, content, mime_type: d.mime_type ?? "application/octet-stream", filename, answer_json_first: Boolean(d.answer_json_first), sha256: sha256(content), downloads: [], order_id: d.order_id ?? null, type: d.type ?? "OTHER", name: d.name ?? filename, subject_type: d.subject_type ?? "CONSIGNMENT" });
       return { id, download_url: `/v1/documents/document/${id}/download` };
     });
     return json(200, Array.isArray(b) ? out : out[0]);
@@ -310,9 +417,11 @@ export function createQargoSim({ creds, quiet }) {
       ["GET", /^\/v1\/documents\/document\/(?<id>[^/]+)\/download$/, download],
       ["POST", /^\/v1\/orders\/order\/upload$/, uploadOrder],
       ["GET", /^\/v1\/orders\/order\/upload\/(?<id>[^/]+)$/, uploadStatus],
+      ["GET", /^\/v1\/orders\/order\/(?<id>[^/]+)\/documents$/, orderDocuments],
       ["GET", /^\/v1\/orders\/order\/(?<id>[^/]+)$/, getOrder],
       ["POST", /^\/v1\/webhook\/document-import$/, documentImport],
       ["POST", /^\/v1\/webhook\/subco-status-update$/, statusUpdate],
+      ["POST", /^\/v1\/webhook\/partial-order-update$/, partialOrderUpdate],
     ],
     control: [
       ["POST", /^\/__sim\/documents$/, seedDocuments],
@@ -332,6 +441,7 @@ export function createQargoSim({ creds, quiet }) {
       discarded: s.discarded,
       orders_created: s.orders_created,
       status_updates: s.status_updates,
+      scans: s.scans,
       emitted: s.emitted,
     }),
     reset,

@@ -1,10 +1,12 @@
 // UPN simulator: X-Api-Key auth, paged consignments (repeatable reads), destructive tracking
-// events, and ePOD/images with their ordering rule (no image before the ePOD).
+// events (consignment- and pallet-level), and ePOD/images with their ordering rule (no image
+// before the ePOD).
 import { randomUUID } from "node:crypto";
 import { createSimServer, json } from "./lib/http.mjs";
 import { sha256, b64 } from "./lib/util.mjs";
 
 const MAX_IMAGE_BYTES = 10_000_000; // "Up to 10 MB an image" (upn.md)
+const STAGES = { BKD: "Booked", OFD: "Out for delivery", ARR: "Arrived", UNL: "Unloaded", DEL: "Delivered", CRD: "Carded", CMP: "Complaint raised" };
 const err = (status, error, message, extra = {}, headers = {}) => json(status, { error, message, ...extra }, headers);
 
 export function createUpnSim({ creds, quiet }) {
@@ -107,7 +109,13 @@ export function createUpnSim({ creds, quiet }) {
   function seedEvents(ctx) {
     const b = ctx.json();
     const list = Array.isArray(b) ? b : [b];
-    for (const e of list) pendingEvents.push({ event_id: `e-${randomUUID().slice(0, 8)}`, capture_type: "C", pallet_barcode: null, occurred_at: new Date().toISOString(), depot: creds.UPN_DEPOT, note: null, ...e });
+    for (const e of list) {
+      const ev = { event_id: `e-${randomUUID().slice(0, 8)}`, capture_type: "C", pallet_barcode: null, occurred_at: new Date().toISOString(), depot: creds.UPN_DEPOT, note: null, ...e };
+      if (ev.stage === undefined && STAGES[ev.stage_code]) ev.stage = STAGES[ev.stage_code];
+      // A pallet-level seed without its pallet scans the consignment's first one, as UPN would name it.
+      if (ev.capture_type === "P" && !ev.pallet_barcode && e.pallet_barcode === undefined) ev.pallet_barcode = findConsignment(ev.barcode)?.pallets?.[0]?.barcode ?? null;
+      pendingEvents.push(ev);
+    }
     return json(200, { pending: pendingEvents.length });
   }
   function setConfig(ctx) {

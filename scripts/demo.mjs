@@ -47,20 +47,39 @@ export async function seedDemo({ base, sandbox }) {
   await post(`${urls.hazchem}/__sim/documents`, [{ consignment_number: hz, type: "DELIVERY_IMAGE", filename: `${hz}_1.jpg`, data: b64(await photo(280, `${hz} · from Hazchem`)) }]);
   out.push({ network: "hazchem", reference: hz, what: "photo uploaded to Hazchem; one Hazchem image waits on the feed (fire the cron)" });
 
-  // UPN: a consignment for our depot and its first tracking events, imported on the cron.
+  // UPN: two consignments for our depot, imported on the cron with their service; tracking
+  // events at both levels: the consignment arrived, one of its two pallets was unloaded (a
+  // scan on that pallet only), and the other consignment was carded (an exception).
   const upn = "UPN0451234567";
-  await post(`${urls.upn}/__sim/consignments`, [{ barcode: upn, delivery_depot: env.UPN_DEPOT, requesting_depot: "012" }]);
-  await post(`${urls.upn}/__sim/events`, [
-    { barcode: upn, capture_type: "C", stage_code: "BKD", stage: "Booked" },
-    { barcode: upn, capture_type: "C", stage_code: "ARR", stage: "Arrived" },
+  const carded = "UPN0451234570";
+  await post(`${urls.upn}/__sim/consignments`, [
+    {
+      barcode: upn,
+      service: "NEXT_DAY",
+      delivery_depot: env.UPN_DEPOT,
+      requesting_depot: "012",
+      instructions: "Tail-lift required",
+      pallets: [
+        { barcode: "UPNP0451234567001", type: "FULL", weight_kg: 480 },
+        { barcode: "UPNP0451234567002", type: "HALF", weight_kg: 220 },
+      ],
+      total_weight_kg: 700,
+    },
+    { barcode: carded, service: "ECONOMY", delivery_depot: env.UPN_DEPOT, requesting_depot: "012" },
   ]);
-  out.push({ network: "upn", reference: upn, what: "waiting on UPN: fire the cron to import it and apply its events" });
-
-  // UPN: a delivery that failed — the driver left a card. After the cron, the consignment is on
-  // the console's "Needs attention" list, and an alert reaches the sandbox's alert receiver.
-  const carded = "UPN0459876543";
-  await post(`${urls.upn}/__sim/consignments`, [{ barcode: carded, delivery_depot: env.UPN_DEPOT, requesting_depot: "012" }]);
-  await post(`${urls.upn}/__sim/events`, [{ barcode: carded, capture_type: "C", stage_code: "CRD", stage: "Carded", note: "Nobody on site, card left" }]);
-  out.push({ network: "upn", reference: carded, what: `Carded: fire the cron, then see it under "Needs attention" on /ops (alerts: ${urls.alerts}/__sim/state)` });
+  const ago = (min) => new Date(Date.now() - min * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  await post(`${urls.upn}/__sim/events`, [
+    { barcode: upn, capture_type: "C", stage_code: "BKD", stage: "Booked", occurred_at: ago(180) },
+    { barcode: upn, capture_type: "C", stage_code: "ARR", stage: "Arrived", occurred_at: ago(40) },
+    { barcode: upn, capture_type: "P", pallet_barcode: "UPNP0451234567001", stage_code: "UNL", stage: "Unloaded", note: "Bay 4", occurred_at: ago(25) },
+    { barcode: carded, capture_type: "C", stage_code: "OFD", stage: "Out for delivery", occurred_at: ago(90) },
+    { barcode: carded, capture_type: "C", stage_code: "CRD", stage: "Carded", note: "Site closed, card left", occurred_at: ago(15) },
+  ]);
+  // UPN's manual refresh pulls both now (the cron would within 10 minutes): the orders are
+  // created in the TMS, and the events follow them there.
+  const refreshed = await fetch(`${base}/api/consignments/upn/${upn}/refresh`, { method: "POST", headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } });
+  const pulled = refreshed.ok ? "pulled with the manual refresh" : `manual refresh failed (${refreshed.status}): fire the cron`;
+  out.push({ network: "upn", reference: upn, what: `${pulled}: imported with service NEXT_DAY; arrived, and pallet …001 unloaded (a scan on that pallet only)` });
+  out.push({ network: "upn", reference: carded, what: `${pulled}: carded by UPN; fire the cron and it is under "Needs attention" on /ops, with one alert at ${urls.alerts}/__sim/state` });
   return out;
 }

@@ -9,10 +9,9 @@ import { db as openDb } from "../src/db/client";
 import { consignments, documents, jobs, palletwaysWindows, timeline, upnEvents } from "../src/db/schema";
 import { newJobRow } from "../src/lib/jobs";
 import { markError, markSuccess } from "../src/lib/health";
-import { SESSION_COOKIE } from "../src/middleware/admin-auth";
 import { activity } from "../src/read/activity";
 import { sha256Hex, sim } from "./support/sim";
-import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
+import { admin, postWebhook, uniqueRef, waitFor, consoleSession } from "./support/webhook";
 
 // What needs a person: UPN exception stages and held images reach GET /api/attention and the
 // console's overview, alert once (ALERT_WEBHOOK_URL points at the sandbox's receiver), held
@@ -36,18 +35,7 @@ async function applied(id: string) {
   await waitFor(async () => (await openDb(env).select().from(upnEvents).where(eq(upnEvents.eventId, id)))[0]?.status === "applied", 30_000, `event ${id} applied`);
 }
 
-/** Signs in the way a browser does and returns the session cookie to send back. */
-async function session(): Promise<string> {
-  const res = await SELF.fetch(`${BASE}/ops/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE, "sec-fetch-site": "same-origin" },
-    body: new URLSearchParams({ token: env.ADMIN_TOKEN }).toString(),
-  });
-  const cookie = new RegExp(`${SESSION_COOKIE}=[^;]+`).exec(res.headers.get("set-cookie") ?? "")?.[0];
-  if (!cookie) throw new Error(`sign-in gave no session cookie (${res.status})`);
-  return cookie;
-}
+const session = consoleSession;
 
 describe("needs attention", () => {
   it("a Carded event puts the consignment in /api/attention and posts one alert, not two within the hour; marking seen takes it off", async () => {

@@ -137,6 +137,14 @@ describe("hazchem.upload through the TMS webhook", () => {
     expect(await waitUpload(ref)).toMatchObject({ type: "POD", filename: "POD.tif", content_type: "image/tiff", sha256: await sha256Hex(pod) });
   });
 
+  it("sends a signed POD (PROOF_OF_DELIVERY_SIGNED) as POD, as it is", async () => {
+    const { ref, order } = await hazchemConsignment();
+    const signed = pdf(500);
+    expect((await postWebhook(documentCreated({ order, documentType: "PROOF_OF_DELIVERY_SIGNED", name: "POD-signed.pdf", content: signed, mimeType: "application/pdf" }))).status).toBe(200);
+    expect(await waitUpload(ref)).toMatchObject({ type: "POD", filename: "POD-signed.pdf", content_type: "application/pdf", sha256: await sha256Hex(signed) });
+    expect(await uploadsFor(ref)).toHaveLength(1);
+  });
+
   it("stores a retried upload once (Idempotency-Key), and survives a 5xx", async () => {
     const { ref, order } = await hazchemConsignment();
     const pod = pdf(800);

@@ -1,6 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
+import { registerCarrier } from "../src/carriers";
 import { db as openDb } from "../src/db/client";
 import { jobs } from "../src/db/schema";
 import { markError, markSuccess } from "../src/lib/health";
@@ -236,8 +237,16 @@ describe("operator console: pages", () => {
     expect(page).toMatch(/Fetched from Hazchem now|Could not fetch from Hazchem: /);
     for (const s of secrets()) expect(page).not.toContain(s);
 
+    const flashOf = (r: Response) => decodeURIComponent(/pb_flash=([^;]+)/.exec(r.headers.get("set-cookie") ?? "")![1]!);
     const upn = await post("/ops/consignments/upn/X1/refresh", {}, { cookie });
-    expect(decodeURIComponent(/pb_flash=([^;]+)/.exec(upn.headers.get("set-cookie") ?? "")![1]!)).toContain("UPN has no manual refresh");
+    expect(flashOf(upn)).toMatch(/Fetched from UPN now \(new events: \d+, events for consignment: 0/);
+    // A network without a manual refresh says so in words.
+    const off = registerCarrier({ network: "standin", label: "Stand-in", orderFieldValue: "STANDIN", settings: () => ({ enabled: true, problems: [] }), jobs: {}, cron: [], routeDocument: () => ({ skip: "none" }), explain: () => null });
+    try {
+      expect(flashOf(await post("/ops/consignments/standin/X1/refresh", {}, { cookie }))).toContain("Stand-in has no manual refresh");
+    } finally {
+      off();
+    }
     expect((await post("/ops/consignments/dhl/X1/refresh", {}, { cookie })).status).toBe(404);
   });
 

@@ -186,6 +186,55 @@ describe("Qargo", () => {
     expect(s.discarded).toHaveLength(1);
   });
 
+  it("records pallet scans on one order's handling unit through partial-order-update, discarding what matches nothing", async () => {
+    const id = crypto.randomUUID();
+    await sim.qargo.seedOrder({ id, customer_reference_number: "UPN0451234567", consignments: [{ goods: [{ quantity: 2, handling_units: [{ barcode: { value: "P1", source: "UPN" } }, { barcode: { value: "P2", source: "UPN" } }] }] }] });
+    const send = (updates: unknown[]) =>
+      fetch(`${Q()}/v1/webhook/partial-order-update`, { method: "POST", headers: { authorization: webhookAuth(), "content-type": "application/json" }, body: JSON.stringify({ updates }) });
+    const scan = (order: object, barcode: string, question: string, answer: object) => ({
+      match: { matches_all: [{ order }] },
+      consignment: { updates: [{ good: { updates: [{ handling_unit: { updates: [{ match: { matches_all: [{ handling_unit: { barcode: { matches_any: [barcode] } } }] }, question_answers: { [question]: [answer] } }] } }] } }] },
+    });
+    const del = { timestamp: "2026-11-23T14:01:00Z", status: "SCANNED_OUT", barcode: "P1", stop_location_code: "UPN-045", description: "UPN Delivered (DEL), event e-1", stop_match: { stop_type: "DELIVERY" } };
+    const r = await send([
+      scan({ id: { matches_any: [id] } }, "P1", "scan_barcode", del),
+      scan({ customer_reference_number: { matches_any: ["UPN0451234567"] } }, "P2", "scan_barcode", { timestamp: "2026-11-23T14:02:00+00:00", description: "UPN Carded (CRD), event e-2" }),
+      scan({ id: { matches_any: [id] } }, "P9", "scan_barcode", del),
+      scan({ id: { matches_any: [id] } }, "P1", "other_question", del),
+      scan({ customer_reference_number: { matches_any: ["NOPE"] } }, "P1", "scan_barcode", del),
+    ]);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ errors: null });
+    expect((await send([scan({ id: { matches_any: [id] } }, "P1", "scan_barcode", { timestamp: "2026-11-23 14:00", status: "DELIVERED" })])).status).toBe(400);
+    const s = await sim.qargo.state();
+    expect(s.scans.map((x) => [x.order_id, x.matched_by, x.handling_unit, x.status])).toEqual([
+      [id, "order.id", "P1", "SCANNED_OUT"],
+      [id, "order.customer_reference_number", "P2", null],
+    ]);
+    expect(s.scans[0]!.scan).toEqual(del);
+    expect(s.discarded.map((d) => d.reason)).toEqual(["0 handling units matched", "question path other_question is not configured", "0 orders matched"]);
+    // The order keeps its scans per handling unit, and no stop was touched.
+    expect(s.orders.find((o) => o.id === id).consignments[0].goods[0].handling_units.map((h: any) => h.scans?.length ?? 0)).toEqual([1, 1]);
+    expect(s.status_updates).toEqual([]);
+  });
+
+  it("lists an order's documents, seeded and imported", async () => {
+    await sim.qargo.config({ enforceRateLimit: false });
+    const id = crypto.randomUUID();
+    await sim.qargo.seedOrder({ id, customer_reference_number: "UPN0451234567" });
+    const d = await sim.qargo.seedDocument({ content: PNG_3x2, mime_type: "image/png", filename: "sig.png", type: "CONSIGNEE_SIGNATURE", order_id: id });
+    await sim.qargo.seedDocument({ content: PNG_3x2, mime_type: "image/png", filename: "other.png" });
+    await fetch(`${Q()}/v1/webhook/document-import?filename=p.jpg&document_type=PHOTO_OF_GOODS_DELIVERY&document_name=p.jpg&id=${id}`, { method: "POST", headers: { authorization: webhookAuth(), "content-type": "image/jpeg" }, body: JPEG_16x12 });
+    const t = await token();
+    const list = (await (await fetch(`${Q()}/v1/orders/order/${id}/documents`, { headers: { authorization: `Bearer ${t}` } })).json()) as any[];
+    expect(list.map((x) => [x.name, x.type, x.content_type])).toEqual([
+      ["sig.png", "CONSIGNEE_SIGNATURE", "image/png"],
+      ["p.jpg", "PHOTO_OF_GOODS_DELIVERY", "image/jpeg"],
+    ]);
+    expect(list[0].download_url).toBe(d.download_url);
+    expect((await fetch(`${Q()}/v1/orders/order/${id}/documents`)).status).toBe(401);
+  });
+
   it("builds spec-valid visibility webhooks", async () => {
     const order = palletOrder({ reference: "60012340167", network: "PALLETWAYS", role: "DELIVERING", customerReference: "CR-1" });
     for (const k of ["id", "order_name", "status", "stops"]) expect(order).toHaveProperty(k);
@@ -327,6 +376,13 @@ describe("UPN", () => {
     await sim.upn.seedEvents([{ event_id: "e-2", barcode: "UPN0450000001", stage_code: "DEL", stage: "Delivered" }]);
     const r3 = (await (await fetch(`${U()}/v1/depots/045/tracking-events`, { headers: h() })).json()) as any;
     expect(r3.events.map((x: any) => x.event_id)).toEqual(["e-2"]);
+  });
+
+  it("emits pallet-level events naming the consignment's pallet, with UPN's stage names", async () => {
+    await sim.upn.seedConsignments([{ barcode: "UPN0450000002", pallets: [{ barcode: "UPNP0450000002001", type: "FULL", weight_kg: 300 }] }]);
+    await sim.upn.seedEvents([{ event_id: "e-p", barcode: "UPN0450000002", capture_type: "P", stage_code: "CRD" }]);
+    const r = (await (await fetch(`${U()}/v1/depots/045/tracking-events`, { headers: h() })).json()) as any;
+    expect(r.events[0]).toMatchObject({ event_id: "e-p", capture_type: "P", pallet_barcode: "UPNP0450000002001", stage_code: "CRD", stage: "Carded", depot: "045" });
   });
 
   it("takes an ePOD once, images only after it, deduped by sha256", async () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
+import { documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
 import { db as openDb } from "../src/db/client";
 import { documents, upnEpods } from "../src/db/schema";
 import { sha256Hex, sim } from "./support/sim";
@@ -128,5 +128,77 @@ describe("UPN ePOD and delivery images", () => {
     const tl = await (await admin(`/api/consignments/upn/${barcode}`)).json<{ timeline: { message: string }[] }>();
     expect(tl.timeline.some((e) => e.message.includes("EPOD_REQUIRED") && e.message.includes("held"))).toBe(true);
     expect((await sim.upn.state()).images.filter((i) => i.barcode === barcode)).toHaveLength(1);
+  });
+
+  it("a completed stop whose order holds a signature that no webhook announced sends one ePOD, then the held photo", async () => {
+    const { barcode, order } = await setup();
+    const sig = png(80);
+    const sSig = await sha256Hex(sig);
+    // The signature is on the order in the TMS; its DocumentUpdate never reaches us.
+    await sim.qargo.seedDocument({ content: sig, mime_type: "image/png", filename: "signature.png", name: "signature.png", type: "CONSIGNEE_SIGNATURE", order_id: order.id });
+    const p = jpeg(80);
+    const sPhoto = await sha256Hex(p);
+    await postWebhook(documentCreated({ order, documentType: "PHOTO_OF_GOODS_DELIVERY", name: "photo.jpg", content: p, mimeType: "image/jpeg" }));
+    await waitFor(async () => (await docStatus(barcode, sPhoto)) === "held", 20_000, "the photo to be held");
+
+    const completed = stopCompleted({ order });
+    expect((await postWebhook(completed)).status).toBe(200);
+    await waitFor(async () => (await docStatus(barcode, sPhoto)) === "sent", 30_000, "the ePOD from the order, then the held photo");
+    // The same stop completing again (a replayed or repeated webhook) sends nothing more.
+    await postWebhook({ ...completed, events: completed.events.map((e) => ({ ...e, timestamp: new Date().toISOString() })) });
+    await postWebhook(stopCompleted({ order }));
+    await new Promise((r) => setTimeout(r, 1_500));
+
+    const s = await sim.upn.state();
+    expect(s.epods.filter((e) => e.barcode === barcode)).toEqual([expect.objectContaining({ signed_by: "J SMITH", signed_at: "2026-11-23T14:01:00Z", latitude: 53.7446, longitude: -0.3352, signature_content_type: "image/png", signature_sha256: sSig })]);
+    expect(s.calls.filter((c) => c.path === `/v1/consignments/${barcode}/epod`)).toHaveLength(1);
+    expect(s.images.filter((i) => i.barcode === barcode).map((i) => i.sha256)).toEqual([sPhoto]);
+    expect(await docStatus(barcode, sSig)).toBe("sent");
+    const [epodRow] = await openDb(env).select().from(upnEpods).where(eq(upnEpods.barcode, barcode));
+    expect(epodRow).toMatchObject({ status: "sent", signedBy: "J SMITH", signatureSha256: sSig });
+    const tl = await (await admin(`/api/consignments/upn/${barcode}`)).json<{ timeline: { message: string }[] }>();
+    expect(tl.timeline.some((e) => e.message.startsWith("Consignee signature found on the TMS order (signed by J SMITH)"))).toBe(true);
+
+    // The signature's webhook turning up late is not a second ePOD either.
+    await postWebhook(documentCreated({ order, documentType: "CONSIGNEE_SIGNATURE", name: "signature.png", content: sig, mimeType: "image/png" }));
+    await waitFor(
+      () => env.DB.prepare("SELECT status FROM jobs WHERE reference = ? AND kind = 'tms.document' AND status IN ('done','skipped') ORDER BY created_at DESC LIMIT 1").bind(barcode).first<{ status: string }>().then((r) => (r?.status === "skipped" ? r : undefined)),
+      20_000,
+      "the late signature webhook to be recognised",
+    );
+    expect((await sim.upn.state()).calls.filter((c) => c.path === `/v1/consignments/${barcode}/epod`)).toHaveLength(1);
+  });
+
+  it("a completed stop after a webhook-driven ePOD sends nothing twice", async () => {
+    const { barcode, order } = await setup();
+    const sig = png(90);
+    await sim.qargo.seedDocument({ content: sig, mime_type: "image/png", filename: "signature.png", name: "signature.png", type: "CONSIGNEE_SIGNATURE", order_id: order.id });
+    await postWebhook(documentCreated({ order, documentType: "CONSIGNEE_SIGNATURE", name: "signature.png", content: sig, mimeType: "image/png" }));
+    await waitFor(async () => (await sim.upn.state()).epods.some((e) => e.barcode === barcode), 20_000, "the webhook's ePOD");
+    await postWebhook(stopCompleted({ order }));
+    const job = await waitFor(
+      () => env.DB.prepare("SELECT status FROM jobs WHERE reference = ? AND kind = 'upn.delivery-completed' AND status IN ('done','skipped','failed')").bind(barcode).first<{ status: string }>(),
+      20_000,
+      "the delivery check",
+    );
+    expect(job.status).toBe("skipped");
+    expect((await sim.upn.state()).calls.filter((c) => c.path === `/v1/consignments/${barcode}/epod`)).toHaveLength(1);
+  });
+
+  it("a delivery long past with no signature on the order is skipped with the reason, not a failure", async () => {
+    const barcode = `UPN${depot}${uniqueRef()}`;
+    await sim.upn.seedConsignments([{ barcode }]);
+    const order = palletOrder({ reference: barcode, network: "UPN", role: "DELIVERING" });
+    await sim.qargo.seedOrder({ id: order.id, customer_reference_number: barcode, consignments: [{ signatures: [] }] });
+    await postWebhook(stopCompleted({ order, at: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z") }));
+    const job = await waitFor(
+      () => env.DB.prepare("SELECT status FROM jobs WHERE reference = ? AND kind = 'upn.delivery-completed' AND status IN ('done','skipped','failed')").bind(barcode).first<{ status: string }>(),
+      20_000,
+      "the delivery check",
+    );
+    expect(job.status).toBe("skipped");
+    const tl = await (await admin(`/api/consignments/upn/${barcode}`)).json<{ timeline: { message: string; outcome: string }[] }>();
+    expect(tl.timeline.find((e) => e.message.includes("no ePOD from the order"))?.message).toContain("no consignee signature (name and time) or CONSIGNEE_SIGNATURE document");
+    expect((await sim.upn.state()).calls.filter((c) => c.path.includes(barcode))).toEqual([]);
   });
 });

@@ -36,8 +36,8 @@ describe("UPN consignment import", () => {
       { barcode: ours[0], instructions: "Tail-lift required", service: "NEXT_DAY" },
       { barcode: ours[1], pallets: [1, 2, 3].map((n) => ({ barcode: `UPNP${ours[1]!.slice(3)}00${n}`, type: "HALF", weight_kg: 150 })), total_weight_kg: 450 },
       { barcode: other, delivery_depot: "012", requesting_depot: depot },
-      { barcode: ours[2] },
-      { barcode: ours[3], consignee: { name: "Humber Homes", address1: "22 Ferensway", address2: "Rear", town: "Hull", postcode: "HU2 8LN", country: "GB", contact: null, phone: null } },
+      { barcode: ours[2], service: "ECONOMY" },
+      { barcode: ours[3], service: "SATURDAY", consignee: { name: "Humber Homes", address1: "22 Ferensway", address2: "Rear", town: "Hull", postcode: "HU2 8LN", country: "GB", contact: null, phone: null } },
     ]);
 
     const first = await upnImportTask.run(env, db);
@@ -64,7 +64,8 @@ describe("UPN consignment import", () => {
       order_identifier: `UPN-${ours[0]}`,
       customer_reference_number: ours[0],
       customer: { code: "UPN" },
-      planning_instructions: "Tail-lift required",
+      service_level: { code: "ND" },
+      planning_instructions: "UPN service: NEXT_DAY\nTail-lift required",
       custom_fields: { pallet_network: "UPN", network_reference: ours[0], network_role: "DELIVERING" },
     });
     expect(o0.consignments).toHaveLength(1);
@@ -74,6 +75,12 @@ describe("UPN consignment import", () => {
       delivery_stop: { location: { name: "Bob's Builders", address: "9 Quay St", city: "Hull", postal_code: "HU1 1AA", country: "GB" }, phone_number: "01482 000000" },
       goods: [{ quantity: 1, total_weight_kg: 480, handling_units: [{ barcode: { value: `UPNP${ours[0]!.slice(3)}001`, source: "UPN" } }] }],
     });
+    // UPN_SERVICE_LEVELS (NEXT_DAY=ND,ECONOMY=ECO in the sandbox): a mapped service travels as
+    // the tenant's code, an unmapped one as none; every order's instructions start with it.
+    const input = (b: string) => created.find((o) => o.order_identifier === `UPN-${b}`)!.input;
+    expect(ours.map((b) => input(b).service_level ?? null)).toEqual([{ code: "ND" }, { code: "ND" }, { code: "ECO" }, null]);
+    expect(ours.map((b) => input(b).planning_instructions)).toEqual(["UPN service: NEXT_DAY\nTail-lift required", "UPN service: NEXT_DAY", "UPN service: ECONOMY", "UPN service: SATURDAY"]);
+    expect(q.orders.find((o) => o.order_identifier === `UPN-${ours[2]}`).service_level).toEqual({ code: "ECO" });
     const o1 = created.find((o) => o.order_identifier === `UPN-${ours[1]}`)!.input;
     expect(o1.consignments[0].goods).toEqual([
       { quantity: 3, total_weight_kg: 450, handling_units: [1, 2, 3].map((n) => ({ barcode: { value: `UPNP${ours[1]!.slice(3)}00${n}`, source: "UPN" } })) },

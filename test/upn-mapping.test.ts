@@ -1,10 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { consignmentSchema, parseTrackingResponse } from "../src/carriers/upn/client";
-import { byOccurrence, consigneeSignature, consignmentToOrderInput, epodBody, eventToStatusUpdate, questionAnswers, stopStatusFor } from "../src/carriers/upn/mapping";
+import {
+  byOccurrence,
+  consigneeSignature,
+  consignmentToOrderInput,
+  describeEvent,
+  epodBody,
+  eventToScanUpdate,
+  eventToStatusUpdate,
+  isPalletScan,
+  planningInstructions,
+  questionAnswers,
+  stopStatusFor,
+} from "../src/carriers/upn/mapping";
+import { parseServiceLevels, readUpnSettings } from "../src/carriers/upn/settings";
 import { packByBarcode } from "../src/carriers/upn/tracking";
 import { orderSchema } from "../src/tms/schemas";
 import page from "./fixtures/upn/consignments-page.json";
 import tracking from "./fixtures/upn/tracking-events.json";
+import palletEvents from "./fixtures/upn/tracking-events-pallets.json";
 import signedOrder from "./fixtures/upn/tms-order-signed.json";
 
 // Pure mappings on recorded payloads (test/fixtures/upn): UPN → OrderInput, UPN event → Qargo
@@ -19,7 +33,7 @@ describe("UPN consignment → OrderInput", () => {
       order_identifier: "UPN-UPN0451234567",
       customer_reference_number: "UPN0451234567",
       customer: { code: "UPN" },
-      planning_instructions: "Tail-lift required",
+      planning_instructions: "UPN service: NEXT_DAY\nTail-lift required",
       custom_fields: { pallet_network: "UPN", network_reference: "UPN0451234567", network_role: "DELIVERING" },
       consignments: [
         {
@@ -39,7 +53,8 @@ describe("UPN consignment → OrderInput", () => {
   it("gives one handling unit per pallet and keeps second address lines", () => {
     const o = consignmentToOrderInput(multi!);
     const c = o.consignments[0]!;
-    expect(o.planning_instructions).toBeNull();
+    expect(o.planning_instructions).toBe("UPN service: ECONOMY");
+    expect(o).not.toHaveProperty("service_level");
     expect(c.goods[0]).toEqual({
       quantity: 3,
       total_weight_kg: 495,
@@ -48,6 +63,112 @@ describe("UPN consignment → OrderInput", () => {
     expect(c.pickup_stop.location.address_second_line).toBe("Canal Wharf");
     expect(c.delivery_stop).not.toHaveProperty("phone_number");
     expect(c.delivery_stop).not.toHaveProperty("note");
+  });
+});
+
+describe("UPN service → service level and planning instructions", () => {
+  const [one, multi] = page.consignments.map((c) => consignmentSchema.parse(c));
+  const levels = { NEXT_DAY: "ND", ECONOMY: "ECO" };
+
+  it("sends a mapped service as service_level.code, an unmapped one as none, and always names it first", () => {
+    expect(consignmentToOrderInput(one!, levels)).toMatchObject({ service_level: { code: "ND" }, planning_instructions: "UPN service: NEXT_DAY\nTail-lift required" });
+    expect(consignmentToOrderInput(multi!, levels)).toMatchObject({ service_level: { code: "ECO" }, planning_instructions: "UPN service: ECONOMY" });
+    const timed = consignmentToOrderInput({ ...one!, service: "TIMED_AM" }, levels);
+    expect(timed).not.toHaveProperty("service_level");
+    expect(timed.planning_instructions).toBe("UPN service: TIMED_AM\nTail-lift required");
+    expect(consignmentToOrderInput({ ...one!, service: "next_day" }, levels).service_level).toEqual({ code: "ND" });
+    expect(planningInstructions({ service: null, instructions: "  " })).toBe("UPN service: not stated by UPN");
+  });
+
+  it("parses UPN_SERVICE_LEVELS, and names the setting when it is malformed", () => {
+    expect(parseServiceLevels("NEXT_DAY=ND, ECONOMY = ECO,")).toEqual({ map: { NEXT_DAY: "ND", ECONOMY: "ECO" } });
+    expect(parseServiceLevels("")).toEqual({ map: {} });
+    expect(parseServiceLevels("NEXT_DAY")).toHaveProperty("problem");
+    expect(parseServiceLevels("NEXT_DAY=ND,NEXT_DAY=X")).toHaveProperty("problem");
+    const base = { UPN_API_URL: "https://upn.example.com", UPN_API_KEY: "k", UPN_DEPOT: "045" };
+    const ok = readUpnSettings({ ...base, UPN_SERVICE_LEVELS: "NEXT_DAY=ND" } as unknown as Env);
+    expect(ok.value).toMatchObject({ serviceLevels: { NEXT_DAY: "ND" }, scanQuestion: "scan_barcode" });
+    const bad = readUpnSettings({ ...base, UPN_SERVICE_LEVELS: "NEXT_DAY:ND" } as unknown as Env);
+    expect(bad.value).toBeNull();
+    expect(bad.problems.join(" ")).toContain("UPN_SERVICE_LEVELS");
+    expect(bad.problems.join(" ")).not.toContain("\"k\"");
+    expect(readUpnSettings({ ...base, UPN_SCAN_QUESTION: "hu scan" } as unknown as Env).problems.join(" ")).toContain("UPN_SCAN_QUESTION");
+    expect(readUpnSettings({ ...base, UPN_SCAN_QUESTION: "pallet_scan" } as unknown as Env).value?.scanQuestion).toBe("pallet_scan");
+  });
+});
+
+describe("UPN pallet-level event → scan on its handling unit (partial-order-update)", () => {
+  const parsed = parseTrackingResponse(JSON.stringify(palletEvents));
+  const ev = (id: string) => parsed.events.find((e) => e.event_id === id)!;
+
+  it("spells the pallet scan exactly as tms-qargo.md does, DEL with its stop match", () => {
+    const del = ev("e-90214");
+    if (!isPalletScan(del)) throw new Error("e-90214 is a pallet scan");
+    expect(eventToScanUpdate(del, { orderId: "7b0c3f4e" }, "scan_barcode")).toEqual({
+      match: { matches_all: [{ order: { id: { matches_any: ["7b0c3f4e"] } } }] },
+      consignment: {
+        updates: [
+          {
+            good: {
+              updates: [
+                {
+                  handling_unit: {
+                    updates: [
+                      {
+                        match: { matches_all: [{ handling_unit: { barcode: { matches_any: ["UPNP0451234568001"] } } }] },
+                        question_answers: {
+                          scan_barcode: [
+                            {
+                              timestamp: "2026-11-24T09:12:00Z",
+                              status: "SCANNED_OUT",
+                              barcode: "UPNP0451234568001",
+                              stop_location_code: "UPN-045",
+                              description: "UPN Delivered (DEL), event e-90214",
+                              stop_match: { stop_type: "DELIVERY" },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it("maps ARR → SCANNED_IN, UNL → STORED, OFD → SCANNED_OUT, others without status; by reference when the id is unknown", () => {
+    const answer = (id: string, question = "scan_barcode") => {
+      const e = ev(id);
+      if (!isPalletScan(e)) throw new Error(`${id} is a pallet scan`);
+      const u = eventToScanUpdate(e, { customerReference: e.barcode }, question);
+      expect(u.match.matches_all[0]!.order).toEqual({ customer_reference_number: { matches_any: [e.barcode] } });
+      return u.consignment.updates[0]!.good.updates[0]!.handling_unit.updates[0]!.question_answers[question]![0]!;
+    };
+    expect(answer("e-90210")).toEqual({ timestamp: "2026-11-24T06:58:00Z", status: "SCANNED_IN", barcode: "UPNP0451234568001", stop_location_code: "UPN-045", description: "UPN Arrived (ARR), event e-90210" });
+    expect(answer("e-90211").status).toBe("SCANNED_OUT");
+    expect(answer("e-90211")).not.toHaveProperty("stop_match");
+    // No stage text, no depot, a bare time: the stage's name, no location guessed, UTC made explicit.
+    expect(answer("e-90215", "pallet_scan")).toEqual({ timestamp: "2026-11-24T05:00:00Z", barcode: "UPNP0451234568002", description: "UPN Booked (BKD), event e-90215" });
+    const recorded = parseTrackingResponse(JSON.stringify(tracking)).events;
+    const unl = recorded.find((e) => e.event_id === "e-88123")!;
+    const cmp = recorded.find((e) => e.event_id === "e-88131")!;
+    if (!isPalletScan(unl) || !isPalletScan(cmp)) throw new Error("recorded P events name their pallet");
+    expect(eventToScanUpdate(unl, { orderId: "o" }, "scan_barcode").consignment.updates[0]!.good.updates[0]!.handling_unit.updates[0]!.question_answers.scan_barcode![0]!.status).toBe("STORED");
+    expect(eventToScanUpdate(cmp, { orderId: "o" }, "scan_barcode").consignment.updates[0]!.good.updates[0]!.handling_unit.updates[0]!.question_answers.scan_barcode![0]).not.toHaveProperty("status");
+  });
+
+  it("never moves the stop for a pallet-level event, even one that does not name its pallet", () => {
+    const orphan = ev("e-90216");
+    expect(isPalletScan(orphan)).toBe(false);
+    const u = eventToStatusUpdate(orphan, { orderId: "o" });
+    expect(u.stop).not.toHaveProperty("status");
+    expect(u.stop.question_answers).toMatchObject({ capture_type: "P", pallet_barcode: null, upn_stage_code: "DEL" });
+    expect(describeEvent(orphan)).toContain("without changing it");
+    expect(describeEvent(ev("e-90214"))).toBe("UPN Delivered (DEL) for pallet UPNP0451234568001 at 2026-11-24T09:12:00Z (“1 of 3 delivered”): scan SCANNED_OUT recorded on that pallet's handling unit; the delivery stop is not changed");
   });
 });
 

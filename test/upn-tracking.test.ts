@@ -8,7 +8,7 @@ import { runScheduled, scheduledTasks } from "../src/cron";
 import { db as openDb } from "../src/db/client";
 import { consignments, upnEvents, upnTrackingBatches } from "../src/db/schema";
 import { sim } from "./support/sim";
-import { admin, uniqueRef, waitFor } from "./support/webhook";
+import { admin, uniqueRef, waitFor, consoleSession } from "./support/webhook";
 
 // Tracking events against the simulators: the destructive read stored before processing,
 // each event applied once with the contract's mapping, resumption from the stored copy,
@@ -17,9 +17,12 @@ import { admin, uniqueRef, waitFor } from "./support/webhook";
 const depot = env.UPN_DEPOT;
 const barcode = () => `UPN${depot}${uniqueRef()}`;
 
-async function knownOrder(b: string): Promise<string> {
+const pallet = (b: string, n = 1) => `UPNP${b.slice(3)}00${n}`;
+
+async function knownOrder(b: string, pallets = 1): Promise<string> {
   const id = crypto.randomUUID();
-  await sim.qargo.seedOrder({ id, customer_reference_number: b, consignments: [{ consignment_reference_number: b, signatures: [] }] });
+  const handling_units = Array.from({ length: pallets }, (_, i) => ({ barcode: { value: pallet(b, i + 1), source: "UPN" } }));
+  await sim.qargo.seedOrder({ id, customer_reference_number: b, consignments: [{ consignment_reference_number: b, signatures: [], goods: [{ quantity: pallets, handling_units }] }] });
   await openDb(env).insert(consignments).values({ network: "upn", reference: b, orderId: id, customerReference: b, role: "DELIVERING" });
   return id;
 }
@@ -37,12 +40,18 @@ async function updatesFor(ids: string[]) {
   return q.status_updates.filter((u) => ids.includes(String(u.question_answers?.upn_event_id)));
 }
 
+/** Pallet scans the TMS recorded for these UPN events (the description names the event). */
+async function scansFor(ids: string[]) {
+  const q = await sim.qargo.state();
+  return q.scans.filter((s) => ids.some((id) => s.description?.endsWith(`, event ${id}`)));
+}
+
 describe("UPN tracking events", () => {
   beforeEach(async () => {
     await sim.upn.reset();
   });
 
-  it("applies C and P events exactly once each, with the right statuses, through a TMS 503", async () => {
+  it("applies C events to the stop and P events as pallet scans, exactly once each, through a TMS 503", async () => {
     const db = openDb(env);
     const a = barcode();
     const b = barcode();
@@ -52,16 +61,19 @@ describe("UPN tracking events", () => {
     const tag = uniqueRef("e-");
     const events = [
       { event_id: `${tag}-1`, barcode: a, capture_type: "C", stage_code: "ARR", stage: "Arrived", occurred_at: t(1) },
-      { event_id: `${tag}-2`, barcode: a, capture_type: "P", pallet_barcode: `UPNP${a.slice(3)}001`, stage_code: "UNL", stage: "Unloaded", occurred_at: t(2) },
+      { event_id: `${tag}-2`, barcode: a, capture_type: "P", pallet_barcode: pallet(a), stage_code: "UNL", stage: "Unloaded", occurred_at: t(2) },
       { event_id: `${tag}-3`, barcode: a, capture_type: "C", stage_code: "DEL", stage: "Delivered", occurred_at: t(3), note: "Left with goods-in" },
       { event_id: `${tag}-4`, barcode: b, capture_type: "C", stage_code: "OFD", stage: "Out for delivery", occurred_at: t(4) },
-      { event_id: `${tag}-5`, barcode: b, capture_type: "P", pallet_barcode: `UPNP${b.slice(3)}001`, stage_code: "CRD", stage: "Carded", occurred_at: t(5), note: "Site closed" },
+      { event_id: `${tag}-5`, barcode: b, capture_type: "P", pallet_barcode: pallet(b), stage_code: "CRD", stage: "Carded", occurred_at: t(5), note: "Site closed" },
       { event_id: `${tag}-6`, barcode: b, capture_type: "C", stage_code: "CMP", stage: "Complaint raised", occurred_at: t(6) },
     ];
     const ids = events.map((e) => e.event_id);
+    const stopIds = [ids[0]!, ids[2]!, ids[3]!, ids[5]!];
     // Delivered in the feed out of order: the TMS must still see ARR before DEL.
     await sim.upn.seedEvents([events[2]!, events[0]!, events[1]!, ...events.slice(3)]);
-    await sim.qargo.fail({ method: "POST", path: "^/v1/webhook/subco-status-update$", status: 503, times: 1 });
+    // The scans' call fails once after the stop's call went through: the retry must not send
+    // the stop's events again.
+    await sim.qargo.fail({ method: "POST", path: "^/v1/webhook/partial-order-update$", status: 503, times: 1 });
 
     const report = await upnTrackingTask.run(env, db);
     expect(report).toMatchObject({ read: 6, queued: 6 });
@@ -72,21 +84,95 @@ describe("UPN tracking events", () => {
     expect(await upnTrackingTask.run(env, db)).toMatchObject({ read: 0, queued: 0 });
     await new Promise((r) => setTimeout(r, 500));
     const ups = await updatesFor(ids);
-    expect(ups.map((u) => u.question_answers!.upn_event_id).sort()).toEqual([...ids].sort());
+    // The stop hears only the consignment-level events.
+    expect(ups.map((u) => u.question_answers!.upn_event_id).sort()).toEqual([...stopIds].sort());
     const by = (id: string) => ups.find((u) => u.question_answers!.upn_event_id === id)!;
-    expect(ids.map((id) => by(id).status)).toEqual(["AT_STOP", null, "COMPLETED", null, null, null]);
-    expect(ids.map((id) => by(id).order_id)).toEqual([orderA, orderA, orderA, orderB, orderB, orderB]);
+    expect(stopIds.map((id) => by(id).status)).toEqual(["AT_STOP", "COMPLETED", null, null]);
+    expect(stopIds.map((id) => by(id).order_id)).toEqual([orderA, orderA, orderB, orderB]);
     expect(ups.every((u) => u.matched_by === "order.id+stop.stop_type")).toBe(true);
-    expect(by(`${tag}-2`).question_answers).toEqual({ upn_stage_code: "UNL", upn_stage: "Unloaded", capture_type: "P", pallet_barcode: `UPNP${a.slice(3)}001`, upn_event_id: `${tag}-2`, note: null });
     expect(by(`${tag}-3`).question_answers).toMatchObject({ upn_stage_code: "DEL", note: "Left with goods-in", pallet_barcode: null });
     expect(by(`${tag}-1`).event_time).toBe(t(1));
-    const orderOfA = ups.filter((u) => u.order_id === orderA).map((u) => u.question_answers!.upn_stage_code);
-    expect(orderOfA).toEqual(["ARR", "UNL", "DEL"]);
+    expect(ups.filter((u) => u.order_id === orderA).map((u) => u.question_answers!.upn_stage_code)).toEqual(["ARR", "DEL"]);
+
+    // The pallets hear theirs, once each, on their own handling unit.
+    const scans = (await scansFor(ids)).sort((x, y) => x.timestamp.localeCompare(y.timestamp));
+    expect(scans.map((s) => [s.order_id, s.handling_unit, s.status, s.timestamp])).toEqual([
+      [orderA, pallet(a), "STORED", t(2)],
+      [orderB, pallet(b), null, t(5)],
+    ]);
+    expect(scans.every((s) => s.matched_by === "order.id" && s.question === "scan_barcode")).toBe(true);
+    expect(scans[1]!.scan).toEqual({ timestamp: t(5), barcode: pallet(b), stop_location_code: `UPN-${depot}`, description: `UPN Carded (CRD), event ${tag}-5` });
 
     const q = await sim.qargo.state();
-    expect(q.discarded.filter((d) => ids.includes(String(d.question_answers?.upn_event_id)))).toEqual([]);
+    expect(q.discarded.filter((d) => ids.includes(String(d.question_answers?.upn_event_id)) || ids.some((id) => JSON.stringify(d.update ?? "").includes(id)))).toEqual([]);
     const tl = await (await admin(`/api/consignments/upn/${a}`)).json<{ timeline: { message: string }[] }>();
     expect(tl.timeline.some((e) => e.message.includes("Delivered (DEL)") && e.message.includes("COMPLETED"))).toBe(true);
+    expect(tl.timeline.some((e) => e.message.includes(`Unloaded (UNL) for pallet ${pallet(a)}`) && e.message.includes("the delivery stop is not changed"))).toBe(true);
+  });
+
+  it("a pallet-level DEL sends one scan for that handling unit and leaves the stop alone; a consignment-level DEL completes the stop", async () => {
+    const db = openDb(env);
+    const a = barcode();
+    const order = await knownOrder(a, 2);
+    const tag = uniqueRef("e-");
+    const palletDel = { event_id: `${tag}-p`, barcode: a, capture_type: "P", pallet_barcode: pallet(a, 1), stage_code: "DEL", stage: "Delivered", occurred_at: "2026-11-23T10:40:00Z" };
+    await sim.upn.seedEvents([palletDel]);
+    await upnTrackingTask.run(env, db);
+    await applied([palletDel.event_id]);
+
+    const scans = await scansFor([palletDel.event_id]);
+    expect(scans).toHaveLength(1);
+    expect(scans[0]).toMatchObject({ order_id: order, handling_unit: pallet(a, 1), status: "SCANNED_OUT", stop_match: { stop_type: "DELIVERY" } });
+    expect(scans[0]!.scan).toEqual({
+      timestamp: "2026-11-23T10:40:00Z",
+      status: "SCANNED_OUT",
+      barcode: pallet(a, 1),
+      stop_location_code: `UPN-${depot}`,
+      description: `UPN Delivered (DEL), event ${palletDel.event_id}`,
+      stop_match: { stop_type: "DELIVERY" },
+    });
+    // Nothing touched the stop: the other pallet is not delivered.
+    const q1 = await sim.qargo.state();
+    expect(q1.status_updates.filter((u) => u.order_id === order)).toEqual([]);
+    expect(q1.orders.find((o) => o.id === order).consignments[0].goods[0].handling_units.map((h: { scans?: unknown[] }) => h.scans?.length ?? 0)).toEqual([1, 0]);
+
+    const consignmentDel = { event_id: `${tag}-c`, barcode: a, capture_type: "C", stage_code: "DEL", stage: "Delivered", occurred_at: "2026-11-23T11:05:00Z" };
+    await sim.upn.seedEvents([consignmentDel]);
+    await upnTrackingTask.run(env, db);
+    await applied([consignmentDel.event_id]);
+    const ups = await updatesFor([palletDel.event_id, consignmentDel.event_id]);
+    expect(ups.map((u) => [u.order_id, u.question_answers!.upn_event_id, u.status])).toEqual([[order, consignmentDel.event_id, "COMPLETED"]]);
+    expect(await scansFor([consignmentDel.event_id])).toEqual([]);
+  });
+
+  it("the UPN refresh route pulls events now; the API and the console show each pallet's scans", async () => {
+    const a = barcode();
+    await knownOrder(a, 2);
+    const tag = uniqueRef("e-");
+    await sim.upn.seedEvents([
+      { event_id: `${tag}-1`, barcode: a, capture_type: "C", stage_code: "ARR", stage: "Arrived", occurred_at: "2026-11-23T09:00:00Z" },
+      { event_id: `${tag}-2`, barcode: a, capture_type: "P", pallet_barcode: pallet(a, 2), stage_code: "UNL", stage: "Unloaded", occurred_at: "2026-11-23T09:10:00Z", note: "Bay 4" },
+    ]);
+    const res = await admin(`/api/consignments/upn/${a}/refresh`, { method: "POST" });
+    expect(res.status).toBe(202);
+    const body = await res.json<{ ok: boolean; tracking: { read: number; queued: number }; events: Record<string, number> }>();
+    expect(body).toMatchObject({ ok: true, tracking: { read: 2, queued: 2 } });
+    expect(Object.values(body.events).reduce((n, v) => n + v, 0)).toBe(2);
+    expect((await sim.upn.state()).pending_events).toEqual([]);
+    await applied([`${tag}-1`, `${tag}-2`]);
+    expect(await scansFor([`${tag}-2`])).toHaveLength(1);
+
+    const view = await (await admin(`/api/consignments/upn/${a}`)).json<{ handling_units: { barcode: string; scans: { what: string; status: string | null; state: string; note: string | null }[] }[]; timeline: { message: string }[] }>();
+    expect(view.handling_units).toEqual([{ barcode: pallet(a, 2), scans: [expect.objectContaining({ what: "Unloaded (UNL)", status: "STORED", state: "in the TMS", note: "Bay 4" })] }]);
+    expect(view.timeline.some((e) => e.message.startsWith("Manual refresh: pulled UPN's tracking events"))).toBe(true);
+
+    const page = await SELF.fetch(`https://connector.test/ops/consignments/upn/${a}`, { headers: { cookie: await consoleSession() } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain("Pallet scans (1 pallet)");
+    expect(html).toContain(pallet(a, 2));
+    expect(html).toContain("Unloaded (UNL)");
+    expect(html).toContain("Fetch from UPN now");
   });
 
   it("replays a read whose processing crashed after the raw write, from R2, although UPN will not send it again", async () => {

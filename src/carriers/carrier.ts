@@ -112,6 +112,27 @@ export interface AttentionItem {
   alert?: boolean;
 }
 
+/** One scan of a handling unit (a pallet), in words that name no network's codes. */
+export interface HandlingUnitScan {
+  /** When it happened (ISO 8601). */
+  at: string;
+  /** What happened, as the network names it: "Unloaded (UNL)". */
+  what: string;
+  /** The scan status given to the TMS (SCANNED_IN, STORED, SCANNED_OUT), if any. */
+  status: string | null;
+  location: string | null;
+  note: string | null;
+  /** Where the scan stands: in the TMS, waiting, failed…, in plain words. */
+  state: string;
+  failed: boolean;
+}
+
+/** A consignment's handling unit and its scans, oldest first. */
+export interface HandlingUnitScans {
+  barcode: string;
+  scans: HandlingUnitScan[];
+}
+
 export interface Carrier {
   /** Lower-case name: job kinds, D1 rows, URLs (`/api/consignments/{network}/…`). */
   network: string;
@@ -128,6 +149,8 @@ export interface Carrier {
   routeDocument(env: Env, doc: OutboundDocument): DocumentRoute;
   /** Pure: what a completed delivery stop means for this network (nothing, when absent). */
   onDeliveryCompleted?(env: Env, stop: StopCompleted): Reaction;
+  /** The consignment's handling units (pallets) and their scans, for the console (none, when absent). */
+  handlingUnitScans?(env: Env, reference: string): Promise<HandlingUnitScans[]>;
   /** What an operator should do about one of this network's error codes, in plain words. */
   explain(code: string): string | null;
   /** Where a document it sent went, in an operator's words ("Palletways FTP as 600123_1.jpg"). */

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { carrierFor } from "../carriers";
 import { db as openDb } from "../db/client";
 import { attempts, consignments, documents, jobs, timeline } from "../db/schema";
 
@@ -7,10 +8,13 @@ import { attempts, consignments, documents, jobs, timeline } from "../db/schema"
 export async function consignmentView(env: Env, network: string, reference: string) {
   const db = openDb(env);
   const [consignment] = await db.select().from(consignments).where(and(eq(consignments.network, network), eq(consignments.reference, reference)));
-  const [entries, docs, work] = await Promise.all([
+  const carrier = carrierFor(network);
+  const [entries, docs, work, units] = await Promise.all([
     db.select().from(timeline).where(and(eq(timeline.network, network), eq(timeline.reference, reference))).orderBy(asc(timeline.at), asc(timeline.id)),
     db.select().from(documents).where(and(eq(documents.network, network), eq(documents.reference, reference))).orderBy(asc(documents.createdAt)),
     db.select().from(jobs).where(and(eq(jobs.network, network), eq(jobs.reference, reference))).orderBy(asc(jobs.createdAt)),
+    // Pallet scans where the network has them: each carrier reads its own tables.
+    carrier?.handlingUnitScans ? carrier.handlingUnitScans(env, reference) : Promise.resolve([]),
   ]);
   if (!consignment && entries.length === 0 && work.length === 0) return null;
   return {
@@ -41,6 +45,7 @@ export async function consignmentView(env: Env, network: string, reference: stri
       created_at: new Date(d.createdAt).toISOString(),
     })),
     jobs: work.map((j) => ({ id: j.id, kind: j.kind, status: j.status, attempts: j.attempts, last_error: j.lastError, updated_at: new Date(j.updatedAt).toISOString() })),
+    handling_units: units,
   };
 }
 

@@ -6,10 +6,13 @@ import { sleep } from "../lib/sleep";
 import { tmsLimit } from "./limits";
 import {
   documentImportResponseSchema,
+  orderDocumentSchema,
   orderSchema,
   orderUploadResponseSchema,
+  partialOrderUpdateResponseSchema,
   uploadStatusSchema,
   type DocumentContent,
+  type OrderDocument,
   type TmsOrder,
 } from "./schemas";
 import { base64ToBytes } from "../lib/bytes";
@@ -203,5 +206,29 @@ export class TmsClient {
       body: JSON.stringify(payload),
     });
     await res.body?.cancel();
+  }
+
+  /** Pallet scans and other partial updates (`POST /v1/webhook/partial-order-update`). */
+  async partialOrderUpdate(payload: unknown): Promise<void> {
+    const res = await this.call(`/v1/webhook/partial-order-update`, {
+      method: "POST",
+      auth: "webhook",
+      step: "tms.partial-order-update",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(payload),
+    });
+    const body = partialOrderUpdateResponseSchema.safeParse(await res.json().catch(() => null));
+    const errors = body.success ? (body.data?.errors ?? []) : [];
+    if (errors.length > 0) {
+      const msg = errors.map((e) => `${e.error_type ?? "ERROR"}: ${e.error_message ?? ""}`).join("; ");
+      if (errors.some((e) => e.error_type === "INTERNAL_ERROR")) throw new TransientError(`the TMS could not apply the update: ${msg}`, "TMS_PARTIAL_UPDATE");
+      throw new PermanentError(`the TMS rejected the update: ${msg}`, "TMS_PARTIAL_UPDATE");
+    }
+  }
+
+  /** The order's documents, consignment documents included (`GET /v1/orders/order/{id}/documents`). */
+  async orderDocuments(orderId: string): Promise<OrderDocument[]> {
+    const res = await this.call(`/v1/orders/order/${encodeURIComponent(orderId)}/documents`, { method: "GET", auth: "bearer", step: "tms.order.documents" });
+    return orderDocumentSchema.array().parse(await res.json());
   }
 }

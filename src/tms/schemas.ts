@@ -94,6 +94,23 @@ export const documentImportResponseSchema = z.object({
   errors: z.array(z.object({ error_message: z.string().optional(), error_type: z.string().optional() })).nullable().optional(),
 });
 
+/** `PartialOrderUpdateResponse`: errors, or empty/omitted when the update was processed. */
+export const partialOrderUpdateResponseSchema = z
+  .object({ errors: z.array(z.object({ error_message: z.string().nullable().optional(), error_type: z.string().nullable().optional() })).nullable().optional() })
+  .nullable();
+
+/** One entry of `GET /v1/orders/order/{id}/documents` (the spec's `Document`). */
+export const orderDocumentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  download_url: z.string().optional().default(""),
+  subject_type: z.string().optional(),
+  content_type: z.string().nullable().optional(),
+});
+
+export type OrderDocument = z.infer<typeof orderDocumentSchema>;
+
 export const orderUploadResponseSchema = z.object({
   upload_id: z.string(),
   upload_status: z.string().optional(),

@@ -94,9 +94,11 @@ export interface QargoState {
   documents: { id: string; filename: string; mime_type: string; size: number; sha256: string; downloads: { direct: boolean; at: string }[] }[];
   orders: any[];
   attachments: QargoAttachment[];
-  discarded: ({ kind: "document-import" | "subco-status-update"; reason: string } & Record<string, any>)[];
+  discarded: ({ kind: "document-import" | "subco-status-update" | "partial-order-update"; reason: string } & Record<string, any>)[];
   orders_created: { order_id: string; upload_id: string; order_identifier: string; input: any; at: string }[];
   status_updates: { order_id: string; matched_by: string; status: string | null; event_time: string; question_answers: Record<string, unknown> | null; update: any; body: any; at: string }[];
+  /** Pallet scans recorded on handling units through partial-order-update. */
+  scans: { order_id: string; matched_by: string; handling_unit: string; question: string; status: string | null; timestamp: string; description: string | null; stop_location_code: string | null; stop_match: unknown; scan: any; at: string }[];
   emitted: { target: string; status: number; body?: string; at: string }[];
 }
 export interface QargoSignature {
@@ -109,9 +111,9 @@ export interface QargoSignature {
 const qargoBase = () => required("TMS_API_URL");
 const qargo = {
   ...common<QargoState>(qargoBase),
-  config: (c: Partial<{ ratePerSecond: number; burst: number; enforceRateLimit: boolean; tokensPerHour: number }>) => control(qargoBase(), "/__sim/config", c),
-  /** Stores a document; its download_url is relative to TMS_API_URL. */
-  seedDocument: (d: { id?: string; content: Bytes; mime_type: string; filename: string; answer_json_first?: boolean }) =>
+  config: (c: Partial<{ ratePerSecond: number; burst: number; enforceRateLimit: boolean; tokensPerHour: number; scanQuestion: string }>) => control(qargoBase(), "/__sim/config", c),
+  /** Stores a document; its download_url is relative to TMS_API_URL. With order_id it is listed on that order. */
+  seedDocument: (d: { id?: string; content: Bytes; mime_type: string; filename: string; answer_json_first?: boolean; order_id?: string; type?: string; name?: string }) =>
     control<{ id: string; download_url: string }>(qargoBase(), "/__sim/documents", { ...d, content: toBase64(d.content) }),
   /** A known order (for GET /v1/orders/order/{id}, document-import and status matching). */
   seedOrder: (o: { id: string; customer_reference_number?: string | null; order_name?: string; consignments?: { signatures?: QargoSignature[]; [k: string]: unknown }[]; [k: string]: unknown }) =>

@@ -26,3 +26,17 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false | nu
 }
 
 export const uniqueRef = (prefix = "") => `${prefix}${Date.now().toString().slice(-7)}${Math.floor(Math.random() * 1e4).toString().padStart(4, "0")}`;
+
+/** Signs in to the console the way a browser does and returns the `cookie` header to send back. */
+export async function consoleSession(): Promise<string> {
+  const base = "https://connector.test";
+  const res = await SELF.fetch(`${base}/ops/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: base, "sec-fetch-site": "same-origin" },
+    body: new URLSearchParams({ token: env.ADMIN_TOKEN }).toString(),
+  });
+  const cookie = /__Host-pb_session=[^;]+/.exec(res.headers.get("set-cookie") ?? "")?.[0];
+  if (!cookie) throw new Error(`sign-in gave no session cookie (${res.status})`);
+  return cookie;
+}

@@ -8,6 +8,26 @@ export const STAGE_TO_STOP_STATUS: Partial<Record<string, TmsStopStatus>> = {
   DEL: "COMPLETED",
 };
 
+/** UPN's stage names, for an event that arrives without its `stage` text. */
+export const STAGE_NAMES: Record<string, string> = {
+  BKD: "Booked",
+  OFD: "Out for delivery",
+  ARR: "Arrived",
+  UNL: "Unloaded",
+  DEL: "Delivered",
+  CRD: "Carded",
+  CMP: "Complaint raised",
+};
+
+/** A pallet-level event's scan status on its handling unit (tms-qargo.md "Pallet scans"). */
+export type ScanStatus = "SCANNED_IN" | "STORED" | "SCANNED_OUT";
+export const STAGE_TO_SCAN_STATUS: Partial<Record<string, ScanStatus>> = {
+  ARR: "SCANNED_IN",
+  UNL: "STORED",
+  OFD: "SCANNED_OUT",
+  DEL: "SCANNED_OUT",
+};
+
 /** Stages an operator should notice (the driver could not deliver, the customer complained). */
 export const EXCEPTION_STAGES = new Set<string>(["CRD", "CMP"]);
 

@@ -10,6 +10,7 @@ import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { consignmentSchema, UpnClient } from "./client";
 import { consignmentToOrderInput, orderIdentifier } from "./mapping";
+import { upnSettings } from "./settings";
 import { dispatchReady } from "./tracking";
 
 // Consignment import (contracts/upn.md): the cron pages through UPN's list from the stored
@@ -119,7 +120,7 @@ export const importOrder: JobHandler<{ barcode: string }> = async (ctx) => {
   let uploadId = row.uploadId;
   if (!uploadId) {
     const c = consignmentSchema.parse(JSON.parse(row.body ?? "null"));
-    const up = await tms.uploadOrder(consignmentToOrderInput(c));
+    const up = await tms.uploadOrder(consignmentToOrderInput(c, upnSettings(env)?.serviceLevels ?? {}));
     uploadId = up.uploadId;
     await db.update(upnImports).set({ uploadId, status: "uploaded", error: null, updatedAt: Date.now() }).where(eq(upnImports.barcode, barcode));
     await ctx.timeline({ kind: "upload", step: "upn.import", outcome: "ok", message: `UPN consignment sent to the TMS as order ${orderIdentifier(barcode)} (upload ${uploadId}); waiting for the TMS to create it`, detail: { upload_id: uploadId } });

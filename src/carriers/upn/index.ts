@@ -3,11 +3,14 @@ import { upnAttention, upnHeldImagesTask } from "./attention";
 import { upnCron } from "./cron";
 import { explainUpn } from "./explain";
 import { upnJobs } from "./jobs";
-import { routeUpnDocument } from "./routing";
+import { upnRefresh } from "./refresh";
+import { routeUpnDocument, upnDeliveryCompleted } from "./routing";
+import { handlingUnitScans } from "./scans";
 import { readUpnSettings } from "./settings";
 
-// UPN (upn.md): consignments imported as TMS orders, tracking events applied to them; the
-// consignee signature (ePOD) and delivery photos sent back.
+// UPN (upn.md): consignments imported as TMS orders, tracking events applied to them (pallet
+// events as scans on their handling unit); the consignee signature (ePOD) and delivery photos
+// sent back, the ePOD also from the order itself when its delivery stop completes.
 
 export const upn: Carrier = {
   network: "upn",
@@ -20,7 +23,10 @@ export const upn: Carrier = {
   jobs: upnJobs,
   // Tracking stays last: its error is what health shows after a cycle (cron.ts).
   cron: [upnHeldImagesTask, ...upnCron],
+  refresh: upnRefresh,
   routeDocument: (_env, doc) => routeUpnDocument(doc),
+  onDeliveryCompleted: (_env, stop) => upnDeliveryCompleted(stop),
+  handlingUnitScans,
   explain: explainUpn,
   describeDestination: (d) => `UPN image ${d}`,
   attention: upnAttention,

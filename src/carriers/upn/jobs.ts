@@ -1,4 +1,5 @@
 import type { JobHandlers } from "../carrier";
+import { checkDeliveredOrder } from "./delivered";
 import { sendEpod } from "./epod";
 import { uploadImage } from "./images";
 import { importOrder } from "./import";
@@ -10,4 +11,5 @@ export const upnJobs: JobHandlers = {
   "upn.tracking-apply": applyTrackingEvents,
   "upn.epod": sendEpod,
   "upn.image": uploadImage,
+  "upn.delivery-completed": checkDeliveredOrder,
 };

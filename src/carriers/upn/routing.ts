@@ -1,12 +1,40 @@
-import type { DocumentRoute, OutboundDocument } from "../carrier";
+import type { DocumentRoute, OutboundDocument, Reaction, StopCompleted } from "../carrier";
 
-// Which TMS documents go to UPN (tms-qargo.md, "Updates the connector acts on"). Pure.
+// Which TMS documents go to UPN, and what a completed delivery means (tms-qargo.md, "Updates
+// the connector acts on"). Pure.
 
-const JOB_IMAGE = "upn.image";
-const JOB_EPOD = "upn.epod";
+export const JOB_IMAGE = "upn.image";
+export const JOB_EPOD = "upn.epod";
+export const JOB_DELIVERY_COMPLETED = "upn.delivery-completed";
 
 export function routeUpnDocument(doc: OutboundDocument): DocumentRoute {
   if (doc.documentType === "PHOTO_OF_GOODS_DELIVERY") return { kind: JOB_IMAGE };
   if (doc.documentType === "CONSIGNEE_SIGNATURE") return { kind: JOB_EPOD };
   return { skip: `UPN takes the consignee signature and delivery photos, not ${doc.documentType}` };
+}
+
+/**
+ * A completed delivery stop: look on the order itself for the consignee signature, so that a
+ * signature whose webhook never reached us still becomes the ePOD (the job sends it once).
+ */
+export function upnDeliveryCompleted(stop: StopCompleted): Reaction {
+  return {
+    timeline: [
+      {
+        kind: "webhook",
+        step: "tms.stop-completed",
+        outcome: "info",
+        message: `TMS: delivery completed at ${new Date(stop.completedAt).toISOString()}; the order is checked for the consignee signature (ePOD)`,
+      },
+    ],
+    jobs: [
+      {
+        kind: JOB_DELIVERY_COMPLETED,
+        network: "upn",
+        reference: stop.reference,
+        payload: { orderId: stop.orderId, stopId: stop.stopId, completedAt: stop.completedAt },
+        dedupeKey: `${JOB_DELIVERY_COMPLETED}:${stop.reference}:${stop.stopId}`,
+      },
+    ],
+  };
 }

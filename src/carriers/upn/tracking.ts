@@ -8,7 +8,8 @@ import { insertJobStatement, newJobRow, sendJobs } from "../../lib/jobs";
 import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
-import { byOccurrence, describeEvent, eventToStatusUpdate, isException, type OrderMatch } from "./mapping";
+import { describeEvent, eventToScanUpdate, eventToStatusUpdate, isException, isPalletScan, type OrderMatch } from "./mapping";
+import { upnSettings } from "./settings";
 
 // Tracking events (contracts/upn.md). UPN's read is destructive, so the order is fixed:
 //   1. read → raw body to R2 + a batch row in D1 (nothing else happens before both are written);
@@ -16,7 +17,9 @@ import { byOccurrence, describeEvent, eventToStatusUpdate, isException, type Ord
 //      so an event is recorded, and therefore applied, once);
 //   3. dispatch: events whose TMS order is known are packed into `upn.tracking-apply` jobs, in
 //      the same D1 transaction that marks them queued; the others wait for their order;
-//   4. the jobs send them to the TMS (many updates a call) and mark each event applied.
+//   4. the jobs send them to the TMS (many updates a call) and mark each event applied:
+//      consignment-level events as stop updates, pallet-level ones as scans on that pallet's
+//      handling unit (partial-order-update), which never move the stop.
 // A crash anywhere resumes from what D1/R2 hold: a `stored` batch is recorded next cycle, a
 // queued event is sent by its job (retried by the queue, re-driven by the cron).
 
@@ -344,38 +347,70 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
     .map((r) => ({ row: r, event: JSON.parse(r.body) as UpnTrackingEvent }))
     .sort((a, b) => (order.get(a.row.eventId) ?? 0) - (order.get(b.row.eventId) ?? 0));
   const tms = new TmsClient(env);
+  const question = upnSettings(env)?.scanQuestion ?? "scan_barcode";
   for (const part of chunk(events, UPDATES_PER_CALL)) {
-    const updates = part.map(({ row, event }) => eventToStatusUpdate(event, matchFor(known.get(row.barcode), row.barcode)));
-    const ids = part.map((p) => p.row.eventId);
-    try {
-      await tms.subcoStatusUpdate({ updates });
-    } catch (err) {
-      const message = errorMessage(err);
-      const permanent = err instanceof PermanentError;
-      await runBatches(db, [
-        db.update(upnEvents).set({ status: permanent ? "failed" : "queued", error: message }).where(inArray(upnEvents.eventId, ids)),
-        ...chunk(failureEntries(part, ctx.reference, message, permanent), 9).map((p) => db.insert(timeline).values(p.map(timelineValues))),
-      ]);
-      throw err;
+    // Two calls at most per part; the stop's own events first, so ARR/DEL keep their order
+    // among themselves (a scan never moves the stop, so its place relative to them is free).
+    const stopPart = part.filter(({ event }) => !isPalletScan(event));
+    const scanPart = part.flatMap(({ row, event }) => (isPalletScan(event) ? [{ row, event }] : []));
+    if (stopPart.length) {
+      await sendPart(ctx, stopPart, known, () =>
+        tms.subcoStatusUpdate({ updates: stopPart.map(({ row, event }) => eventToStatusUpdate(event, matchFor(known.get(row.barcode), row.barcode))) }),
+      );
     }
-    const at = Date.now();
-    const entries: TimelineEntry[] = part.map(({ row, event }) => ({
-      network: "upn",
-      reference: row.barcode,
-      kind: "event",
-      step: "upn.tracking-apply",
-      outcome: isException(event.stage_code) ? "info" : "ok",
-      message: describeEvent(event),
-      detail: { upn_event_id: event.event_id, match: known.get(row.barcode)?.orderId ? "order.id" : "customer_reference_number" },
-      jobId: ctx.jobId,
-      at,
-    }));
-    await runBatches(db, [
-      db.update(upnEvents).set({ status: "applied", appliedAt: at, error: null }).where(inArray(upnEvents.eventId, ids)),
-      ...chunk(entries, 9).map((p) => db.insert(timeline).values(p.map(timelineValues))),
-    ]);
+    if (scanPart.length) {
+      await sendPart(ctx, scanPart, known, () =>
+        tms.partialOrderUpdate({
+          updates: scanPart.map(({ row, event }) => eventToScanUpdate(event, matchFor(known.get(row.barcode), row.barcode), question)),
+        }),
+      );
+    }
   }
 };
+
+type Applying = { row: typeof upnEvents.$inferSelect; event: UpnTrackingEvent };
+
+/** One TMS call for these events; on success each is marked applied, on failure each says why. */
+async function sendPart(
+  ctx: Parameters<typeof applyTrackingEvents>[0],
+  part: Applying[],
+  known: Map<string, { orderId: string | null; customerReference: string | null }>,
+  send: () => Promise<void>,
+): Promise<void> {
+  const { db } = ctx;
+  const ids = part.map((p) => p.row.eventId);
+  try {
+    await send();
+  } catch (err) {
+    const message = errorMessage(err);
+    const permanent = err instanceof PermanentError;
+    await runBatches(db, [
+      db.update(upnEvents).set({ status: permanent ? "failed" : "queued", error: message }).where(inArray(upnEvents.eventId, ids)),
+      ...chunk(failureEntries(part, ctx.reference, message, permanent), 9).map((p) => db.insert(timeline).values(p.map(timelineValues))),
+    ]);
+    throw err;
+  }
+  const at = Date.now();
+  const entries: TimelineEntry[] = part.map(({ row, event }) => ({
+    network: "upn",
+    reference: row.barcode,
+    kind: "event",
+    step: "upn.tracking-apply",
+    outcome: isException(event.stage_code) ? "info" : "ok",
+    message: describeEvent(event),
+    detail: {
+      upn_event_id: event.event_id,
+      match: known.get(row.barcode)?.orderId ? "order.id" : "customer_reference_number",
+      ...(isPalletScan(event) ? { handling_unit: event.pallet_barcode } : {}),
+    },
+    jobId: ctx.jobId,
+    at,
+  }));
+  await runBatches(db, [
+    db.update(upnEvents).set({ status: "applied", appliedAt: at, error: null }).where(inArray(upnEvents.eventId, ids)),
+    ...chunk(entries, 9).map((p) => db.insert(timeline).values(p.map(timelineValues))),
+  ]);
+}
 
 /** The consumer writes the job's error on its own reference; the other barcodes hear it here. */
 function failureEntries(part: { row: { barcode: string } }[], jobReference: string, message: string, permanent: boolean): TimelineEntry[] {

@@ -68,6 +68,55 @@ const DocumentCard: FC<{ d: Doc; network: string }> = ({ d, network }) => {
   );
 };
 
+type Unit = ConsignmentPage["handling_units"][number];
+
+/** Pallet scans, per pallet: what the network said about each handling unit, and where it stands. */
+const HandlingUnits: FC<{ units: Unit[] }> = ({ units }) => (
+  <>
+    <h2 id="pallets">Pallet scans ({units.length} pallet{units.length === 1 ? "" : "s"})</h2>
+    {units.map((u) => (
+      <section aria-labelledby={`hu-${u.barcode}`}>
+        <h3 id={`hu-${u.barcode}`} style="font-size:1rem;margin:.8rem 0 .3rem">
+          Pallet <code>{u.barcode}</code>
+        </h3>
+        {u.scans.length === 0 ? (
+          <p class="muted">No scans yet.</p>
+        ) : (
+          <div class="scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">What</th>
+                  <th scope="col" class="opt">Scan</th>
+                  <th scope="col" class="opt">Where</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {u.scans.map((s) => (
+                  <tr>
+                    <td>
+                      <When iso={s.at} />
+                    </td>
+                    <td>
+                      {s.what}
+                      {s.note ? <span class="muted"> · “{s.note}”</span> : null}
+                    </td>
+                    <td class="opt">{s.status ?? <span class="muted">none</span>}</td>
+                    <td class="opt">{s.location ?? <span class="muted">not given</span>}</td>
+                    <td>{s.failed ? <span class="error">{s.state}</span> : s.state}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    ))}
+  </>
+);
+
 type Entry = ConsignmentPage["timeline"][number];
 
 const TimelineItem: FC<{ e: Entry; network: string; docsBySha: Map<string, Doc> }> = ({ e, network, docsBySha }) => {
@@ -163,6 +212,7 @@ export const ConsignmentView: FC<{ c: ConsignmentPage; flash: Flash; canRefresh:
           </p>
         )}
       </div>
+      {c.handling_units.length > 0 && <HandlingUnits units={c.handling_units} />}
       <h2 id="documents">Documents ({c.documents.length})</h2>
       {c.documents.length === 0 ? (
         <p class="muted">No documents yet.</p>
