@@ -3,13 +3,13 @@ import { bodyLimit } from "hono/body-limit";
 import { sql } from "drizzle-orm";
 import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
-import { consignments, inboundWebhooks, timeline } from "../db/schema";
+import { consignments, inboundWebhooks } from "../db/schema";
 import { base64ToBytes, sha256Hex, timingSafeEqual } from "../lib/bytes";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
-import { timelineValues, type TimelineEntry } from "../lib/timeline";
+import { timelineInserts, type TimelineEntry } from "../lib/timeline";
 import { verifyStandardWebhook } from "../middleware/standard-webhooks";
-import { insertJobStatement, newJobRow, sendJobs, type NewJob } from "../lib/jobs";
+import { jobWrite, queueJobs, type NewJob } from "../lib/jobs";
 import { carrierFor, carrierForOrderField, networkEnabled } from "../carriers";
 import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
 import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "../tms/visibility";
@@ -162,7 +162,7 @@ tmsWebhook.post(
     }
 
     const db = openDb(env);
-    const rows = jobsToAdd.map(newJobRow);
+    const write = jobWrite(db, jobsToAdd);
     const statements = [
       db.insert(inboundWebhooks).values({ id: deliveryId, bodySha256: bodySha, eventCount: update.events.length }),
       ...(link
@@ -182,8 +182,8 @@ tmsWebhook.post(
               }),
           ]
         : []),
-      ...rows.map((r) => insertJobStatement(db, r)),
-      ...chunk(entries, 9).map((part) => db.insert(timeline).values(part.map(timelineValues))),
+      ...write.statements,
+      ...timelineInserts(db, entries),
     ];
     let results: unknown[];
     try {
@@ -197,13 +197,8 @@ tmsWebhook.post(
       return c.json({ error: "unavailable", message: "could not record the webhook; please retry" }, 503, { "retry-after": "5" });
     }
     const offset = 1 + (link ? 1 : 0);
-    const created = rows.filter((_, i) => ((results[offset + i] as { id: string }[]) ?? []).length > 0).map((r) => r.id);
-    try {
-      await sendJobs(env, created);
-    } catch (err) {
-      // The jobs are in D1 already; the cron's re-drive puts them on the queue within minutes.
-      log({ network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue", outcome: "error", error: errorMessage(err) });
-    }
+    const created = write.created(results, offset);
+    await queueJobs(env, created, { network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue" });
     log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "ok", ms: Date.now() - started, events: update.events.length, jobs: created.length });
     return c.json({ ok: true, jobs: created.length });
   },
@@ -211,10 +206,4 @@ tmsWebhook.post(
 
 function issues(list: { path: PropertyKey[]; message: string }[], prefix?: string): Issue[] {
   return list.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join("."), message: i.message }));
-}
-
-function chunk<T>(list: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
-  return out;
 }
