@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { getConfig } from "../config";
-import { acquire, retryAfterMs } from "../lib/limiter";
+import { acquire } from "../lib/limiter";
+import { readJson, retryAfterMs } from "../lib/http";
 import { DeferError, errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { registerSecrets } from "../lib/secrets";
@@ -82,7 +83,7 @@ export class TmsTokenCache extends DurableObject<Env> {
         return { ok: false, retryAfterMs: 0, message: `the TMS refused our API credentials (${res.status}); check TMS_CLIENT_ID and TMS_CLIENT_SECRET`, permanent: true };
       }
       if (!res.ok) return { ok: false, retryAfterMs: 30_000, message: `the TMS token endpoint answered ${res.status}`, permanent: false };
-      const body = tokenSchema.parse(await res.json());
+      const body = tokenSchema.parse(await readJson(res, { partner: "the TMS", what: "tms.token", unreachableCode: "TMS_UNREACHABLE" }));
       const expiresAt = Date.now() + (body.expires_in ?? 3600) * 1000;
       await this.ctx.storage.put("token", { token: body.access_token, expiresAt, issuedAt: Date.now() } satisfies Stored);
       log({ network: "tms", step: "tms.token", outcome: "ok", ms: Date.now() - started, issued_last_hour: issued.length });
