@@ -70,7 +70,7 @@ describe("TMS client", () => {
     const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 9, 8, 7, 0xff, 0xd9]);
     const doc = await sim.qargo.seedDocument({ content: bytes, mime_type: "image/jpeg", filename: "a.jpg", answer_json_first: true });
     const file = await new TmsClient(env).downloadDocument({ download_url: doc.download_url });
-    expect(await sha256Hex(file.bytes)).toBe(await sha256Hex(bytes));
+    expect(await sha256Hex(new Uint8Array(await new Response(file.body).arrayBuffer()))).toBe(await sha256Hex(bytes));
     const downloads = (await sim.qargo.state()).documents.find((d) => d.id === doc.id)!.downloads;
     expect(downloads.map((d) => d.direct)).toEqual([false, true]);
   });
