@@ -1,3 +1,4 @@
+import { concatBytes } from "./bytes";
 import { PermanentError, TransientError } from "./errors";
 
 // The one way the connector calls a partner over HTTP: a timeout on every call, no answer at
@@ -118,7 +119,7 @@ export async function readCapped(res: Response, max: number, call: Pick<PartnerC
     }
     parts.push(r.value);
   }
-  return concat(parts, size);
+  return concatBytes(parts);
 }
 
 export async function readText(res: Response, call: Pick<PartnerCall, "partner" | "what" | "unreachableCode">, max = JSON_MAX_BYTES): Promise<string> {
@@ -153,18 +154,7 @@ export async function readErrorText(res: Response, max = ERROR_TEXT_MAX_BYTES): 
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  return new TextDecoder().decode(concat(parts, size).subarray(0, max));
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return new TextDecoder().decode(concatBytes(parts).subarray(0, max));
 }
 
 export function sizeWords(bytes: number): string {

@@ -1,5 +1,6 @@
 import { PermanentError, TransientError } from "./errors";
 import { sizeWords } from "./http";
+import { concatBytes } from "./bytes";
 
 // A download goes to R2 as it arrives, hashed on the way: an isolate has 128 MB, and a file
 // may be larger than that. Past the ceiling the upload is aborted, so R2 never holds half a file.
@@ -64,12 +65,12 @@ export async function storeStream(bucket: R2Bucket, key: string, body: ReadableS
         await reader.cancel().catch(() => undefined);
         throw tooLarge();
       }
-      if (head.length < HEAD_BYTES) head = joinBytes([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+      if (head.length < HEAD_BYTES) head = concatBytes([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
       await hashing.write(chunk);
       pending.push(chunk);
       pendingBytes += chunk.byteLength;
       while (pendingBytes >= PART_BYTES) {
-        const all = joinBytes(pending);
+        const all = concatBytes(pending);
         await flush(all.subarray(0, PART_BYTES));
         const rest = all.subarray(PART_BYTES);
         pending = rest.byteLength ? [rest] : [];
@@ -77,7 +78,7 @@ export async function storeStream(bucket: R2Bucket, key: string, body: ReadableS
       }
     }
     await hashing.close();
-    const rest = joinBytes(pending);
+    const rest = concatBytes(pending);
     if (upload === null) {
       await bucket.put(key, rest, { httpMetadata });
     } else {
@@ -93,15 +94,4 @@ export async function storeStream(bucket: R2Bucket, key: string, body: ReadableS
   }
   const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return { size, sha256, head };
-}
-
-function joinBytes(list: Uint8Array[]): Uint8Array {
-  if (list.length === 1) return list[0]!;
-  const out = new Uint8Array(list.reduce((n, b) => n + b.byteLength, 0));
-  let at = 0;
-  for (const b of list) {
-    out.set(b, at);
-    at += b.byteLength;
-  }
-  return out;
 }
