@@ -43,7 +43,7 @@ describe("retryAfter", () => {
   it("waits at most an hour, and says what was asked", () => {
     const w = retryAfter("7200", 9_000);
     expect(w).toEqual({ ms: MAX_WAIT_MS, askedMs: 7_200_000 });
-    expect(waitWords(w)).toBe("3600 s (asked to wait 7200 s; waiting the 1-hour maximum)");
+    expect(waitWords(w)).toBe("3600 s, the 1-hour maximum (asked to wait 7200 s)");
     expect(waitWords(retryAfter("30", 0))).toBe("30 s");
     const date = retryAfter(new Date(Date.now() + 5 * 3_600_000).toUTCString(), 0);
     expect(date.ms).toBe(MAX_WAIT_MS);

@@ -79,14 +79,14 @@ function retryAfterAsked(header: string, fallbackMs: number): number {
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : fallbackMs;
 }
 
-/** "30 s", or "3600 s (asked to wait 7200 s; waiting the 1-hour maximum)". */
+/** "30 s", or "3600 s, the 1-hour maximum (asked to wait 7200 s)". */
 export function waitWords(w: Wait): string {
   return `${Math.ceil(w.ms / 1000)} s${capNote(w)}`;
 }
 
 /** Said after a wait that was capped, so the timeline and health show what the partner asked. */
 export function capNote(w: Wait): string {
-  return w.askedMs === null ? "" : ` (asked to wait ${Math.ceil(w.askedMs / 1000)} s; waiting the 1-hour maximum)`;
+  return w.askedMs === null ? "" : `, the 1-hour maximum (asked to wait ${Math.ceil(w.askedMs / 1000)} s)`;
 }
 
 /**

@@ -88,7 +88,7 @@ export class TmsClient {
         // Everyone pauses, not just this caller: the limit is per tenant.
         await pausePartner(this.env, "tms", Date.now() + wait);
         log({ network: "tms", step, outcome: "retry", ms: Date.now() - started, error: `429, Retry-After ${waitWords(answer.wait)}` });
-        if (wait > INLINE_429_WAIT_MS) throw new DeferError(`the TMS asked us to wait ${waitWords(answer.wait)} (429)`, wait);
+        if (wait > INLINE_429_WAIT_MS) throw new DeferError(`the TMS asked us to slow down (429); waiting ${waitWords(answer.wait)}`, wait);
         await sleep(wait);
         continue;
       }
