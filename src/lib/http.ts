@@ -43,7 +43,8 @@ export interface Wait {
 export type PartnerAnswer =
   | { kind: "ok"; res: Response }
   | { kind: "slow_down"; wait: Wait; text: string }
-  | { kind: "refused"; status: number; text: string };
+  /** `headers` for what a refusal carries besides its body (a redirect's Location). */
+  | { kind: "refused"; status: number; text: string; headers: Headers };
 
 export async function partnerFetch(url: string, init: RequestInit, call: PartnerCall): Promise<PartnerAnswer> {
   let res: Response;
@@ -58,7 +59,7 @@ export async function partnerFetch(url: string, init: RequestInit, call: Partner
   if (res.status >= 500 && !call.answersIn5xx?.(text)) {
     throw new TransientError(call.serverError?.(res.status, text) ?? `${call.partner} answered ${res.status} to ${call.what}`, `HTTP_${res.status}`);
   }
-  return { kind: "refused", status: res.status, text };
+  return { kind: "refused", status: res.status, text, headers: res.headers };
 }
 
 /** Retry-After in seconds or as an HTTP date; at most MAX_WAIT_MS. */
