@@ -94,7 +94,39 @@ export function createQargoSim({ creds, quiet }) {
     if (doc.answer_json_first && !direct) {
       return json(200, { url: `/v1/documents/document/${doc.id}/download?direct=true` });
     }
+    if (doc.generated) return generatedDownload(doc, doc.downloads.at(-1));
     return bytes(200, doc.content, doc.mime_type, { "content-disposition": `attachment; filename="${doc.filename}"` });
+  }
+
+  // A file of any size made up as it is sent (a PDF header, then filler), never held whole;
+  // the download's record says how many bytes went out before the client stopped reading.
+  function generatedDownload(doc, record) {
+    const { size, declare_length } = doc.generated;
+    const headers = { "content-type": doc.mime_type, "content-disposition": `attachment; filename="${doc.filename}"` };
+    if (declare_length) headers["content-length"] = String(size);
+    record.sent_bytes = 0;
+    record.complete = false;
+    return {
+      status: 200,
+      headers,
+      stream: (res) =>
+        new Promise((resolve) => {
+          const filler = Buffer.alloc(64 * 1024, 0x20);
+          Buffer.from("%PDF-1.7\n").copy(filler);
+          const write = () => {
+            while (record.sent_bytes < size) {
+              const n = Math.min(filler.length, size - record.sent_bytes);
+              record.sent_bytes += n;
+              if (!res.write(n === filler.length ? filler : filler.subarray(0, n))) return void res.once("drain", write);
+            }
+            record.complete = true;
+            res.end();
+          };
+          res.on("close", resolve);
+          res.on("error", resolve);
+          write();
+        }),
+    };
   }
 
   function getOrder(ctx) {
@@ -355,12 +387,15 @@ export function createQargoSim({ creds, quiet }) {
     const b = ctx.json();
     const list = Array.isArray(b) ? b : [b];
     const out = list.map((d) => {
-      if (!d || typeof d.content !== "string") throw new Reply(json(400, { error: "BAD_SEED", message: "need {content: base64, mime_type, filename}" }));
+      const generated = d?.generated && Number.isInteger(d.generated.size) ? { size: d.generated.size, declare_length: Boolean(d.generated.declare_length) } : null;
+      if (!d || (typeof d.content !== "string" && !generated)) {
+        throw new Reply(json(400, { error: "BAD_SEED", message: "need {content: base64, mime_type, filename} or {generated: {size, declare_length?}}" }));
+      }
       const id = d.id ?? randomUUID();
-      const content = b64(d.content);
+      const content = generated ? Buffer.alloc(0) : b64(d.content);
       const filename = d.filename ?? `${id}.bin`;
       // order_id/type/name: the document belongs to that order (GET /v1/orders/order/{id}/documents).
-      s.documents.set(id, { id, content, mime_type: d.mime_type ?? "application/octet-stream", filename, answer_json_first: Boolean(d.answer_json_first), sha256: sha256(content), downloads: [], order_id: d.order_id ?? null, type: d.type ?? "OTHER", name: d.name ?? filename, subject_type: d.subject_type ?? "CONSIGNMENT" });
+      s.documents.set(id, { id, content, generated, mime_type: d.mime_type ?? "application/octet-stream", filename, answer_json_first: Boolean(d.answer_json_first), sha256: generated ? null : sha256(content), downloads: [], order_id: d.order_id ?? null, type: d.type ?? "OTHER", name: d.name ?? filename, subject_type: d.subject_type ?? "CONSIGNMENT" });
       return { id, download_url: `/v1/documents/document/${id}/download` };
     });
     return json(200, Array.isArray(b) ? out : out[0]);
@@ -434,7 +469,7 @@ export function createQargoSim({ creds, quiet }) {
       tokens_issued: s.tokens_issued,
       rate_limited: s.rate_limited,
       max_per_second: s.max_per_second,
-      documents: [...s.documents.values()].map(({ content, ...d }) => ({ ...d, size: content.length })),
+      documents: [...s.documents.values()].map(({ content, ...d }) => ({ ...d, size: d.generated?.size ?? content.length })),
       orders: [...s.orders.values()],
       uploads: [...s.uploads.values()],
       attachments: s.attachments,

@@ -66,11 +66,28 @@ describe("TMS client", () => {
     await env.LIMITER.get(env.LIMITER.idFromName("tms")).resume();
   });
 
+  it("waits at most an hour when Retry-After asks for a day, pausing every caller for that hour and saying so", async () => {
+    const order = await sim.qargo.seedOrder({ id: crypto.randomUUID() });
+    await sim.qargo.fail({ method: "GET", path: `^/v1/orders/order/${order.id}$`, status: 429, times: 1, headers: { "retry-after": "86400" } });
+    const limiter = env.LIMITER.get(env.LIMITER.idFromName("tms"));
+    try {
+      const err = await new TmsClient(env).getOrder(order.id).catch((e) => e);
+      expect(err).toBeInstanceOf(DeferError);
+      expect((err as DeferError).retryAfterMs).toBe(3_600_000);
+      expect((err as DeferError).message).toBe("the TMS asked us to slow down (429); waiting 3600 s, the 1-hour maximum (asked to wait 86400 s)");
+      const { pausedUntil } = await limiter.status(1_250);
+      expect(pausedUntil).toBeGreaterThan(Date.now() + 3_500_000);
+      expect(pausedUntil).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    } finally {
+      await limiter.resume();
+    }
+  });
+
   it("downloads a document, retrying a JSON answer with ?direct=true", async () => {
     const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 9, 8, 7, 0xff, 0xd9]);
     const doc = await sim.qargo.seedDocument({ content: bytes, mime_type: "image/jpeg", filename: "a.jpg", answer_json_first: true });
     const file = await new TmsClient(env).downloadDocument({ download_url: doc.download_url });
-    expect(await sha256Hex(file.bytes)).toBe(await sha256Hex(bytes));
+    expect(await sha256Hex(new Uint8Array(await new Response(file.body).arrayBuffer()))).toBe(await sha256Hex(bytes));
     const downloads = (await sim.qargo.state()).documents.find((d) => d.id === doc.id)!.downloads;
     expect(downloads.map((d) => d.direct)).toEqual([false, true]);
   });

@@ -43,7 +43,7 @@ describe("TMS downloads: where credentials may go", () => {
 
   it("fetches from a listed host over https with no Authorization at all", async () => {
     const file = await new TmsClient(withHosts("example.invalid, 127.0.0.1")).downloadDocument({ download_url: `${host()}/doc/2` });
-    expect(new TextDecoder().decode(file.bytes)).toBe("bytes from the download host for /doc/2");
+    expect(await new Response(file.body).text()).toBe("bytes from the download host for /doc/2");
     expect(file.filename).toBe("stored.pdf");
     const got = await seen();
     expect(got).toHaveLength(1);
@@ -63,7 +63,7 @@ describe("TMS downloads: where credentials may go", () => {
     const doc = await sim.qargo.seedDocument({ content: "aGVsbG8=", mime_type: "application/pdf", filename: "x.pdf" });
     await sim.qargo.fail({ path: `^/v1/documents/document/${doc.id}/download$`, status: 302, headers: { location: `${host()}/doc/presigned?sig=abc` } });
     const file = await new TmsClient(withHosts("127.0.0.1")).downloadDocument({ download_url: doc.download_url });
-    expect(new TextDecoder().decode(file.bytes)).toBe("bytes from the download host for /doc/presigned");
+    expect(await new Response(file.body).text()).toBe("bytes from the download host for /doc/presigned");
     const got = await seen();
     expect(got).toEqual([{ method: "GET", path: "/doc/presigned?sig=abc", authorization: null, cookie: null }]);
   });
@@ -86,7 +86,7 @@ describe("TMS downloads: where credentials may go", () => {
   it("keeps the bearer token on the TMS origin (a relative download_url still works)", async () => {
     const doc = await sim.qargo.seedDocument({ content: "aGVsbG8=", mime_type: "application/pdf", filename: "x.pdf" });
     const file = await new TmsClient(env).downloadDocument({ download_url: doc.download_url });
-    expect(new TextDecoder().decode(file.bytes)).toBe("hello");
+    expect(await new Response(file.body).text()).toBe("hello");
     expect((await sim.qargo.state()).calls.filter((c) => c.path.endsWith("/download")).map((c) => c.status)).toEqual([200]);
   });
 

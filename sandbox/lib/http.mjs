@@ -138,6 +138,12 @@ export function createSimServer({ name, routes, control = [], before, getState, 
       }
     }
     if (!isControl) calls.push({ method, path, query: Object.fromEntries(url.searchParams), status: response.status, at });
+    if (response.stream) {
+      // A generated body, written as the client reads it (a file larger than memory).
+      res.writeHead(response.status, response.headers);
+      await response.stream(res);
+      return;
+    }
     const headers = { ...response.headers, "content-length": String(response.body?.length ?? 0) };
     res.writeHead(response.status, headers);
     res.end(response.body ?? undefined);

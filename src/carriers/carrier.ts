@@ -51,6 +51,26 @@ export interface OutboundDocument {
  */
 export type DocumentRoute = { kind: string; options?: Record<string, unknown> } | { skip: string };
 
+/**
+ * The centre's document job: fetch a TMS document once, keep it in R2 under its SHA-256, refuse
+ * echoes and same bytes, then queue the carrier's job `next` with an OutboundDocumentPayload.
+ * The intake queues it for webhooks; a carrier may queue it for a document it finds on an order.
+ */
+export const TMS_DOCUMENT_JOB = "tms.document";
+
+export interface TmsDocumentPayload {
+  documentId: string | null;
+  documentType: string;
+  name: string;
+  content: { r2Key: string; contentType: string; filename: string } | { downloadUrl: string };
+  role: string | null;
+  next: string;
+  /** The carrier routing's options for its job. */
+  route?: Record<string, unknown> | null;
+  orderId: string;
+  customerReference: string | null;
+}
+
 /** What a carrier's document job receives from the centre (tms.document). */
 export interface OutboundDocumentPayload {
   documentRowId: string;

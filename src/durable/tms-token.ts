@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { getConfig } from "../config";
-import { acquire, retryAfterMs } from "../lib/limiter";
+import { acquire } from "../lib/limiter";
+import { partnerFetch, readJson, waitWords } from "../lib/http";
 import { DeferError, errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { registerSecrets } from "../lib/secrets";
@@ -69,20 +70,21 @@ export class TmsTokenCache extends DurableObject<Env> {
       await acquire(this.env, tmsLimit(cfg.ratePerSecond));
       issued.push(Date.now());
       await this.ctx.storage.put("issued", issued);
-      const res = await fetch(`${cfg.apiUrl}/v1/auth/token`, {
+      const how = { partner: "the TMS", what: "tms.token", unreachableCode: "TMS_UNREACHABLE", defaultWaitMs: 60_000, timeoutMs: 30_000 };
+      const answer = await partnerFetch(`${cfg.apiUrl}/v1/auth/token`, {
         method: "POST",
         headers: { authorization: `Basic ${btoa(`${cfg.clientId}:${cfg.clientSecret}`)}`, accept: "application/json", "content-type": "application/json" },
-        signal: AbortSignal.timeout(30_000),
-      });
-      if (res.status === 429) {
-        const wait = retryAfterMs(res.headers.get("retry-after"), 60_000);
-        return { ok: false, retryAfterMs: wait, message: "the TMS token endpoint answered 429", permanent: false };
+      }, how);
+      if (answer.kind === "slow_down") {
+        return { ok: false, retryAfterMs: answer.wait.ms, message: `the TMS token endpoint answered 429; next try in ${waitWords(answer.wait)}`, permanent: false };
       }
-      if (res.status === 401 || res.status === 403) {
-        return { ok: false, retryAfterMs: 0, message: `the TMS refused our API credentials (${res.status}); check TMS_CLIENT_ID and TMS_CLIENT_SECRET`, permanent: true };
+      if (answer.kind === "refused") {
+        if (answer.status === 401 || answer.status === 403) {
+          return { ok: false, retryAfterMs: 0, message: `the TMS refused our API credentials (${answer.status}); check TMS_CLIENT_ID and TMS_CLIENT_SECRET`, permanent: true };
+        }
+        return { ok: false, retryAfterMs: 30_000, message: `the TMS token endpoint answered ${answer.status}`, permanent: false };
       }
-      if (!res.ok) return { ok: false, retryAfterMs: 30_000, message: `the TMS token endpoint answered ${res.status}`, permanent: false };
-      const body = tokenSchema.parse(await res.json());
+      const body = tokenSchema.parse(await readJson(answer.res, how));
       const expiresAt = Date.now() + (body.expires_in ?? 3600) * 1000;
       await this.ctx.storage.put("token", { token: body.access_token, expiresAt, issuedAt: Date.now() } satisfies Stored);
       log({ network: "tms", step: "tms.token", outcome: "ok", ms: Date.now() - started, issued_last_hour: issued.length });

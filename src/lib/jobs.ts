@@ -1,6 +1,10 @@
 import { and, eq, inArray, lt, or } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { jobs } from "../db/schema";
 import type { Db } from "../db/client";
+import { chunk, IN_LIST_MAX, insertChunks } from "./chunk";
+import { errorMessage } from "./errors";
+import { log } from "./log";
 
 // A job is a row in D1; the queue message carries only its id (Queue messages are capped at
 // 128 KB, and files live in R2). The row is the truth: status, attempts, last error.
@@ -36,25 +40,67 @@ export function newJobRow(j: NewJob) {
   };
 }
 
-/** The insert for one job; skipped silently when its dedupe key already exists. */
-export function insertJobStatement(db: Db, row: ReturnType<typeof newJobRow>) {
-  return db.insert(jobs).values(row).onConflictDoNothing().returning({ id: jobs.id });
+export type JobRow = ReturnType<typeof newJobRow>;
+export type Statement = BatchItem<"sqlite">;
+
+/** A queue's sendBatch takes at most 100 messages. */
+const SEND_BATCH_MAX = 100;
+
+export interface JobWrite {
+  /** The rows, ids included, so a caller can point other rows at its jobs in the same batch. */
+  rows: JobRow[];
+  /** Multi-row inserts within D1's bound parameters; a dedupe key already there adds nothing. */
+  statements: Statement[];
+  /** The ids actually created, from the batch results, `offset` being where `statements` start. */
+  created(results: readonly unknown[], offset?: number): string[];
 }
 
-export async function sendJobs(env: Env, ids: string[], delaySeconds = 0): Promise<void> {
-  for (let i = 0; i < ids.length; i += 100) {
-    await env.JOBS.sendBatch(ids.slice(i, i + 100).map((jobId) => ({ body: { jobId } satisfies JobMessage, delaySeconds })));
+/**
+ * The one way jobs are written: the D1 statements for a list of jobs, to run in the caller's
+ * own batch (with the rows they belong with), then `sendJobs` or `queueJobs` with `created`.
+ */
+export function jobWrite(db: Db, list: readonly NewJob[]): JobWrite {
+  const rows = list.map(newJobRow);
+  const statements: Statement[] = insertChunks(rows).map((part) => db.insert(jobs).values(part).onConflictDoNothing().returning({ id: jobs.id }));
+  return {
+    rows,
+    statements,
+    created(results, offset = 0) {
+      const ids: string[] = [];
+      for (const r of results.slice(offset, offset + statements.length)) {
+        if (Array.isArray(r)) for (const row of r) if (typeof row?.id === "string") ids.push(row.id);
+      }
+      return ids;
+    },
+  };
+}
+
+/** Puts jobs already recorded in D1 on the queue; throws when the queue refuses. */
+export async function sendJobs(env: Env, ids: readonly string[], delaySeconds = 0): Promise<void> {
+  for (const part of chunk(ids, SEND_BATCH_MAX)) {
+    await env.JOBS.sendBatch(part.map((jobId) => ({ body: { jobId } satisfies JobMessage, delaySeconds })));
+  }
+}
+
+/**
+ * `sendJobs` after a D1 write that must stand whatever the queue does: a refused send is
+ * logged, and the cron's re-drive puts the jobs on the queue within minutes.
+ */
+export async function queueJobs(env: Env, ids: readonly string[], where: { network?: string; reference?: string; step: string }): Promise<void> {
+  try {
+    await sendJobs(env, ids);
+  } catch (err) {
+    log({ ...where, outcome: "error", error: `jobs recorded, queue send failed (re-driven later): ${errorMessage(err)}` });
   }
 }
 
 /** Record jobs in D1, then put them on the queue. Returns the ids actually created. */
 export async function enqueue(env: Env, db: Db, list: NewJob[], delaySeconds = 0): Promise<string[]> {
   if (list.length === 0) return [];
+  const write = jobWrite(db, list);
   const ids: string[] = [];
-  for (let i = 0; i < list.length; i += 50) {
-    const statements = list.slice(i, i + 50).map((j) => insertJobStatement(db, newJobRow(j)));
-    const results = await db.batch(statements as [typeof statements[0], ...typeof statements]);
-    for (const r of results) for (const row of r) ids.push(row.id);
+  for (const part of chunk(write.statements, SEND_BATCH_MAX)) {
+    ids.push(...write.created(await db.batch(part as [Statement, ...Statement[]])));
   }
   await sendJobs(env, ids, delaySeconds);
   return ids;
@@ -78,8 +124,8 @@ export async function redriveStuckJobs(env: Env, db: Db): Promise<number> {
     .limit(500);
   const ids = stuck.map((s) => s.id);
   if (ids.length === 0) return 0;
-  for (let i = 0; i < ids.length; i += 90) {
-    await db.update(jobs).set({ status: "queued", nextRunAt: now, updatedAt: now }).where(inArray(jobs.id, ids.slice(i, i + 90)));
+  for (const part of chunk(ids, IN_LIST_MAX)) {
+    await db.update(jobs).set({ status: "queued", nextRunAt: now, updatedAt: now }).where(inArray(jobs.id, part));
   }
   await sendJobs(env, ids);
   return ids.length;

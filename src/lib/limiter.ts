@@ -1,5 +1,6 @@
 import { DeferError } from "./errors";
 import { sleep } from "./sleep";
+import { MAX_WAIT_MS } from "./http";
 
 // The client side of the shared RateLimiter Durable Object.
 
@@ -39,15 +40,7 @@ export async function acquire(env: Env, l: Limit, maxWaitMs = MAX_INLINE_WAIT_MS
   }
 }
 
+/** Every caller of the partner waits until `untilMs`, but never more than an hour from now. */
 export async function pausePartner(env: Env, name: Limit["name"], untilMs: number): Promise<void> {
-  await limiterStub(env, name).pause(untilMs);
-}
-
-/** Retry-After in seconds or an HTTP date, in milliseconds from now. */
-export function retryAfterMs(header: string | null, fallbackMs: number): number {
-  if (!header) return fallbackMs;
-  const secs = Number(header);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : fallbackMs;
+  await limiterStub(env, name).pause(Math.min(untilMs, Date.now() + MAX_WAIT_MS));
 }

@@ -1,6 +1,7 @@
 import { timeline } from "../db/schema";
 import type { Db } from "../db/client";
 import { redact } from "./secrets";
+import { insertChunks } from "./chunk";
 
 // The consignment's record: every webhook, document, attempt, upload and error, in order.
 
@@ -33,11 +34,11 @@ export function timelineValues(e: TimelineEntry) {
   };
 }
 
+/** The inserts for these entries, to run in the caller's own batch. */
+export function timelineInserts(db: Db, entries: readonly TimelineEntry[]) {
+  return insertChunks(entries.map(timelineValues)).map((part) => db.insert(timeline).values(part));
+}
+
 export async function recordTimeline(db: Db, entries: TimelineEntry | TimelineEntry[]): Promise<void> {
-  const list = Array.isArray(entries) ? entries : [entries];
-  if (list.length === 0) return;
-  // 10 columns a row: 9 rows stay under D1's 100 bound parameters per statement.
-  for (let i = 0; i < list.length; i += 9) {
-    await db.insert(timeline).values(list.slice(i, i + 9).map(timelineValues));
-  }
+  for (const statement of timelineInserts(db, Array.isArray(entries) ? entries : [entries])) await statement;
 }

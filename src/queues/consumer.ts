@@ -7,7 +7,7 @@ import { log } from "../lib/log";
 import { recordTimeline } from "../lib/timeline";
 import { redact } from "../lib/secrets";
 import { enqueue, sendJobs, type JobMessage } from "../lib/jobs";
-import type { JobContext, JobHandler, JobHandlers } from "../carriers/carrier";
+import { TMS_DOCUMENT_JOB, type JobContext, type JobHandler, type JobHandlers } from "../carriers/carrier";
 import { carrierFor, networkLabel } from "../carriers";
 import { raiseAlert } from "../lib/alerts";
 import { tmsDocument } from "./tms-document";
@@ -57,7 +57,7 @@ async function markSuccessThrottled(db: Db, network: string): Promise<void> {
 
 /** The centre's own job, then the job's own network's handlers (looked up at run time). */
 function handlerFor(kind: string, network: string): JobHandler | undefined {
-  return kind === "tms.document" ? tmsDocument : carrierFor(network)?.jobs[kind];
+  return kind === TMS_DOCUMENT_JOB ? tmsDocument : carrierFor(network)?.jobs[kind];
 }
 
 export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHandlers): Promise<void> {

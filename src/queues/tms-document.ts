@@ -1,46 +1,49 @@
 import { and, eq, or } from "drizzle-orm";
 import { documents } from "../db/schema";
-import { sha256Hex, sniffContentType } from "../lib/bytes";
-import { PermanentError } from "../lib/errors";
-import { TmsClient } from "../tms/client";
+import { sniffContentType } from "../lib/bytes";
+import { storeStream } from "../lib/store-stream";
+import { PermanentError, TransientError } from "../lib/errors";
+import { DOCUMENT_MAX_BYTES, TmsClient } from "../tms/client";
 import type { DocumentContent } from "../tms/schemas";
-import type { JobHandler, OutboundDocumentPayload } from "../carriers/carrier";
+import type { JobHandler, OutboundDocumentPayload, TmsDocumentPayload } from "../carriers/carrier";
 
 // A document added in the TMS: fetch its bytes once, keep them in R2, know them by SHA-256,
 // refuse echoes of what we ourselves attached, then hand it to the carrier's job.
 
-export interface TmsDocumentPayload {
-  documentId: string | null;
-  documentType: string;
-  name: string;
-  content: { r2Key: string; contentType: string; filename: string } | { downloadUrl: string };
-  role: string | null;
-  next: string;
-  /** The carrier routing's options for its job. */
-  route?: Record<string, unknown> | null;
-  orderId: string;
-  customerReference: string | null;
-}
-
 export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
-  const { env, db, payload: p, network, reference } = ctx;
-  let bytes: Uint8Array;
-  let declaredType: string;
+  const { env, payload: p } = ctx;
   let filename = p.name;
+  let file: { body: ReadableStream<Uint8Array>; length: number | null; contentType: string };
   if ("r2Key" in p.content) {
     const obj = await env.FILES.get(p.content.r2Key);
     if (!obj) throw new PermanentError(`the document's stored copy ${p.content.r2Key} is missing`);
-    bytes = new Uint8Array(await obj.arrayBuffer());
-    declaredType = p.content.contentType;
+    file = { body: obj.body, length: obj.size, contentType: p.content.contentType };
     filename = p.name || p.content.filename;
   } else {
-    const file = await new TmsClient(env).downloadDocument({ download_url: p.content.downloadUrl } as DocumentContent);
-    bytes = file.bytes;
-    declaredType = file.contentType;
+    file = await new TmsClient(env).downloadDocument({ download_url: p.content.downloadUrl } as DocumentContent);
   }
-  const sha256 = await sha256Hex(bytes);
-  const contentType = sniffContentType(bytes) ?? declaredType;
+  // Into R2 as it arrives, under the job's name: the lasting key is the content's hash, known
+  // only at the end. Past the ceiling nothing is kept at all.
+  const incoming = `incoming/tms-document/${ctx.jobId}`;
+  const stored = await storeStream(env.FILES, incoming, file.body, {
+    maxBytes: DOCUMENT_MAX_BYTES,
+    what: `the TMS document "${filename}"`,
+    code: "TMS_DOCUMENT_TOO_LARGE",
+    declaredBytes: file.length,
+  });
+  try {
+    return await keep(ctx, { ...stored, filename, contentType: sniffContentType(stored.head) ?? file.contentType, incoming });
+  } finally {
+    await env.FILES.delete(incoming);
+  }
+};
 
+async function keep(
+  ctx: Parameters<JobHandler<TmsDocumentPayload>>[0],
+  f: { sha256: string; size: number; filename: string; contentType: string; incoming: string },
+): ReturnType<JobHandler<TmsDocumentPayload>> {
+  const { env, db, payload: p, network, reference } = ctx;
+  const { sha256, filename, contentType } = f;
   const [ours] = await db
     .select({ id: documents.id, filename: documents.filename })
     .from(documents)
@@ -51,11 +54,15 @@ export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
   }
 
   const r2Key = `documents/${network}/${reference}/${sha256}`;
-  await env.FILES.put(r2Key, bytes, { httpMetadata: { contentType } });
+  if (!(await env.FILES.head(r2Key))) {
+    const copy = await env.FILES.get(f.incoming);
+    if (!copy) throw new TransientError(`the TMS document "${filename}" vanished from R2 while it was being kept`, "R2_MISSING");
+    await env.FILES.put(r2Key, copy.body, { httpMetadata: { contentType } });
+  }
   const id = crypto.randomUUID();
   const inserted = await db
     .insert(documents)
-    .values({ id, network, reference, direction: "from_tms", sha256, documentType: p.documentType, filename, contentType, size: bytes.length, r2Key, sourceRef: p.documentId, status: "received" })
+    .values({ id, network, reference, direction: "from_tms", sha256, documentType: p.documentType, filename, contentType, size: f.size, r2Key, sourceRef: p.documentId, status: "received" })
     .onConflictDoNothing()
     .returning({ id: documents.id });
   let rowId = inserted[0]?.id;
@@ -70,7 +77,7 @@ export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
     }
     rowId = existing?.id ?? id;
   }
-  await ctx.timeline({ kind: "document", step: "tms.document", outcome: "ok", message: `Received "${filename}" from the TMS (${p.documentType}, ${bytes.length} bytes)`, detail: { sha256, r2_key: r2Key } });
+  await ctx.timeline({ kind: "document", step: "tms.document", outcome: "ok", message: `Received "${filename}" from the TMS (${p.documentType}, ${f.size} bytes)`, detail: { sha256, r2_key: r2Key } });
   const next: OutboundDocumentPayload = {
     documentRowId: rowId,
     r2Key,

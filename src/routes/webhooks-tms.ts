@@ -3,15 +3,16 @@ import { bodyLimit } from "hono/body-limit";
 import { sql } from "drizzle-orm";
 import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
-import { consignments, inboundWebhooks, timeline } from "../db/schema";
+import { consignments, inboundWebhooks } from "../db/schema";
 import { base64ToBytes, sha256Hex } from "../lib/bytes";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
-import { timelineValues, type TimelineEntry } from "../lib/timeline";
+import { timelineInserts, type TimelineEntry } from "../lib/timeline";
 import { verifyStandardWebhook } from "../middleware/standard-webhooks";
 import { basicAuth } from "../middleware/basic-auth";
-import { insertJobStatement, newJobRow, sendJobs, type NewJob } from "../lib/jobs";
+import { jobWrite, queueJobs, type NewJob } from "../lib/jobs";
 import { carrierFor, carrierForOrderField, networkEnabled } from "../carriers";
+import { TMS_DOCUMENT_JOB } from "../carriers/carrier";
 import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
 import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "../tms/visibility";
 
@@ -136,7 +137,7 @@ tmsWebhook.post(
           }
           entries.push({ ...on, kind: "webhook", step: "tms.document", outcome: "info", message: `TMS: new document ${what}, for ${carrier.label}`, detail: { document_id: u.value.id ?? null } });
           jobsToAdd.push({
-            kind: "tms.document",
+            kind: TMS_DOCUMENT_JOB,
             ...on,
             payload: {
               documentId: u.value.id ?? null,
@@ -156,7 +157,7 @@ tmsWebhook.post(
     }
 
     const db = openDb(env);
-    const rows = jobsToAdd.map(newJobRow);
+    const write = jobWrite(db, jobsToAdd);
     const statements = [
       db.insert(inboundWebhooks).values({ id: deliveryId, bodySha256: bodySha, eventCount: update.events.length }),
       ...(link
@@ -176,8 +177,8 @@ tmsWebhook.post(
               }),
           ]
         : []),
-      ...rows.map((r) => insertJobStatement(db, r)),
-      ...chunk(entries, 9).map((part) => db.insert(timeline).values(part.map(timelineValues))),
+      ...write.statements,
+      ...timelineInserts(db, entries),
     ];
     let results: unknown[];
     try {
@@ -191,16 +192,10 @@ tmsWebhook.post(
       return c.json({ error: "unavailable", message: "could not record the webhook; please retry" }, 503, { "retry-after": "5" });
     }
     const offset = 1 + (link ? 1 : 0);
-    const created = rows.filter((_, i) => ((results[offset + i] as { id: string }[]) ?? []).length > 0).map((r) => r.id);
+    const created = write.created(results, offset);
     // What the 2xx promises is durable now (D1, R2). Queueing happens after the answer: if the
     // send fails or the isolate dies first, the cron's re-drive queues the jobs from D1.
-    if (created.length) {
-      c.executionCtx.waitUntil(
-        sendJobs(env, created).catch((err) =>
-          log({ network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue", outcome: "error", error: errorMessage(err) }),
-        ),
-      );
-    }
+    if (created.length) c.executionCtx.waitUntil(queueJobs(env, created, { network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue" }));
     log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "ok", ms: Date.now() - started, events: update.events.length, jobs: created.length });
     return c.json({ ok: true, jobs: created.length });
   },
@@ -208,10 +203,4 @@ tmsWebhook.post(
 
 function issues(list: { path: PropertyKey[]; message: string }[], prefix?: string): Issue[] {
   return list.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join("."), message: i.message }));
-}
-
-function chunk<T>(list: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
-  return out;
 }

@@ -1,6 +1,7 @@
 import { getConfig } from "../config";
 import { DeferError, PermanentError, TransientError } from "../lib/errors";
-import { acquire, pausePartner, retryAfterMs } from "../lib/limiter";
+import { acquire, pausePartner } from "../lib/limiter";
+import { FILE_MAX_BYTES, partnerFetch, readJson, waitWords, type PartnerCall } from "../lib/http";
 import { log } from "../lib/log";
 import { sleep } from "../lib/sleep";
 import { tmsLimit } from "./limits";
@@ -24,12 +25,20 @@ import { fetchDownload, type DownloadHop } from "./download";
 type Auth = "bearer" | "webhook" | "none";
 
 export interface TmsFile {
-  bytes: Uint8Array;
+  /** Read once, as it arrives: never buffered whole. */
+  body: ReadableStream<Uint8Array>;
+  /** What the TMS declared (Content-Length), if it did. */
+  length: number | null;
   contentType: string;
   filename: string | null;
 }
 
+/** A TMS document is never read past this; a larger one is a failure, and nothing is kept. */
+export const DOCUMENT_MAX_BYTES = FILE_MAX_BYTES;
+
 const INLINE_429_WAIT_MS = 5_000;
+/** A document of up to 100 MB must have time to arrive; the timeout covers the whole body. */
+const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
 
 export class TmsClient {
   private readonly cfg;
@@ -57,75 +66,72 @@ export class TmsClient {
   }
 
   /** One HTTP call with the limiter, the token, 429 handling and error classification. */
-  async call(path: string, init: RequestInit & { auth: Auth; step: string }): Promise<Response> {
+  async call(path: string, init: RequestInit & { auth: Auth; step: string; timeoutMs?: number }): Promise<Response> {
+    const { auth, step, timeoutMs, ...request } = init;
+    const how: PartnerCall = { partner: "the TMS", what: step, unreachableCode: "TMS_UNREACHABLE", defaultWaitMs: 2_000, timeoutMs };
     let rejected: string | undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
-      const headers = new Headers(init.headers);
+      const headers = new Headers(request.headers);
       let token: string | undefined;
       // Credentials go to TMS_API_URL's origin and nowhere else (contracts rule 7); which URL a
       // download may reach at all is decided in ./download.ts before it gets here.
       const toTms = new URL(this.url(path)).origin === new URL(this.cfg.apiUrl).origin;
       headers.delete("authorization");
-      if (init.auth === "bearer" && toTms) {
+      if (auth === "bearer" && toTms) {
         token = await this.bearer(rejected);
         headers.set("authorization", `Bearer ${token}`);
-      } else if (init.auth === "webhook" && toTms) {
+      } else if (auth === "webhook" && toTms) {
         headers.set("authorization", `Basic ${btoa(`${this.cfg.webhookClientId}:${this.cfg.webhookSecret}`)}`);
-      } else if (init.auth !== "none") {
-        throw new PermanentError(`${init.step}: credentials for the TMS may only go to TMS_API_URL`, "TMS_CREDENTIALS");
+      } else if (auth !== "none") {
+        throw new PermanentError(`${step}: credentials for the TMS may only go to TMS_API_URL`, "TMS_CREDENTIALS");
       }
       // The slot is taken last, right before the call: waiting for a token must not leave
       // callers holding slots that are already due, or they would all fire at once.
       await acquire(this.env, tmsLimit(this.cfg.ratePerSecond));
       const started = Date.now();
-      let res: Response;
-      try {
-        // Never followed by the runtime: a redirect could carry the Authorization header along.
-        res = await fetch(this.url(path), { ...init, headers, redirect: "manual", signal: AbortSignal.timeout(60_000) });
-      } catch (err) {
-        throw new TransientError(`the TMS did not answer ${init.step} (${err instanceof Error ? err.name : "network error"})`, "TMS_UNREACHABLE");
-      }
-      if (res.status === 429) {
-        const wait = retryAfterMs(res.headers.get("retry-after"), 2_000);
+      // Never followed by the runtime: a redirect could carry the Authorization header along.
+      const answer = await partnerFetch(this.url(path), { ...request, headers, redirect: "manual" }, how);
+      if (answer.kind === "ok") return answer.res;
+      if (answer.kind === "slow_down") {
+        const wait = answer.wait.ms;
         // Everyone pauses, not just this caller: the limit is per tenant.
         await pausePartner(this.env, "tms", Date.now() + wait);
-        log({ network: "tms", step: init.step, outcome: "retry", ms: Date.now() - started, error: `429, Retry-After ${Math.ceil(wait / 1000)} s` });
-        await res.body?.cancel();
-        if (wait > INLINE_429_WAIT_MS) throw new DeferError(`the TMS asked us to wait ${Math.ceil(wait / 1000)} s (429)`, wait);
+        log({ network: "tms", step, outcome: "retry", ms: Date.now() - started, error: `429, Retry-After ${waitWords(answer.wait)}` });
+        if (wait > INLINE_429_WAIT_MS) throw new DeferError(`the TMS asked us to slow down (429); waiting ${waitWords(answer.wait)}`, wait);
         await sleep(wait);
         continue;
       }
-      if (res.status === 401 && init.auth === "bearer" && rejected === undefined) {
+      if (answer.status === 401 && auth === "bearer" && rejected === undefined) {
         // The token may have been revoked early; ask for a new one once.
         rejected = token;
-        await res.body?.cancel();
         continue;
       }
-      if (res.status >= 500) {
-        await res.body?.cancel();
-        throw new TransientError(`the TMS answered ${res.status} to ${init.step}`, `HTTP_${res.status}`);
+      if (answer.status >= 300 && answer.status < 400) {
+        // A download walks its redirects itself, hop by hop (./download.ts); nothing else expects one.
+        if (request.redirect === "manual") return new Response(null, { status: answer.status, headers: answer.headers });
+        throw new PermanentError(`the TMS redirected ${step} (${answer.status}); not followed`, `HTTP_${answer.status}`);
       }
-      if (res.status >= 300 && res.status < 400) {
-        if (init.redirect === "manual") return res;
-        await res.body?.cancel();
-        throw new PermanentError(`the TMS redirected ${init.step} (${res.status}); not followed`, `HTTP_${res.status}`);
-      }
-      if (!res.ok) {
-        const text = (await res.text()).slice(0, 300);
-        throw new PermanentError(`the TMS refused ${init.step} (${res.status}): ${text}`, `HTTP_${res.status}`);
-      }
-      return res;
+      throw new PermanentError(`the TMS refused ${step} (${answer.status}): ${answer.text.slice(0, 300)}`, `HTTP_${answer.status}`);
     }
-    throw new TransientError(`the TMS kept refusing ${init.step}`, "TMS_RETRIES");
+    throw new TransientError(`the TMS kept refusing ${step}`, "TMS_RETRIES");
   }
 
-  /** A TMS document's bytes: inline base64, or its download_url with the bearer token. */
+  private json(res: Response, step: string): Promise<unknown> {
+    return readJson(res, { partner: "the TMS", what: step, unreachableCode: "TMS_UNREACHABLE" });
+  }
+
+  /**
+   * A TMS document as a stream: inline base64, or its download_url with the bearer token. The
+   * caller stores it as it arrives (storeStream), so a large file is never whole in memory.
+   */
   async downloadDocument(content: DocumentContent): Promise<TmsFile> {
     if ("content" in content) {
-      return { bytes: base64ToBytes(content.content), contentType: content.mime_type, filename: content.filename };
+      const bytes = base64ToBytes(content.content);
+      return { body: new Blob([bytes]).stream(), length: bytes.length, contentType: content.mime_type, filename: content.filename };
     }
+    const step = "tms.document.download";
     const policy = { apiUrl: this.cfg.apiUrl, allowedHosts: this.cfg.downloadHosts };
-    const hop: DownloadHop = (url, auth) => this.call(url, { method: "GET", auth, redirect: "manual", step: "tms.document.download" });
+    const hop: DownloadHop = (url, auth) => this.call(url, { method: "GET", auth, redirect: "manual", step, timeoutMs: DOWNLOAD_TIMEOUT_MS });
     let res = await fetchDownload(content.download_url, policy, hop);
     if ((res.headers.get("content-type") ?? "").includes("application/json")) {
       // Some tenants answer the plain URL with a JSON wrapper; ?direct=true gives the bytes.
@@ -134,13 +140,14 @@ export class TmsClient {
       u.searchParams.set("direct", "true");
       res = await fetchDownload(u.toString(), policy, hop);
       if ((res.headers.get("content-type") ?? "").includes("application/json")) {
+        await res.body?.cancel();
         throw new PermanentError("the TMS answered JSON instead of the document even with ?direct=true", "TMS_DOWNLOAD_JSON");
       }
     }
-    const bytes = new Uint8Array(await res.arrayBuffer());
     const disposition = res.headers.get("content-disposition") ?? "";
     const filename = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1] ?? null;
-    return { bytes, contentType: res.headers.get("content-type")?.split(";")[0]?.trim() || "application/octet-stream", filename };
+    const length = res.headers.has("content-length") ? Number(res.headers.get("content-length")) : null;
+    return { body: res.body ?? new Blob([]).stream(), length: Number.isFinite(length) ? length : null, contentType: res.headers.get("content-type")?.split(";")[0]?.trim() || "application/octet-stream", filename };
   }
 
   /**
@@ -165,7 +172,7 @@ export class TmsClient {
       headers: { "content-type": input.contentType },
       body: input.bytes,
     });
-    const body = documentImportResponseSchema.safeParse(await res.json().catch(() => ({})));
+    const body = documentImportResponseSchema.safeParse((await this.json(res, "tms.document.import")) ?? {});
     const errors = body.success ? (body.data.errors ?? []) : [];
     if (errors.length > 0) {
       const msg = errors.map((e) => `${e.error_type ?? "ERROR"}: ${e.error_message ?? ""}`).join("; ");
@@ -176,7 +183,7 @@ export class TmsClient {
 
   async getOrder(orderId: string): Promise<TmsOrder> {
     const res = await this.call(`/v1/orders/order/${encodeURIComponent(orderId)}`, { method: "GET", auth: "bearer", step: "tms.order.get" });
-    return orderSchema.parse(await res.json());
+    return orderSchema.parse(await this.json(res, "tms.order.get"));
   }
 
   async uploadOrder(orderInput: unknown): Promise<{ uploadId: string; orderId: string | null }> {
@@ -187,13 +194,13 @@ export class TmsClient {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(orderInput),
     });
-    const body = orderUploadResponseSchema.parse(await res.json());
+    const body = orderUploadResponseSchema.parse(await this.json(res, "tms.order.upload"));
     return { uploadId: body.upload_id, orderId: body.order_id ?? null };
   }
 
   async uploadStatus(uploadId: string): Promise<{ status: string; orderId: string | null; errors?: unknown }> {
     const res = await this.call(`/v1/orders/order/upload/${encodeURIComponent(uploadId)}`, { method: "GET", auth: "bearer", step: "tms.order.upload-status" });
-    const body = uploadStatusSchema.parse(await res.json());
+    const body = uploadStatusSchema.parse(await this.json(res, "tms.order.upload-status"));
     return { status: body.upload_status, orderId: body.order_id ?? null, errors: body.errors };
   }
 
@@ -217,7 +224,7 @@ export class TmsClient {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(payload),
     });
-    const body = partialOrderUpdateResponseSchema.safeParse(await res.json().catch(() => null));
+    const body = partialOrderUpdateResponseSchema.safeParse(await this.json(res, "tms.partial-order-update").catch(() => null));
     const errors = body.success ? (body.data?.errors ?? []) : [];
     if (errors.length > 0) {
       const msg = errors.map((e) => `${e.error_type ?? "ERROR"}: ${e.error_message ?? ""}`).join("; ");
@@ -229,6 +236,6 @@ export class TmsClient {
   /** The order's documents, consignment documents included (`GET /v1/orders/order/{id}/documents`). */
   async orderDocuments(orderId: string): Promise<OrderDocument[]> {
     const res = await this.call(`/v1/orders/order/${encodeURIComponent(orderId)}/documents`, { method: "GET", auth: "bearer", step: "tms.order.documents" });
-    return orderDocumentSchema.array().parse(await res.json());
+    return orderDocumentSchema.array().parse(await this.json(res, "tms.order.documents"));
   }
 }

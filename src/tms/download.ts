@@ -1,4 +1,5 @@
 import { PermanentError } from "../lib/errors";
+import { FILE_MAX_BYTES } from "../lib/http";
 
 // Where a TMS download_url may be fetched from, and with what (tms-qargo.md, contracts rule 7).
 // A download_url arrives in webhook data, so whoever can post one webhook chooses it: the TMS
@@ -7,7 +8,7 @@ import { PermanentError } from "../lib/errors";
 // is refused before a single byte leaves. Redirects are walked here, one hop at a time, through
 // the same test, so a credential can never follow a redirect off the TMS origin.
 
-export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
+export const MAX_DOWNLOAD_BYTES = FILE_MAX_BYTES;
 export const MAX_REDIRECTS = 5;
 
 const HOST_ACTION = "If that host is the tenant's own document storage, add it to TMS_DOWNLOAD_HOSTS (https only), then replay; otherwise leave it refused";

@@ -91,7 +91,7 @@ export interface QargoState {
   tokens_issued: number;
   rate_limited: { method: string; path: string; at: string; reason?: string }[];
   max_per_second: number;
-  documents: { id: string; filename: string; mime_type: string; size: number; sha256: string; downloads: { direct: boolean; at: string }[] }[];
+  documents: { id: string; filename: string; mime_type: string; size: number; sha256: string | null; downloads: { direct: boolean; at: string; sent_bytes?: number; complete?: boolean }[] }[];
   orders: any[];
   attachments: QargoAttachment[];
   discarded: ({ kind: "document-import" | "subco-status-update" | "partial-order-update"; reason: string } & Record<string, any>)[];
@@ -115,6 +115,9 @@ const qargo = {
   /** Stores a document; its download_url is relative to TMS_API_URL. With order_id it is listed on that order. */
   seedDocument: (d: { id?: string; content: Bytes; mime_type: string; filename: string; answer_json_first?: boolean; order_id?: string; type?: string; name?: string }) =>
     control<{ id: string; download_url: string }>(qargoBase(), "/__sim/documents", { ...d, content: toBase64(d.content) }),
+  /** A document of `size` bytes made up as it is downloaded (never held whole, in the sim or here). */
+  seedGeneratedDocument: (d: { size: number; declare_length?: boolean; mime_type: string; filename: string }) =>
+    control<{ id: string; download_url: string }>(qargoBase(), "/__sim/documents", { mime_type: d.mime_type, filename: d.filename, generated: { size: d.size, declare_length: d.declare_length ?? false } }),
   /** A known order (for GET /v1/orders/order/{id}, document-import and status matching). */
   seedOrder: (o: { id: string; customer_reference_number?: string | null; order_name?: string; consignments?: { signatures?: QargoSignature[]; [k: string]: unknown }[]; [k: string]: unknown }) =>
     control<{ id: string }>(qargoBase(), "/__sim/orders", o),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { hazchemSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
-import { retryAfterMs } from "../../lib/limiter";
+import { FILE_MAX_BYTES, partnerFetch, readCapped, readJson, waitWords, type PartnerCall } from "../../lib/http";
 import { log } from "../../lib/log";
 import type { UploadType } from "./enums";
 
@@ -46,19 +46,23 @@ export class HazchemClient {
   }
 
   private async call(path: string, init: RequestInit & { step: string; what: string }): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const { step, what, ...request } = init;
+    const headers = new Headers(request.headers);
     headers.set("authorization", `Bearer ${this.cfg.apiKey}`);
     headers.set("x-depot", this.cfg.depot);
     const started = Date.now();
-    let res: Response;
+    let failure: Error;
     try {
-      res = await fetch(`${this.cfg.apiUrl}${path}`, { ...init, headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      const answer = await partnerFetch(`${this.cfg.apiUrl}${path}`, { ...request, headers }, how(what));
+      if (answer.kind === "ok") return answer.res;
+      failure = answer.kind === "slow_down"
+        ? new DeferError(`Hazchem asked us to slow down (429) during ${what}; waiting ${waitWords(answer.wait)}`, answer.wait.ms)
+        : refusal(answer.status, answer.text, what);
     } catch (err) {
-      throw new TransientError(`Hazchem did not answer ${init.what} (${err instanceof Error ? err.name : "network error"})`, "HAZCHEM_UNREACHABLE");
+      if (!(err instanceof TransientError) || err.code === "HAZCHEM_UNREACHABLE") throw err;
+      failure = err;
     }
-    if (res.ok) return res;
-    const failure = await classify(res, init.what);
-    log({ network: "hazchem", step: init.step, outcome: "error", ms: Date.now() - started, status: res.status, error: failure.message });
+    log({ network: "hazchem", step, outcome: "error", ms: Date.now() - started, error: failure.message });
     throw failure;
   }
 
@@ -79,7 +83,7 @@ export class HazchemClient {
       headers: { "content-type": input.contentType, "idempotency-key": input.idempotencyKey },
       body: input.bytes,
     });
-    const body = uploadAnswer.safeParse(await res.json().catch(() => null));
+    const body = uploadAnswer.safeParse(await readJson(res, how(`the upload of ${input.filename} (${input.type})`)));
     if (!body.success) throw new TransientError(`Hazchem accepted ${input.filename} (${res.status}) but did not name its document_id`, "HAZCHEM_BAD_ANSWER");
     return { documentId: body.data.document_id, replayed: res.headers.get("idempotent-replayed") === "true" };
   }
@@ -88,7 +92,7 @@ export class HazchemClient {
   async listDocuments(since: string | null): Promise<{ documents: FeedDocument[]; malformed: { entry: unknown; problem: string }[]; nextCursor: string | null }> {
     const q = since === null ? "" : `?${new URLSearchParams({ since })}`;
     const res = await this.call(`/v1/documents${q}`, { method: "GET", step: "hazchem.feed", what: "the document feed" });
-    const parsed = feedPage.safeParse(await res.json().catch(() => null));
+    const parsed = feedPage.safeParse(await readJson(res, how("the document feed")));
     if (!parsed.success) {
       throw new TransientError(`Hazchem's document feed answered something unexpected: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`, "HAZCHEM_BAD_ANSWER");
     }
@@ -109,28 +113,40 @@ export class HazchemClient {
       step: "hazchem.download",
       what: `the download of document ${documentId}`,
     });
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const bytes = await readCapped(res, FILE_MAX_BYTES, how(`the download of document ${documentId}`));
     return { bytes, contentType: res.headers.get("content-type")?.split(";")[0]?.trim() || null };
   }
 }
 
-async function classify(res: Response, what: string): Promise<Error> {
-  const raw = await res.text().catch(() => "");
-  let parsed: { error?: string; message?: string } = {};
+function how(what: string): PartnerCall {
+  return {
+    partner: "Hazchem",
+    what,
+    unreachableCode: "HAZCHEM_UNREACHABLE",
+    defaultWaitMs: DEFAULT_429_WAIT_MS,
+    timeoutMs: TIMEOUT_MS,
+    serverError: (status, text) => {
+      const code = errorOf(text).error;
+      return `Hazchem had a problem with ${what} (${status}${code ? ` ${code}` : ""})`;
+    },
+  };
+}
+
+function errorOf(text: string): { error?: string; message?: string } {
   try {
-    const b = errorBody.safeParse(JSON.parse(raw));
-    if (b.success) parsed = b.data;
+    const b = errorBody.safeParse(JSON.parse(text));
+    if (b.success) return b.data;
   } catch {
-    // Not JSON (a proxy's HTML page): keep the status alone.
+    // Not JSON (a proxy's HTML page): the status alone says it.
   }
-  const code = parsed.error ?? `HTTP_${res.status}`;
+  return {};
+}
+
+/** A 4xx in words an operator can act on, under Hazchem's own error code. */
+function refusal(s: number, text: string, what: string): PermanentError {
+  const parsed = errorOf(text);
+  const code = parsed.error ?? `HTTP_${s}`;
   const said = parsed.message ? `: ${parsed.message.slice(0, 200)}` : "";
-  const s = res.status;
-  if (s === 429) {
-    const wait = retryAfterMs(res.headers.get("retry-after"), DEFAULT_429_WAIT_MS);
-    return new DeferError(`Hazchem asked us to slow down (429) during ${what}; waiting ${Math.ceil(wait / 1000)} s`, wait);
-  }
-  if (s >= 500) return new TransientError(`Hazchem had a problem with ${what} (${s}${parsed.error ? ` ${parsed.error}` : ""})`, code);
   switch (s) {
     case 401:
       return new PermanentError(`Hazchem refused our credentials for ${what} (401 ${code})${said}`, code, CREDENTIALS_ACTION);

@@ -1,12 +1,12 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { consignments, cursors, documents, hazchemFeedDocuments, timeline } from "../../db/schema";
+import { consignments, cursors, documents, hazchemFeedDocuments } from "../../db/schema";
 import type { Db } from "../../db/client";
 import { sha256Hex, sniffContentType } from "../../lib/bytes";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { timelineValues, type TimelineEntry } from "../../lib/timeline";
-import { insertJobStatement, newJobRow, sendJobs } from "../../lib/jobs";
+import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
+import { jobWrite, queueJobs, type NewJob } from "../../lib/jobs";
 import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { HazchemClient, type FeedDocument } from "./client";
@@ -74,14 +74,7 @@ export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<F
     // last page next time (reading is repeatable, and document_ids already kept are skipped).
     const nextSince = page.nextCursor ?? since;
     const { created } = await recordPage(db, fresh, nextSince !== since ? nextSince : null);
-    if (created.length) {
-      try {
-        await sendJobs(env, created);
-      } catch (err) {
-        // The jobs are in D1 already; the cron's re-drive queues them within minutes.
-        log({ network: "hazchem", step: "hazchem.feed.enqueue", outcome: "error", error: err instanceof Error ? err.message : String(err) });
-      }
-    }
+    if (created.length) await queueJobs(env, created, { network: "hazchem", step: "hazchem.feed.enqueue" });
     report.new += fresh.length;
     report.newDocuments.push(...fresh.map((d) => ({ document_id: d.document_id, consignment_number: d.consignment_number, type: d.type, filename: d.filename })));
     report.cursor = nextSince;
@@ -103,7 +96,7 @@ function dedupe(list: FeedDocument[]): FeedDocument[] {
 /** The page's new documents, their jobs, their timeline lines and the cursor: all or nothing. */
 async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null): Promise<{ created: string[] }> {
   const statements: BatchItem<"sqlite">[] = [];
-  const jobRows: ReturnType<typeof newJobRow>[] = [];
+  const newJobs: NewJob[] = [];
   const entries: TimelineEntry[] = [];
   for (const d of fresh) {
     const type = d.type as FeedType;
@@ -121,7 +114,7 @@ async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null):
       }).onConflictDoNothing(),
     );
     const payload: FeedDocumentPayload = { documentId: d.document_id, consignmentNumber: d.consignment_number, type, filename: d.filename, contentType: d.content_type };
-    jobRows.push(newJobRow({ kind: JOB_FEED_DOCUMENT, network: "hazchem", reference: d.consignment_number, payload: { ...payload }, dedupeKey: `${JOB_FEED_DOCUMENT}:${d.document_id}` }));
+    newJobs.push({ kind: JOB_FEED_DOCUMENT, network: "hazchem", reference: d.consignment_number, payload: { ...payload }, dedupeKey: `${JOB_FEED_DOCUMENT}:${d.document_id}` });
     entries.push({
       network: "hazchem",
       reference: d.consignment_number,
@@ -132,9 +125,9 @@ async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null):
       detail: { document_id: d.document_id, tracking_code: d.tracking_code ?? null, created_at: d.created_at ?? null },
     });
   }
+  const jobs = jobWrite(db, newJobs);
   const jobStart = statements.length;
-  statements.push(...jobRows.map((r) => insertJobStatement(db, r)));
-  for (let i = 0; i < entries.length; i += 9) statements.push(db.insert(timeline).values(entries.slice(i, i + 9).map(timelineValues)));
+  statements.push(...jobs.statements, ...timelineInserts(db, entries));
   if (cursor !== null) {
     statements.push(
       db.insert(cursors).values({ name: FEED_CURSOR, value: cursor, updatedAt: Date.now() })
@@ -143,8 +136,7 @@ async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null):
   }
   if (statements.length === 0) return { created: [] };
   const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
-  const created = jobRows.filter((_, i) => ((results[jobStart + i] as { id: string }[] | undefined) ?? []).length > 0).map((r) => r.id);
-  return { created };
+  return { created: jobs.created(results, jobStart) };
 }
 
 type Match = { match: { orderId: string } | { customerReference: string }; by: "id" | "customer_reference_number"; destination: string };

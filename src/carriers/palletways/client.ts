@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { palletwaysSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
-import { acquire, pausePartner, retryAfterMs } from "../../lib/limiter";
+import { acquire, pausePartner } from "../../lib/limiter";
+import { capNote, FILE_MAX_BYTES, partnerFetch, readCapped, readText, waitWords, type PartnerAnswer, type PartnerCall } from "../../lib/http";
+import { sniffContentType } from "../../lib/bytes";
 import { log } from "../../lib/log";
 import { palletwaysLimit } from "./limits";
 import { classifyText } from "./messages";
@@ -43,54 +45,55 @@ export class PalletwaysClient {
     this.cfg = cfg;
   }
 
-  private async get(base: string, path: string, step: string, query: Record<string, string> = {}, maxWaitMs?: number): Promise<Response> {
+  private how(step: string): PartnerCall {
+    return {
+      partner: "Palletways",
+      what: step,
+      unreachableCode: "PALLETWAYS_UNREACHABLE",
+      defaultWaitMs: 900_000,
+      // Their errors are plain text whatever the status: "POD not found" under a 500 is still
+      // "no photos yet", and "not available" still means use the fallback.
+      answersIn5xx: (text) => classifyText(text) !== null,
+    };
+  }
+
+  /** An answer to read, or a refusal's text (4xx, or a 5xx that is one of their text answers). */
+  private async get(base: string, path: string, step: string, query: Record<string, string> = {}, maxWaitMs?: number): Promise<Exclude<PartnerAnswer, { kind: "slow_down" }>> {
     await acquire(this.env, palletwaysLimit(this.cfg.ratePerMinute), maxWaitMs);
     const q = new URLSearchParams({ apikey: this.cfg.apiKey, ...query });
     const started = Date.now();
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}?${q}`, { signal: AbortSignal.timeout(60_000) });
-    } catch (err) {
-      throw new TransientError(`Palletways did not answer ${step} (${err instanceof Error ? err.name : "network error"})`, "PALLETWAYS_UNREACHABLE");
-    }
-    if (res.status === 429) {
-      const wait = retryAfterMs(res.headers.get("retry-after"), 900_000);
-      await pausePartner(this.env, "palletways", Date.now() + wait);
-      await res.body?.cancel();
-      log({ network: "palletways", step, outcome: "error", ms: Date.now() - started, error: `429: key banned for ${Math.ceil(wait / 1000)} s` });
-      throw new DeferError(`Palletways banned our key (429) for ${Math.ceil(wait / 60000)} min; every Palletways call waits until it ends`, wait);
-    }
-    if (res.status >= 500) {
-      // Their errors are plain text whatever the status: "POD not found" under a 500 is still
-      // "no photos yet", and "not available" still means use the fallback.
-      const text = await res.text();
-      if (classifyText(text)) return new Response(text, { status: res.status });
-      throw new TransientError(`Palletways answered ${res.status} to ${step}`, `HTTP_${res.status}`);
-    }
-    return res;
+    const answer = await partnerFetch(`${base}${path}?${q}`, {}, this.how(step));
+    if (answer.kind !== "slow_down") return answer;
+    const wait = answer.wait.ms;
+    await pausePartner(this.env, "palletways", Date.now() + wait);
+    log({ network: "palletways", step, outcome: "error", ms: Date.now() - started, error: `429: key banned for ${waitWords(answer.wait)}` });
+    throw new DeferError(`Palletways banned our key (429) for ${Math.ceil(wait / 60000)} min${capNote(answer.wait)}; every Palletways call waits until it ends`, wait);
   }
 
-  private async plainError(res: Response, step: string): Promise<never> {
-    const text = await res.text();
+  private plainError(status: number, text: string, step: string): never {
     const e = classifyText(text);
     if (e && (e.kind === "no_key" || e.kind === "not_authorised")) {
       throw new PermanentError(`Palletways refused the API key: ${e.text}`, "PALLETWAYS_KEY", "Check PALLETWAYS_API_KEY with Palletways (the key may lack access to this API)");
     }
-    throw new PermanentError(`Palletways answered ${res.status} to ${step}: ${(e?.text ?? text).slice(0, 200)}`, `HTTP_${res.status}`);
+    throw new PermanentError(`Palletways answered ${status} to ${step}: ${(e?.text ?? text).slice(0, 200)}`, `HTTP_${status}`);
   }
 
   private async pod(base: string, path: string, source: PodResult["source"], maxWaitMs?: number): Promise<PodResult | "not_available"> {
-    const res = await this.get(base, path, `palletways.${source}`, {}, maxWaitMs);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    // A PDF is a PDF whatever the headers say; anything else is one of their text answers.
-    if (bytes.length >= 5 && bytes[0] === 0x25 && bytes[1] === 0x50 && bytes[2] === 0x44 && bytes[3] === 0x46 && bytes[4] === 0x2d) {
-      return { kind: "pdf", bytes, source };
+    const step = `palletways.${source}`;
+    const answer = await this.get(base, path, step, {}, maxWaitMs);
+    let text: string;
+    if (answer.kind === "ok") {
+      const bytes = await readCapped(answer.res, FILE_MAX_BYTES, this.how(step));
+      // A PDF is a PDF whatever the headers say; anything else is one of their text answers.
+      if (sniffContentType(bytes) === "application/pdf") return { kind: "pdf", bytes, source };
+      text = new TextDecoder().decode(bytes.subarray(0, 2000));
+    } else {
+      text = answer.text;
     }
-    const text = new TextDecoder().decode(bytes.subarray(0, 2000));
     const e = classifyText(text);
     if (e?.kind === "not_found") return { kind: "none", source };
     if (e?.kind === "not_available") return "not_available";
-    return this.plainError(new Response(text, { status: res.status }), `palletways.${source}`);
+    return this.plainError(answer.kind === "ok" ? answer.res.status : answer.status, text, step);
   }
 
   /** Every delivery photo so far (podimages), falling back to the latest POD image only. */
@@ -105,10 +108,10 @@ export class PalletwaysClient {
 
   /** Status notes after `epoch` (the cursor is the largest Delta seen). */
   async notesSince(epoch: number): Promise<StatusNote[]> {
-    const res = await this.get(this.cfg.apiUrl, `/getNotes/delta/${Math.floor(epoch)}`, "palletways.notes", { outputformat: "json" });
-    const text = await res.text();
-    const e = classifyText(text);
-    if (e) return this.plainError(new Response(text, { status: res.status }), "palletways.notes");
+    const step = "palletways.notes";
+    const answer = await this.get(this.cfg.apiUrl, `/getNotes/delta/${Math.floor(epoch)}`, step, { outputformat: "json" });
+    const text = answer.kind === "ok" ? await readText(answer.res, this.how(step)) : answer.text;
+    if (classifyText(text)) return this.plainError(answer.kind === "ok" ? answer.res.status : answer.status, text, step);
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -3,6 +3,7 @@ import { palletwaysSettings } from "./settings";
 import { documents } from "../../db/schema";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { describeContent } from "../../lib/bytes";
 import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "../../lib/ftp";
 import { takeFtpNumber } from "./ftp-numbers";
@@ -40,7 +41,7 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
 
   const ext = fileExtensionFor(bytes);
   if (!ext) {
-    const reason = `"${p.filename}" is ${describeFormat(bytes)}, not a JPEG, PNG, TIFF or PDF, so it was not sent to the Palletways FTP server`;
+    const reason = `"${p.filename}" is ${describeContent(bytes)}, not a JPEG, PNG, TIFF or PDF, so it was not sent to the Palletways FTP server`;
     await db.update(documents).set({ status: "refused", updatedAt: Date.now() }).where(eq(documents.id, doc.id));
     await ctx.timeline({ kind: "skipped", step: STEP, outcome: "skipped", message: `Refused: ${reason}`, detail: { sha256: p.sha256, size: bytes.length } });
     log({ network: "palletways", reference: trackingId, step: STEP, outcome: "skipped", error: "unsupported format", size: bytes.length });
@@ -151,13 +152,3 @@ function classify(e: unknown): Error {
   return new PermanentError(message, code, "ask Palletways IT about their FTP server's answer");
 }
 
-function describeFormat(bytes: Uint8Array): string {
-  const at = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
-  if (bytes.length === 0) return "empty";
-  if (at(0x50, 0x4b, 0x03, 0x04)) return "a ZIP archive (e.g. a Word or Excel file)";
-  if (at(0xd0, 0xcf, 0x11, 0xe0)) return "an old Microsoft Office file";
-  if (at(0x47, 0x49, 0x46, 0x38)) return "a GIF image";
-  if (at(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45) return "a WebP image";
-  if (bytes.length > 11 && at(0, 0, 0) && String.fromCharCode(...bytes.subarray(4, 8)) === "ftyp") return "a HEIC/HEIF or MP4 file";
-  return "in a format that is not recognised";
-}

@@ -3,6 +3,7 @@ import type { Db } from "../../db/client";
 import { consignments, cursors } from "../../db/schema";
 import { recordTimeline } from "../../lib/timeline";
 import { enqueue } from "../../lib/jobs";
+import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { PalletwaysClient } from "./client";
 import { ukLocalToEpochMs } from "./uk-time";
 
@@ -20,8 +21,8 @@ export async function pullStatusNotes(env: Env, db: Db): Promise<Record<string, 
   const complete = notes.filter((n) => n.StatusCode === JOB_COMPLETE);
   const ids = [...new Set(complete.map((n) => n.TrackingID))];
   const known = new Set<string>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const rows = await db.select({ reference: consignments.reference }).from(consignments).where(and(eq(consignments.network, "palletways"), inArray(consignments.reference, ids.slice(i, i + 90))));
+  for (const part of chunk(ids, IN_LIST_MAX)) {
+    const rows = await db.select({ reference: consignments.reference }).from(consignments).where(and(eq(consignments.network, "palletways"), inArray(consignments.reference, part)));
     rows.forEach((r) => known.add(r.reference));
   }
   const signals = complete.filter((n) => known.has(n.TrackingID));

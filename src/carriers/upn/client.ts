@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { upnSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
-import { retryAfterMs } from "../../lib/limiter";
+import { partnerFetch, readJson, readText, waitWords, type PartnerCall } from "../../lib/http";
 import { ACTION_LABELS } from "./enums";
 
 // The only code that talks to UPN (contracts/upn.md): X-Api-Key on every call, zod on every
@@ -111,22 +111,25 @@ export class UpnClient {
     return this.cfg.depot;
   }
 
+  private how(step: string): PartnerCall {
+    return { partner: "UPN", what: step, unreachableCode: "UPN_UNREACHABLE", defaultWaitMs: 30_000 };
+  }
+
   private async call(path: string, step: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set("x-api-key", this.cfg.apiKey);
     if (init.body) headers.set("content-type", "application/json");
-    let res: Response;
-    try {
-      res = await fetch(`${this.cfg.apiUrl}${path}`, { ...init, headers, signal: AbortSignal.timeout(60_000) });
-    } catch (err) {
-      throw new TransientError(`UPN did not answer ${step} (${err instanceof Error ? err.name : "network error"})`, "UPN_UNREACHABLE");
+    const answer = await partnerFetch(`${this.cfg.apiUrl}${path}`, { ...init, headers }, this.how(step));
+    if (answer.kind === "ok") return answer.res;
+    if (answer.kind === "slow_down") {
+      const wait = { ...answer.wait, ms: Math.max(answer.wait.ms, 1_000) };
+      throw new DeferError(`UPN asked us to slow down (429); trying ${step} again in ${waitWords(wait)}`, wait.ms);
     }
-    if (res.ok) return res;
-    throw await this.failure(res, step);
+    throw this.refusal(answer.status, answer.text, step);
   }
 
-  private async failure(res: Response, step: string): Promise<Error> {
-    const text = await res.text().catch(() => "");
+  /** A 4xx in UPN's words: its error code, and what an operator can do about it. */
+  private refusal(status: number, text: string, step: string): UpnError {
     let body: z.infer<typeof errorBodySchema> | null = null;
     try {
       const p = errorBodySchema.safeParse(JSON.parse(text));
@@ -135,16 +138,11 @@ export class UpnClient {
       body = null;
     }
     const said = body?.message ? `: ${body.message}` : "";
-    if (res.status === 429) {
-      const wait = Math.max(retryAfterMs(res.headers.get("retry-after"), 30_000), 1_000);
-      return new DeferError(`UPN asked us to slow down (429); trying ${step} again in ${Math.ceil(wait / 1000)} s`, wait);
-    }
-    if (res.status >= 500) return new TransientError(`UPN answered ${res.status} to ${step}`, `HTTP_${res.status}`);
-    const code = body?.error ?? `HTTP_${res.status}`;
-    if (res.status === 401) {
+    const code = body?.error ?? `HTTP_${status}`;
+    if (status === 401) {
       return new UpnError(`UPN refused our API key for ${step}${said}`, code, 401, "Check the UPN_API_KEY secret with UPN IT (wrangler secret put UPN_API_KEY)");
     }
-    if (res.status === 403 && code === "ACTION_NOT_ENABLED") {
+    if (status === 403 && code === "ACTION_NOT_ENABLED") {
       const action = body?.action ?? step;
       const label = ACTION_LABELS[action] ?? action;
       return new UpnError(
@@ -154,14 +152,14 @@ export class UpnClient {
         `Ask UPN IT to enable ${label} for depot ${this.cfg.depot}, then replay the failed work`,
       );
     }
-    return new UpnError(`UPN refused ${step} (${res.status} ${code})${said}`, code, res.status);
+    return new UpnError(`UPN refused ${step} (${status} ${code})${said}`, code, status);
   }
 
   /** One page of consignments from `since` (none: from the start). Invalid items are reported apart. */
   async listConsignments(since: string | null): Promise<{ consignments: UpnConsignment[]; invalid: { raw: unknown; reason: string }[]; nextCursor: string | null }> {
     const q = since === null ? "" : `?since=${encodeURIComponent(since)}`;
     const res = await this.call(`/v1/depots/${encodeURIComponent(this.cfg.depot)}/consignments${q}`, "the consignment list");
-    const page = consignmentPageSchema.safeParse(await res.json().catch(() => null));
+    const page = consignmentPageSchema.safeParse(await readJson(res, this.how("the consignment list")));
     if (!page.success) throw new TransientError("UPN's consignment list was not in the expected shape", "UPN_BAD_PAGE");
     const consignments: UpnConsignment[] = [];
     const invalid: { raw: unknown; reason: string }[] = [];
@@ -179,20 +177,20 @@ export class UpnClient {
    */
   async readTrackingEvents(): Promise<string> {
     const res = await this.call(`/v1/depots/${encodeURIComponent(this.cfg.depot)}/tracking-events`, "tracking");
-    return res.text();
+    return readText(res, this.how("tracking"));
   }
 
   /** `created` is false when UPN already had this very ePOD (200). */
   async postEpod(barcode: string, body: UpnEpodBody): Promise<{ created: boolean; status: string }> {
     const res = await this.call(`/v1/consignments/${encodeURIComponent(barcode)}/epod`, "epod", { method: "POST", body: JSON.stringify(body) });
-    const parsed = epodAnswerSchema.parse(await res.json());
+    const parsed = epodAnswerSchema.parse(await readJson(res, this.how("epod")));
     return { created: res.status === 201, status: parsed.status };
   }
 
   /** `created` is false when UPN already had an image with this sha256 (200, the first id). */
   async postImage(barcode: string, body: UpnImageBody): Promise<{ created: boolean; imageId: string }> {
     const res = await this.call(`/v1/consignments/${encodeURIComponent(barcode)}/images`, "image_download", { method: "POST", body: JSON.stringify(body) });
-    const parsed = imageAnswerSchema.parse(await res.json());
+    const parsed = imageAnswerSchema.parse(await readJson(res, this.how("image_download")));
     return { created: res.status === 201, imageId: parsed.image_id };
   }
 }

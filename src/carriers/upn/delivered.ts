@@ -1,17 +1,16 @@
 import { and, eq } from "drizzle-orm";
-import { consignments, documents, upnEpods } from "../../db/schema";
-import { sha256Hex, sniffContentType } from "../../lib/bytes";
+import { consignments, upnEpods } from "../../db/schema";
 import { DeferError, PermanentError } from "../../lib/errors";
 import { TmsClient } from "../../tms/client";
 import type { OrderDocument } from "../../tms/schemas";
-import type { JobHandler, OutboundDocumentPayload } from "../carrier";
+import { TMS_DOCUMENT_JOB, type JobHandler, type TmsDocumentPayload } from "../carrier";
 import { consigneeSignature } from "./mapping";
 import { JOB_EPOD } from "./routing";
 
 // `upn.delivery-completed`: the ePOD's second way out. When the delivery stop completes, the
 // order itself is read for the consignee signature (signer from the order, image from its
 // CONSIGNEE_SIGNATURE document); when both are there and no ePOD went yet, the signature joins
-// the same path as a webhook's (documents row, then `upn.epod`), so it is sent once whichever
+// the same path as a webhook's (tms.document, then `upn.epod`), so it is sent once whichever
 // way it arrives.
 
 /** How long after the delivery the signature may still be on its way into the order. */
@@ -50,46 +49,25 @@ export const checkDeliveredOrder: JobHandler<DeliveryCompletedPayload> = async (
     return { status: "skipped", message };
   }
 
-  const file = await tms.downloadDocument({ download_url: doc.download_url || `/v1/documents/document/${encodeURIComponent(doc.id)}/download` });
-  const sha256 = await sha256Hex(file.bytes);
-  const contentType = sniffContentType(file.bytes) ?? doc.content_type ?? file.contentType;
-  const filename = doc.name || file.filename || `${barcode}-signature`;
-  const r2Key = `documents/upn/${barcode}/${sha256}`;
-  await env.FILES.put(r2Key, file.bytes, { httpMetadata: { contentType } });
-  const inserted = await db
-    .insert(documents)
-    .values({ id: crypto.randomUUID(), network: "upn", reference: barcode, direction: "from_tms", sha256, documentType: "CONSIGNEE_SIGNATURE", filename, contentType, size: file.bytes.length, r2Key, sourceRef: doc.id, status: "received" })
-    .onConflictDoNothing()
-    .returning({ id: documents.id });
-  let rowId = inserted[0]?.id;
-  if (!rowId) {
-    // The webhook brought these very bytes: that path owns them.
-    const [existing] = await db
-      .select({ id: documents.id, status: documents.status })
-      .from(documents)
-      .where(and(eq(documents.network, "upn"), eq(documents.reference, barcode), eq(documents.direction, "from_tms"), eq(documents.sha256, sha256)));
-    if (existing && existing.status !== "received") return { status: "skipped", message: `this signature was handled already (${existing.status})` };
-    rowId = existing!.id;
-  }
   await ctx.timeline({
     kind: "document",
     step: "upn.delivery-completed",
     outcome: "ok",
-    message: `Consignee signature found on the TMS order (signed by ${sig.name}): "${filename}" (${file.bytes.length} bytes); the ePOD goes to UPN`,
-    detail: { sha256, r2_key: r2Key, document_id: doc.id },
+    message: `Consignee signature found on the TMS order (signed by ${sig.name}): "${doc.name}"; the ePOD goes to UPN`,
+    detail: { document_id: doc.id },
   });
-  const next: OutboundDocumentPayload = {
-    documentRowId: rowId,
-    r2Key,
-    sha256,
-    filename,
-    contentType,
-    documentType: "CONSIGNEE_SIGNATURE",
+  // The same path as a webhook's signature: the centre fetches and records the bytes, and its
+  // dedupe (same bytes, same upn.epod key) sends one ePOD whichever way the signature arrived.
+  const request: TmsDocumentPayload = {
     documentId: doc.id,
+    documentType: "CONSIGNEE_SIGNATURE",
+    name: doc.name || `${barcode}-signature`,
+    content: { downloadUrl: doc.download_url || `/v1/documents/document/${encodeURIComponent(doc.id)}/download` },
     role: "DELIVERING",
-    orderId,
+    next: JOB_EPOD,
     route: null,
+    orderId,
+    customerReference: null,
   };
-  // The same key as a webhook-driven ePOD of these bytes (tms.document): one job either way.
-  await ctx.enqueue([{ kind: JOB_EPOD, network: "upn", reference: barcode, payload: { ...next }, dedupeKey: `${JOB_EPOD}:upn:${barcode}:${sha256}` }]);
+  await ctx.enqueue([{ kind: TMS_DOCUMENT_JOB, network: "upn", reference: barcode, payload: { ...request }, dedupeKey: `${TMS_DOCUMENT_JOB}:upn:${barcode}:${doc.id}` }]);
 };

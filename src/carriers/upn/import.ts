@@ -1,11 +1,12 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments, cursors, timeline, upnImports } from "../../db/schema";
 import { DeferError, errorMessage, PermanentError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { sleep } from "../../lib/sleep";
 import { timelineValues } from "../../lib/timeline";
-import { insertJobStatement, newJobRow, sendJobs } from "../../lib/jobs";
+import { jobWrite, queueJobs } from "../../lib/jobs";
+import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { consignmentSchema, UpnClient } from "./client";
@@ -87,25 +88,14 @@ export async function importCycle(env: Env, db: Db): Promise<Record<string, unkn
 export async function queueImports(env: Env, db: Db): Promise<number> {
   const rows = await db.select({ barcode: upnImports.barcode }).from(upnImports).where(eq(upnImports.status, "new")).limit(500);
   if (rows.length === 0) return 0;
-  const jobRows = rows.map((r) => newJobRow({ kind: "upn.import", network: "upn", reference: r.barcode, payload: { barcode: r.barcode }, dedupeKey: `upn.import:${r.barcode}` }));
-  const statements: Statement[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    statements.push(insertJobStatement(db, jobRows[i]!));
-    statements.push(db.update(upnImports).set({ status: "queued", updatedAt: Date.now() }).where(and(eq(upnImports.barcode, rows[i]!.barcode), eq(upnImports.status, "new"))));
-  }
-  const created: string[] = [];
-  for (let i = 0; i < statements.length; i += 100) {
-    const part = statements.slice(i, i + 100);
-    const results = (await db.batch(part as [Statement, ...Statement[]])) as unknown[];
-    results.forEach((r, j) => {
-      if ((i + j) % 2 === 0 && Array.isArray(r) && r[0]?.id) created.push(r[0].id as string);
-    });
-  }
-  try {
-    await sendJobs(env, created);
-  } catch (err) {
-    log({ network: "upn", step: "upn.import.queue", outcome: "error", error: errorMessage(err) });
-  }
+  const write = jobWrite(db, rows.map((r) => ({ kind: "upn.import", network: "upn", reference: r.barcode, payload: { barcode: r.barcode }, dedupeKey: `upn.import:${r.barcode}` })));
+  // The jobs and the imports' `queued` mark in one batch (at most 500 rows: one D1 batch).
+  const marks = chunk(rows.map((r) => r.barcode), IN_LIST_MAX).map((part) =>
+    db.update(upnImports).set({ status: "queued", updatedAt: Date.now() }).where(and(inArray(upnImports.barcode, part), eq(upnImports.status, "new"))),
+  );
+  const statements: Statement[] = [...write.statements, ...marks];
+  const created = write.created((await db.batch(statements as [Statement, ...Statement[]])) as unknown[]);
+  await queueJobs(env, created, { network: "upn", step: "upn.import.queue" });
   return created.length;
 }
 

@@ -4,7 +4,8 @@ import { consignments, cursors, timeline, upnEvents, upnTrackingBatches } from "
 import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { timelineValues, type TimelineEntry } from "../../lib/timeline";
-import { insertJobStatement, newJobRow, sendJobs } from "../../lib/jobs";
+import { jobWrite, queueJobs } from "../../lib/jobs";
+import { chunk } from "../../lib/chunk";
 import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
@@ -42,12 +43,6 @@ async function runBatches(db: Db, statements: Statement[]): Promise<void> {
     const part = statements.slice(i, i + STATEMENTS_PER_BATCH);
     if (part.length) await db.batch(part as [Statement, ...Statement[]]);
   }
-}
-
-function chunk<T>(list: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
-  return out;
 }
 
 async function withRetries<T>(what: string, fn: () => Promise<T>, tries = 3): Promise<T> {
@@ -213,24 +208,17 @@ export async function dispatchReady(env: Env, db: Db, barcodes?: string[]): Prom
     rows = await db.select({ eventId: upnEvents.eventId, barcode: upnEvents.barcode, occurredAt: upnEvents.occurredAt }).from(upnEvents).where(known);
   }
   const groups = packByBarcode(rows);
-  const jobRows = groups.map((g) =>
-    newJobRow({ kind: "upn.tracking-apply", network: "upn", reference: g[0]!.barcode, payload: { eventIds: g.map((e) => e.eventId) } }),
-  );
-  const statements: Statement[] = [];
+  const write = jobWrite(db, groups.map((g) => ({ kind: "upn.tracking-apply", network: "upn", reference: g[0]!.barcode, payload: { eventIds: g.map((e) => e.eventId) } })));
+  const jobRows = write.rows;
+  const statements: Statement[] = [...write.statements];
   groups.forEach((g, i) => {
     const row = jobRows[i]!;
-    statements.push(insertJobStatement(db, row));
     for (const ids of chunk(g.map((e) => e.eventId), 90)) {
       statements.push(db.update(upnEvents).set({ status: "queued", jobId: row.id }).where(and(inArray(upnEvents.eventId, ids), eq(upnEvents.status, "waiting"))));
     }
   });
   await runBatches(db, statements);
-  try {
-    await sendJobs(env, jobRows.map((r) => r.id));
-  } catch (err) {
-    // The jobs are in D1: the cron's re-drive puts them on the queue.
-    log({ network: "upn", step: "upn.tracking.dispatch", outcome: "error", error: errorMessage(err) });
-  }
+  await queueJobs(env, jobRows.map((r) => r.id), { network: "upn", step: "upn.tracking.dispatch" });
   const [w] = await db.select({ n: sql<number>`count(*)` }).from(upnEvents).where(eq(upnEvents.status, "waiting"));
   return { queued: rows.length, jobs: jobRows.length, waiting: w?.n ?? 0 };
 }

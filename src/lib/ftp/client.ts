@@ -1,5 +1,6 @@
 import { connect as cfConnect } from "cloudflare:sockets";
 import { FtpError } from "./errors";
+import { concatBytes } from "../bytes";
 import { FtpUrl } from "./url";
 import { type FtpReply, ReplyProtocolError, ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "./replies";
 
@@ -288,20 +289,12 @@ export class FtpClient {
   private async drain(sock: Socket): Promise<Uint8Array> {
     const r = sock.readable.getReader() as Reader;
     const parts: Uint8Array[] = [];
-    let total = 0;
     for (;;) {
       const { done, value } = await this.step(r.read(), "NLST: reading data", "connection");
       if (done) break;
       parts.push(value);
-      total += value.length;
     }
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   /**

@@ -1,21 +1,13 @@
 import type { FtpClient } from "./client";
 import { FtpError } from "./errors";
+import { EXTENSIONS, sniffContentType } from "../bytes";
 
-export type PhotoExt = "jpg" | "png" | "tif" | "pdf";
+export type PhotoExt = (typeof EXTENSIONS)[keyof typeof EXTENSIONS];
 
 /** The format by magic bytes (the contract says: from the bytes, never the file name). */
 export function fileExtensionFor(bytes: Uint8Array): PhotoExt | null {
-  const at = (i: number, ...sig: number[]) => sig.every((b, k) => bytes[i + k] === b);
-  if (at(0, 0xff, 0xd8, 0xff)) return "jpg";
-  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "png";
-  // Classic TIFF and BigTIFF, little- and big-endian.
-  if (at(0, 0x49, 0x49, 0x2a, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2a) || at(0, 0x49, 0x49, 0x2b, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2b)) return "tif";
-  // PDF readers accept the header anywhere in the first 1024 bytes, and some scanners prepend junk.
-  const head = bytes.subarray(0, 1024);
-  for (let i = 0; i + 5 <= head.length; i++) {
-    if (at(i, 0x25, 0x50, 0x44, 0x46, 0x2d)) return "pdf";
-  }
-  return null;
+  const type = sniffContentType(bytes);
+  return type ? EXTENSIONS[type] : null;
 }
 
 export interface UploadUniqueArgs {

@@ -1,6 +1,8 @@
 // Reading just enough of an image's header to route it and to budget memory before any pixel is
 // decoded: a decoder told to open a 50-MP TIFF has already lost the 128 MB isolate.
 
+import { sniffContentType, type SniffedType } from "../bytes";
+
 type PhotoFormat = "jpeg" | "png" | "tiff";
 
 export interface PhotoHeader {
@@ -9,14 +11,12 @@ export interface PhotoHeader {
   height: number;
 }
 
+const FORMATS: Partial<Record<SniffedType, PhotoFormat>> = { "image/jpeg": "jpeg", "image/png": "png", "image/tiff": "tiff" };
+
 /** By magic bytes only: the driver app's file names and content types are not trustworthy. */
 export function sniffFormat(b: Uint8Array): PhotoFormat | null {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 &&
-    b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return "png";
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0x00) ||
-    (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0x00 && b[3] === 0x2a))) return "tiff";
-  return null;
+  const type = sniffContentType(b);
+  return type ? (FORMATS[type] ?? null) : null;
 }
 
 interface JpegInfo {
@@ -67,6 +67,8 @@ function readTiffSize(b: Uint8Array): { width: number; height: number } | null {
   if (b.length < 8) return null;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const le = b[0] === 0x49;
+  // 42 is classic TIFF; BigTIFF (43) has 64-bit offsets this reader does not follow.
+  if (dv.getUint16(2, le) !== 42) return null;
   const ifd = dv.getUint32(4, le);
   if (ifd + 2 > b.length) return null;
   const n = dv.getUint16(ifd, le);

@@ -3,6 +3,7 @@
 // `N G obj` headers when the cross-reference data is missing or wrong. Objects are parsed on
 // demand; stream data stays a view into the input, so the input is never copied.
 import { PodPdfError } from "./errors";
+import { contentLabel } from "../bytes";
 import { decodeStream } from "./inflate";
 import {
   ENDSTREAM, Lexer, ascii, indexOfBytes, isBoundary, isWhite, lastIndexOfBytes, matchAt, parseIndirect,
@@ -386,8 +387,8 @@ function isDigit(c: number | undefined): boolean {
 /** What the bytes look like instead, so an error page or a JPEG is recognisable in the log. */
 function describeStart(buf: Uint8Array): string {
   if (buf.length === 0) return "the response is empty";
-  if (buf[0] === 0xff && buf[1] === 0xd8) return "the data is a JPEG image";
-  if (buf[0] === 0x89 && buf[1] === 0x50) return "the data is a PNG image";
+  const kind = contentLabel(buf);
+  if (kind) return `the data is ${kind}`;
   let text = "";
   for (let i = 0; i < Math.min(buf.length, 80); i++) {
     const c = buf[i]!;

@@ -2,7 +2,7 @@
 // Memory is the constraint: a 20-page PDF of 12-MP photos is ~56 MB in a 128 MB isolate, so the
 // input is never copied. JPEG photos are views into it; only non-JPEG pages allocate, one
 // one-page PDF at a time, as the caller pulls the next photo.
-import { sha256Hex } from "../bytes";
+import { concatBytes, sha256Hex } from "../bytes";
 import { PdfDocument } from "./document";
 import { PodPdfError } from "./errors";
 import type { PdfStream } from "./objects";
@@ -83,19 +83,12 @@ async function plan(pdf: Uint8Array): Promise<{ doc: PdfDocument; list: PagePlan
 
 async function produce(doc: PdfDocument, p: PagePlan): Promise<PodPhoto> {
   const size = p.main ? await imageSize(doc, p.main) : {};
-  const sha256 = await sha256Hex(p.identity.length === 1 ? p.identity[0]! : concat(p.identity));
+  const sha256 = await sha256Hex(p.identity.length === 1 ? p.identity[0]! : concatBytes(p.identity));
   const bytes = p.kind === "jpeg" && p.main ? p.main.data : await writeOnePagePdf(doc, p.node, p.drawn);
   const photo: PodPhoto = { page: p.page, kind: p.kind, sha256, bytes };
   if (size.width !== undefined) photo.width = size.width;
   if (size.height !== undefined) photo.height = size.height;
   return photo;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 /** Anything that escapes the parser is still a PDF problem to the caller, never a bare TypeError. */
