@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { sql } from "drizzle-orm";
 import { getConfig } from "../config";
@@ -195,11 +195,23 @@ tmsWebhook.post(
     const created = write.created(results, offset);
     // What the 2xx promises is durable now (D1, R2). Queueing happens after the answer: if the
     // send fails or the isolate dies first, the cron's re-drive queues the jobs from D1.
-    if (created.length) c.executionCtx.waitUntil(queueJobs(env, created, { network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue" }));
+    if (created.length) await afterAnswer(c, queueJobs(env, created, { network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue" }));
     log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "ok", ms: Date.now() - started, events: update.events.length, jobs: created.length });
     return c.json({ ok: true, jobs: created.length });
   },
 );
+
+/** Runs `work` after the response when the runtime gives us a context to do so, else now. */
+async function afterAnswer(c: Context, work: Promise<unknown>): Promise<void> {
+  let ctx: Context["executionCtx"] | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    // Called without an execution context (app.request in a script): nothing to hand it to.
+  }
+  if (ctx) ctx.waitUntil(work);
+  else await work;
+}
 
 function issues(list: { path: PropertyKey[]; message: string }[], prefix?: string): Issue[] {
   return list.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join("."), message: i.message }));

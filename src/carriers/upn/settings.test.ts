@@ -18,7 +18,7 @@ describe("readUpnSettings", () => {
 
   it("reads the settings, trimmed, the URL without its trailing slash", () => {
     expect(read({ ...BASE, UPN_DEPOT: " D042 " })).toEqual({
-      value: { apiUrl: "https://api.upn.example/v2", apiKey: "upn-key-hunter2", depot: "D042" },
+      value: { apiUrl: "https://api.upn.example/v2", apiKey: "upn-key-hunter2", depot: "D042", serviceLevels: {}, scanQuestion: "scan_barcode" },
       problems: [],
     });
   });

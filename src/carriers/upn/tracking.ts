@@ -296,7 +296,8 @@ async function staleAware(db: Db, err: unknown, now: number): Promise<Error> {
   log({ network: "upn", step: "upn.tracking.read", outcome: "error", error: errorMessage(err), code, action, minutes_since_success: minutes });
   if (now - last < STALE_AFTER_MS) return err instanceof Error ? err : new Error(String(err));
   return new PermanentError(
-    `${errorMessage(err)}; no UPN tracking events have been read for ${minutes} minutes`,
+    // Staleness first: it is what an operator needs, and public /healthz shows only our words.
+    `no UPN tracking events have been read for ${minutes} minutes: ${errorMessage(err)}`,
     code,
     action ?? "UPN tracking has been failing for over 15 minutes: check UPN's service status and the logs, and contact UPN IT if it persists",
   );
