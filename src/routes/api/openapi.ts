@@ -1,0 +1,119 @@
+import { z } from "zod";
+import {
+  attentionAnswer,
+  consignmentAnswer,
+  consignmentParams,
+  errorAnswer,
+  failuresAnswer,
+  idParams,
+  refreshAnswer,
+  replayAnswer,
+  seenAnswer,
+} from "./schemas";
+
+// GET /api/openapi.json: the operator API described from the very schemas its routes validate
+// with (schemas.ts), so the document cannot drift from what the routes accept.
+
+type Params = z.ZodObject<Record<string, z.ZodType>>;
+
+export interface Operation {
+  method: "get" | "post";
+  /** Hono's form: /consignments/:network/:reference */
+  path: string;
+  summary: string;
+  params?: Params;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+const refused = (description: string) => ({ description, schema: errorAnswer });
+
+export const operations = {
+  consignment: {
+    method: "get",
+    path: "/consignments/:network/:reference",
+    summary: "A consignment's timeline: every webhook, document, event, attempt, upload and error, in order, with its documents, work and pallet scans",
+    params: consignmentParams,
+    responses: { 200: { description: "the consignment", schema: consignmentAnswer }, 400: refused("unknown network or malformed parameters"), 404: refused("no such consignment is known") },
+  },
+  refresh: {
+    method: "post",
+    path: "/consignments/:network/:reference/refresh",
+    summary: "Fetch from the network now (Palletways photos, UPN tracking events and consignments, the Hazchem document feed)",
+    params: consignmentParams,
+    responses: {
+      202: { description: "fetched; what was found", schema: refreshAnswer },
+      400: refused("unknown network, malformed parameters, or a network without a manual refresh"),
+      409: refused("the network is switched off (its settings are absent)"),
+      502: refused("the network could not be reached or refused"),
+    },
+  },
+  failures: {
+    method: "get",
+    path: "/failures",
+    summary: "Work that ran out of retries, failed permanently, or waited too long",
+    responses: { 200: { description: "the failures", schema: failuresAnswer } },
+  },
+  replay: {
+    method: "post",
+    path: "/failures/:id/replay",
+    summary: "Run a failed piece of work again from its first attempt",
+    params: idParams,
+    responses: { 202: { description: "queued again", schema: replayAnswer }, 404: refused("no failed work with that id") },
+  },
+  attention: {
+    method: "get",
+    path: "/attention",
+    summary: "What needs a person: failures, exception stages, work held too long, windows that never closed, unhealthy networks",
+    responses: { 200: { description: "open items, newest first", schema: attentionAnswer } },
+  },
+  seen: {
+    method: "post",
+    path: "/attention/:id/seen",
+    summary: "Mark an item seen, so it leaves the list",
+    params: idParams,
+    responses: { 200: { description: "marked seen", schema: seenAnswer }, 404: refused("no open item with that id") },
+  },
+} satisfies Record<string, Operation>;
+
+/** The OpenAPI 3.1 document for the operations, with `base` as the server (…/api). */
+export function openApiDocument(base: string) {
+  const named = z.toJSONSchema(z.globalRegistry, { uri: (id) => `#/components/schemas/${id}` }).schemas;
+  const schemas = Object.fromEntries(Object.entries(named).map(([id, s]) => [id, strip(s)]));
+  const ref = (schema: z.ZodType) => {
+    const id = z.globalRegistry.get(schema)?.id;
+    if (!id) throw new Error("every answer schema in schemas.ts carries .meta({ id })");
+    return { $ref: `#/components/schemas/${id}` };
+  };
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [name, op] of Object.entries(operations) as [string, Operation][]) {
+    const path = op.path.replace(/:(\w+)/g, "{$1}");
+    paths[path] ??= {};
+    paths[path][op.method] = {
+      operationId: name,
+      summary: op.summary,
+      parameters: op.params
+        ? Object.entries(op.params.shape).map(([p, schema]) => ({ name: p, in: "path", required: true, description: schema.description, schema: strip(z.toJSONSchema(schema)) }))
+        : undefined,
+      responses: {
+        ...Object.fromEntries(
+          Object.entries(op.responses).map(([status, r]) => [status, { description: r.description, ...(r.schema ? { content: { "application/json": { schema: ref(r.schema) } } } : {}) }]),
+        ),
+        401: { description: "no or wrong bearer token (or console session)", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        429: { description: "too many wrong credentials from this client; see Retry-After" },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "palletbridge operator API", version: "1", description: "Timelines, manual refresh, failures and replay, and what needs attention. Authorization: Bearer ADMIN_TOKEN." },
+    servers: [{ url: base }],
+    security: [{ bearer: [] }],
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } }, schemas },
+    paths,
+  };
+}
+
+function strip(s: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
+  return rest;
+}
