@@ -90,10 +90,11 @@ async function bundle() {
     entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "neutral", target: "es2022",
     conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], external: ["cloudflare:*", "node:*"], logLevel: "error",
     plugins: [{
-      // The consumer's default registry pulls in every carrier (and Hazchem's wasm); the bench passes UPN's.
+      // The carrier list pulls in every network (and Hazchem's wasm); the bench passes UPN's handlers
+      // to the consumer itself, so the list it bundles is an empty one.
       name: "only-upn-handlers",
       setup(b) {
-        b.onLoad({ filter: /src[\\/]queues[\\/]handlers\.ts$/ }, () => ({ contents: "export const handlers = {};", loader: "ts" }));
+        b.onLoad({ filter: /src[\\/]carriers[\\/]index\.ts$/ }, () => ({ contents: "export const carrierFor = () => undefined; export const carriers = () => [];", loader: "ts" }));
       },
     }],
   });

@@ -1,5 +1,4 @@
 import { PermanentError } from "../lib/errors";
-import { FILE_MAX_BYTES } from "../lib/http";
 
 // Where a TMS download_url may be fetched from, and with what (tms-qargo.md, contracts rule 7).
 // A download_url arrives in webhook data, so whoever can post one webhook chooses it: the TMS
@@ -8,7 +7,6 @@ import { FILE_MAX_BYTES } from "../lib/http";
 // is refused before a single byte leaves. Redirects are walked here, one hop at a time, through
 // the same test, so a credential can never follow a redirect off the TMS origin.
 
-export const MAX_DOWNLOAD_BYTES = FILE_MAX_BYTES;
 export const MAX_REDIRECTS = 5;
 
 const HOST_ACTION = "If that host is the tenant's own document storage, add it to TMS_DOWNLOAD_HOSTS (https only), then replay; otherwise leave it refused";
@@ -63,11 +61,11 @@ function joinRelative(apiUrl: string, path: string): string {
 export type DownloadHop = (url: string, auth: DownloadAuth) => Promise<Response>;
 
 /**
- * Fetch a download_url under the policy: each hop is decided afresh, a redirect's Location is
- * resolved against the hop that gave it, and a body over MAX_DOWNLOAD_BYTES is refused by its
- * declared length before it is read, or cut off the moment it passes the ceiling while streaming.
+ * Fetch a download_url under the policy: each hop is decided afresh and a redirect's Location is
+ * resolved against the hop that gave it. The body's ceiling (100 MB) is kept by whoever reads it:
+ * storeStream refuses a declared length over it and stops reading the moment a body passes it.
  */
-export async function fetchDownload(target: string, policy: DownloadPolicy, hop: DownloadHop, maxBytes = MAX_DOWNLOAD_BYTES): Promise<Response> {
+export async function fetchDownload(target: string, policy: DownloadPolicy, hop: DownloadHop): Promise<Response> {
   let decision = decideDownload(target, policy);
   for (let hops = 0; ; hops++) {
     if (!decision.ok) throw new PermanentError(decision.reason, "TMS_DOWNLOAD_HOST", HOST_ACTION);
@@ -86,29 +84,6 @@ export async function fetchDownload(target: string, policy: DownloadPolicy, hop:
       decision = decideDownload(next, policy);
       continue;
     }
-    return capBody(res, maxBytes);
+    return res;
   }
-}
-
-function capBody(res: Response, maxBytes: number): Response {
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    void res.body?.cancel();
-    throw new PermanentError(`the document is ${declared} bytes, over the ${maxBytes}-byte ceiling for a download`, "TMS_DOWNLOAD_TOO_LARGE");
-  }
-  if (!res.body) return res;
-  let seen = 0;
-  const limited = res.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > maxBytes) {
-          controller.error(new PermanentError(`the document is over the ${maxBytes}-byte ceiling for a download`, "TMS_DOWNLOAD_TOO_LARGE"));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  return new Response(limited, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
