@@ -196,7 +196,9 @@ tmsWebhook.post(
     // What the 2xx promises is durable now (D1, R2). Queueing happens after the answer: if the
     // send fails or the isolate dies first, the cron's re-drive queues the jobs from D1.
     if (created.length) await afterAnswer(c, queueJobs(env, created, { network: link?.network, reference: link?.reference, step: "webhook.tms.enqueue" }));
-    log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "ok", ms: Date.now() - started, events: update.events.length, jobs: created.length });
+    // Each queued job logs its own line (with this reference) when it runs; a webhook that queued
+    // nothing is logged here, so every webhook leaves a line in `wrangler tail` either way.
+    if (created.length === 0) log({ network: link?.network, reference: link?.reference, step: "webhook.tms", outcome: "ok", ms: Date.now() - started, events: update.events.length, jobs: 0 });
     return c.json({ ok: true, jobs: created.length });
   },
 );

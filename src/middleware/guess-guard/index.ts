@@ -24,13 +24,32 @@ function stub(env: Env, route: GuardedRoute, client: string) {
   return env.LIMITER.get(env.LIMITER.idFromName(`auth:${route}:${client}`));
 }
 
+/**
+ * "Not locked" answers, kept for a moment per isolate: the TMS posts webhooks back to back, and
+ * asking the Durable Object before each one would cost a round trip per webhook. A lock set by
+ * another isolate is therefore seen here within NOT_LOCKED_TTL_MS; a lock is never cached (it is
+ * asked again each time), and this isolate's own wrong credential forgets the entry at once.
+ */
+export const NOT_LOCKED_TTL_MS = 2_000;
+const notLocked = new Map<string, number>();
+
 /** Milliseconds this client must still wait on this route; 0 when its credential may be checked. */
 export async function lockedFor(env: Env, route: GuardedRoute, client: string): Promise<number> {
-  return stub(env, route, client).authLockedFor(GUESS_LIMIT, GUESS_WINDOW_MS);
+  const key = `${route}:${client}`;
+  const now = Date.now();
+  if ((notLocked.get(key) ?? 0) > now) return 0;
+  const wait = await stub(env, route, client).authLockedFor(GUESS_LIMIT, GUESS_WINDOW_MS);
+  if (wait > 0) notLocked.delete(key);
+  else {
+    if (notLocked.size > 10_000) notLocked.clear();
+    notLocked.set(key, now + NOT_LOCKED_TTL_MS);
+  }
+  return wait;
 }
 
 /** Records a wrong credential; the one that closes the door is logged and kept for the console. */
 export async function wrongCredential(env: Env, route: GuardedRoute, client: string): Promise<void> {
+  notLocked.delete(`${route}:${client}`);
   const r = await stub(env, route, client).authFailure(GUESS_LIMIT, GUESS_WINDOW_MS);
   if (!r.locked) return;
   const lockedAt = Date.now();
