@@ -256,6 +256,39 @@ describe("delivery photos to the Palletways FTP server", () => {
     expect((await timelineOf(ref)).some((e) => e.message.includes("from an earlier attempt"))).toBe(true);
   });
 
+  it("a rename whose reply is lost (control connection dropped after RNTO) leaves one file under one number", async () => {
+    const ref = uniqueRef("600");
+    const photo = jpeg(21_000);
+    const p = await receivedPhoto(ref, photo, "rnto.jpg");
+    await sim.palletways.ftp.failAfter("RNTO");
+    const jobId = await runUploadJob(ref, p);
+    const first = await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(jobId).first();
+    expect(first).toEqual({ status: "queued", attempts: 1 });
+    // The rename happened on the server; only its answer was lost.
+    expect((await filesFor(ref)).map((f) => f.name)).toEqual([`${ref}_1.jpg`]);
+    await runJob(env, openDb(env), jobId);
+    const doc = await env.DB.prepare("SELECT status, destination, seq FROM documents WHERE id = ?").bind(p.rowId).first();
+    expect(doc).toEqual({ status: "uploaded", destination: `FTP ${ref}_1.jpg`, seq: 1 });
+    expect(await filesFor(ref)).toEqual([{ name: `${ref}_1.jpg`, size: photo.length, sha256: p.sha }]);
+    expect((await timelineOf(ref)).some((e) => e.message.includes("same content by SHA-256"))).toBe(true);
+  });
+
+  it("a file of our size but other content under our number is not taken for ours", async () => {
+    const ref = uniqueRef("600");
+    const photo = jpeg(12_345);
+    const p = await receivedPhoto(ref, photo, "same-size.jpg");
+    const n = await takeFtpNumber(env, ref, p.rowId);
+    const other = jpeg(12_345);
+    await sim.palletways.ftp.putFile(`${ref}_${n}.jpg`, other);
+    await env.DB.prepare("UPDATE documents SET status = 'upload-failed' WHERE id = ?1").bind(p.rowId).run();
+    await runUploadJob(ref, p);
+    const files = await filesFor(ref);
+    expect(files).toEqual([
+      { name: `${ref}_${n}.jpg`, size: other.length, sha256: await sha256Hex(other) },
+      { name: `${ref}_${n + 1}.jpg`, size: photo.length, sha256: p.sha },
+    ]);
+  });
+
   it("after a crash before the rename, removes its own .part and uploads under a fresh number", async () => {
     const ref = uniqueRef("600");
     const photo = jpeg(20_000);
