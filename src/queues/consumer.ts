@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { attempts, jobs } from "../db/schema";
 import { db as openDb, type Db } from "../db/client";
 import { DeferError, PermanentError, errorCode, errorMessage } from "../lib/errors";
@@ -155,14 +155,21 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHand
   }
 }
 
-/** The queue's own dead letters: anything that got here is a visible failure. */
+/**
+ * The queue's own dead letters: unfinished work that got here is a visible failure. Work that
+ * already ended (done, skipped, failed) is left as it is: a stale message never reopens it.
+ */
 export async function handleDeadLetters(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
   const db = openDb(env);
   for (const m of batch.messages) {
     const id = m.body?.jobId;
     if (id) {
-      await db.update(jobs).set({ status: "failed", lastError: "the queue gave up delivering this job", updatedAt: Date.now() }).where(eq(jobs.id, id));
-      log({ step: "queue.dead-letter", outcome: "error", job_id: id, error: "dead-lettered" });
+      const marked = await db
+        .update(jobs)
+        .set({ status: "failed", lastError: "the queue gave up delivering this job", updatedAt: Date.now() })
+        .where(and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])))
+        .returning({ id: jobs.id });
+      log({ step: "queue.dead-letter", outcome: marked.length ? "error" : "skipped", job_id: id, error: marked.length ? "dead-lettered" : "dead letter of finished work, ignored" });
     }
     m.ack();
   }
