@@ -1,4 +1,4 @@
-import { gt, sql } from "drizzle-orm";
+import { eq, gt, or, sql } from "drizzle-orm";
 import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
 import { jobs, palletwaysWindows } from "../db/schema";
@@ -15,7 +15,7 @@ export async function overview(env: Env) {
   const [states, counts, windows] = await Promise.all([
     networkStates(env),
     jobCounts(db),
-    db.select().from(palletwaysWindows).where(gt(palletwaysWindows.closesAt, now)).orderBy(palletwaysWindows.closesAt).limit(100),
+    db.select().from(palletwaysWindows).where(or(gt(palletwaysWindows.closesAt, now), eq(palletwaysWindows.status, "open"))).orderBy(palletwaysWindows.closesAt).limit(100),
   ]);
   const byStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Record<string, number>;
   const config = getConfig(env);
