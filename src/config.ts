@@ -30,6 +30,8 @@ export interface Config {
   tms: { apiUrl: string; clientId: string; clientSecret: string; webhookClientId: string; webhookSecret: string; ratePerSecond: number } | null;
   inbound: { user: string; password: string; signingSecret: string | null } | null;
   adminToken: string | null;
+  /** RETENTION_DAYS: how long finished work, timelines, raw responses and files are kept. */
+  retentionDays: number;
   /** Settings that are present but wrong, in plain words (never their values). */
   problems: string[];
 }
@@ -48,6 +50,16 @@ export function section<T extends z.ZodTypeAny>(
     return null;
   }
   return parsed.data;
+}
+
+export const DEFAULT_RETENTION_DAYS = 90;
+
+function retentionDaysSetting(v: unknown, problems: string[]): number {
+  if (v === undefined || v === null || (typeof v === "string" && v.trim() === "")) return DEFAULT_RETENTION_DAYS;
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 1) return n;
+  problems.push(`RETENTION_DAYS must be a whole number of days (1 or more); using ${DEFAULT_RETENTION_DAYS}`);
+  return DEFAULT_RETENTION_DAYS;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -72,6 +84,7 @@ export function getConfig(env: Env): Config {
     },
     inbound: user && password ? { user, password, signingSecret: str("INBOUND_SIGNING_SECRET") } : null,
     adminToken: str("ADMIN_TOKEN"),
+    retentionDays: retentionDaysSetting(raw.RETENTION_DAYS, problems),
     problems,
   };
   cache.set(env, config);

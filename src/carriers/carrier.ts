@@ -100,4 +100,10 @@ export interface Carrier {
   onDeliveryCompleted?(env: Env, stop: StopCompleted): Reaction;
   /** What an operator should do about one of this network's error codes, in plain words. */
   explain(code: string): string | null;
+  /**
+   * The daily retention pass: delete this network's own raw partner responses and tables older
+   * than `cutoffMs` (never what unfinished or failed work still needs), in bounded batches.
+   * Returns what it removed, by name.
+   */
+  retention?(env: Env, db: Db, cutoffMs: number): Promise<Record<string, number>>;
 }

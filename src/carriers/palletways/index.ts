@@ -3,6 +3,7 @@ import { palletwaysCron } from "./cron";
 import { explainPalletways } from "./explain";
 import { palletwaysJobs } from "./jobs";
 import { palletwaysRefresh } from "./refresh";
+import { palletwaysRetention } from "./retention";
 import { palletwaysDeliveryCompleted, routePalletwaysDocument } from "./routing";
 import { palletwaysSettings, readPalletwaysSettings } from "./settings";
 
@@ -25,4 +26,5 @@ export const palletways: Carrier = {
   routeDocument: (env, doc) => routePalletwaysDocument(palletwaysSettings(env)?.ftpUrl ?? null, doc),
   onDeliveryCompleted: (_env, stop) => palletwaysDeliveryCompleted(stop),
   explain: explainPalletways,
+  retention: palletwaysRetention,
 };

@@ -146,6 +146,15 @@ export class PalletwaysWindow extends DurableObject<Env> {
     return { closed: true, message: "closed, final fetch queued" };
   }
 
+  /** Retention: a closed window's storage goes; an open one is never forgotten. */
+  async forget(): Promise<boolean> {
+    const st = await this.load();
+    if (st?.attempts.some((a) => !a.done)) return false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    return true;
+  }
+
   async status(): Promise<WindowState | null> {
     return (await this.load()) ?? null;
   }

@@ -4,6 +4,7 @@ import { explainUpn } from "./explain";
 import { upnJobs } from "./jobs";
 import { routeUpnDocument } from "./routing";
 import { readUpnSettings } from "./settings";
+import { upnRetention } from "./retention";
 
 // UPN (upn.md): consignments imported as TMS orders, tracking events applied to them; the
 // consignee signature (ePOD) and delivery photos sent back.
@@ -20,4 +21,5 @@ export const upn: Carrier = {
   cron: upnCron,
   routeDocument: (_env, doc) => routeUpnDocument(doc),
   explain: explainUpn,
+  retention: upnRetention,
 };

@@ -15,6 +15,7 @@ import { Layout, consignmentHref, type Flash } from "./components";
 import { consignmentPage, documentFile, searchConsignments } from "../../read/consignments";
 import { failures } from "../../read/failures";
 import { overview } from "../../read/overview";
+import { storageSummary } from "../../read/storage";
 import { ConsignmentView, INLINE_IMAGE, NotFoundPage, SearchPage } from "./pages/consignment";
 import { FailuresPage } from "./pages/failures";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
@@ -135,7 +136,7 @@ ops.use("*", async (c, next) => {
   await next();
 });
 
-ops.get("/", async (c) => page(c, <OverviewPage o={await overview(c.env)} flash={takeFlash(c)} />));
+ops.get("/", async (c) => page(c, <OverviewPage o={await overview(c.env)} flash={takeFlash(c)} storage={await storageSummary(c.env)} />));
 
 ops.get("/consignments", async (c) => {
   const q = (c.req.query("q") ?? "").slice(0, 200);

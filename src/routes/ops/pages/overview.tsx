@@ -3,6 +3,8 @@ import { networkLabel as label } from "../../../carriers";
 import { Badge, Layout, When, ago, consignmentHref, SearchForm, type Flash } from "../components";
 import type { Overview } from "../../../read/overview";
 import { explain } from "../../../read/explain";
+import type { StorageSummary } from "../../../read/storage";
+import { StorageCard } from "./storage";
 
 const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, now }) => {
   const advice = explain(n.network, n.last_error, n.last_error_code, n.action);
@@ -49,7 +51,7 @@ const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, 
   );
 };
 
-export const OverviewPage: FC<{ o: Overview; flash: Flash }> = ({ o, flash }) => (
+export const OverviewPage: FC<{ o: Overview; flash: Flash; storage?: StorageSummary }> = ({ o, flash, storage }) => (
   <Layout title="Overview" current="overview" flash={flash}>
     <h1>Overview</h1>
     <SearchForm />
@@ -124,5 +126,6 @@ export const OverviewPage: FC<{ o: Overview; flash: Flash }> = ({ o, flash }) =>
         </table>
       </div>
     )}
+    {storage && <StorageCard s={storage} now={o.now} />}
   </Layout>
 );
