@@ -57,6 +57,9 @@ export function createFaultPlan(name) {
         retryAfterS: Number(next.retryAfterS ?? 2),
         exclude: (next.exclude ?? []).map((r) => new RegExp(r)),
         include: next.include ? next.include.map((r) => new RegExp(r)) : null,
+        // Calls whose answer must not be lost after the partner acted (a destructive read: a
+        // lost answer loses data at the partner, which no connector can recover).
+        afterExclude: (next.afterExclude ?? []).map((r) => new RegExp(r)),
       };
       rand = prng(hashSeed(cfg.seed, name));
       return this.state();
@@ -70,6 +73,7 @@ export function createFaultPlan(name) {
       const which = rand();
       if (!hit) return null;
       const kind = cfg.kinds[Math.floor(which * cfg.kinds.length)];
+      if (HTTP_FAULTS[kind]?.phase === "after" && cfg.afterExclude.some((r) => r.test(path))) return null;
       return this.record(kind, method, path);
     },
     /** FTP: one draw per STOR/RNTO; the kind is fixed by the command. */
