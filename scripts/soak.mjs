@@ -43,7 +43,6 @@ if (!Number.isInteger(opts.seed) || !(opts.minutes > 0)) {
   process.exit(2);
 }
 const rand = prng(hashSeed(opts.seed, "workload"));
-const pick = (list) => list[Math.floor(rand() * list.length)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 const say = (...m) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}]`, ...m);
@@ -199,9 +198,8 @@ try {
     async palletwaysPhotos() {
       const id = "600" + ref("", 8);
       const order = palletOrder({ reference: id, network: "PALLETWAYS", role: "DELIVERING" });
+      const [p1, p2] = await Promise.all([jpeg(3000 + Math.floor(rand() * 3000)), jpeg(3000 + Math.floor(rand() * 3000))]);
       await post(`${urls.qargo}/__sim/orders`, { id: order.id, customer_reference_number: order.customer_reference_number });
-      const p1 = await jpeg(3000 + Math.floor(rand() * 3000));
-      const p2 = await jpeg(3000 + Math.floor(rand() * 3000));
       await post(`${urls.palletwaysControl}/__sim/pod/${id}`, { pages: [{ format: "jpeg", data: p1.toString("base64") }] });
       items.push({ kind: "Palletways photo → TMS", network: "palletways", reference: id, orderId: order.id, sha: sha256(p1) });
       items.push({ kind: "Palletways photo → TMS", network: "palletways", reference: id, orderId: order.id, sha: sha256(p2), late: true });
@@ -233,6 +231,8 @@ try {
     // A UPN delivery: a photo (held), the consignee signature (ePOD), the photo after it.
     async upnEpod() {
       const barcode = `UPN${env.UPN_DEPOT}${ref("", 8)}`;
+      const photo = bytes("jpeg", 3000 + Math.floor(rand() * 4000));
+      const sig = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), bytes("raw", 200)]);
       await post(`${urls.upn}/__sim/consignments`, [{ barcode }]);
       const order = palletOrder({ reference: barcode, network: "UPN", role: "DELIVERING" });
       await post(`${urls.qargo}/__sim/orders`, {
@@ -240,8 +240,6 @@ try {
         customer_reference_number: barcode,
         consignments: [{ signatures: [{ type: "CONSIGNEE", name: "J SMITH", timestamp: "2026-11-23T14:01:00+00:00", position: { latitude: 53.74, longitude: -0.33 } }] }],
       });
-      const photo = bytes("jpeg", 3000 + Math.floor(rand() * 4000));
-      const sig = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), bytes("raw", 200)]);
       items.push({ kind: "TMS signature → UPN ePOD", network: "upn", reference: barcode });
       items.push({ kind: "TMS photo → UPN image", network: "upn", reference: barcode, sha: sha256(photo) });
       await webhook(documentCreated({ order, documentType: "PHOTO_OF_GOODS_DELIVERY", name: `photo-${barcode}.jpg`, content: photo, mimeType: "image/jpeg" }));
@@ -250,21 +248,21 @@ try {
     // A POD added in the TMS for a Hazchem consignment: uploaded to Hazchem.
     async hazchemUpload() {
       const id = ref("HZ", 9);
+      const pod = bytes("pdf", 2000 + Math.floor(rand() * 4000));
       await post(`${urls.hazchem}/__sim/consignments`, [{ consignment_number: id }]);
       const order = palletOrder({ reference: id, network: "HAZCHEM", role: "DELIVERING" });
-      const pod = bytes("pdf", 2000 + Math.floor(rand() * 4000));
       items.push({ kind: "TMS POD → Hazchem", network: "hazchem", reference: id, sha: sha256(pod) });
       await webhook(documentCreated({ order, documentType: "PROOF_OF_DELIVERY", name: `pod-${id}.pdf`, content: pod, mimeType: "application/pdf" }));
     },
     // A delivery image on Hazchem's feed, for an order the TMS has told us about.
     async hazchemFeed() {
       const id = ref("HZ", 9);
+      const photo = bytes("jpeg", 3000 + Math.floor(rand() * 4000));
       await post(`${urls.hazchem}/__sim/consignments`, [{ consignment_number: id }]);
       const order = palletOrder({ reference: id, network: "HAZCHEM", role: "DELIVERING" });
       await post(`${urls.qargo}/__sim/orders`, { id: order.id, customer_reference_number: id });
       // Any webhook for the order tells the connector its id (a stop update it does not act on).
       await webhook(stopCompleted({ order }));
-      const photo = bytes("jpeg", 3000 + Math.floor(rand() * 4000));
       items.push({ kind: "Hazchem feed → TMS", network: "hazchem", reference: id, orderId: order.id, sha: sha256(photo) });
       await post(`${urls.hazchem}/__sim/documents`, [{ consignment_number: id, type: "DELIVERY_IMAGE", filename: `${id}_image.jpg`, content_type: "image/jpeg", data: photo.toString("base64") }]);
     },
@@ -273,8 +271,11 @@ try {
   const cron = () => fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/10 * * * *")}`).then((r) => r.body?.cancel()).catch(() => {});
   const until = started + opts.minutes * 60_000;
   let lastCron = 0;
+  let deck = [];
   while (Date.now() < until) {
-    const name = pick(Object.keys(scenarios));
+    // Every kind of work in each round, in a seeded order.
+    if (deck.length === 0) deck = Object.keys(scenarios).map((k) => [rand(), k]).sort((a, b) => a[0] - b[0]).map(([, k]) => k);
+    const name = deck.shift();
     debug(`workload: ${name}`);
     track(scenarios[name]());
     if (Date.now() - lastCron > 10_000) {
