@@ -160,7 +160,7 @@ try {
     for (const [name, url] of Object.entries(sims)) {
       await post(`${url}/__sim/faults`, on ? { seed: opts.seed, rate: opts.rate, kinds: httpKinds, holdMs: 1500, retryAfterS: 2, ...faultConfig[name] } : { off: true });
     }
-    await post(`${urls.palletwaysControl}/__sim/ftp/faults`, on ? { seed: opts.seed, rate: Math.min(1, opts.rate * 4), kinds: ["drop-after-stor", "drop-after-rnto"] } : { off: true });
+    await post(`${urls.palletwaysControl}/__sim/ftp/faults`, on ? { seed: opts.seed, rate: Math.min(0.3, opts.rate * 4), kinds: ["drop-after-stor", "drop-after-rnto"] } : { off: true });
   }
   const faultCounts = {};
   async function collectFaults() {
@@ -382,7 +382,7 @@ try {
   const line = (cells, widths) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ");
   const w = [30, 6, 9, 7, 8, 5, 11, 6];
   console.log("");
-  console.log(`soak: seed ${opts.seed}, ${opts.minutes} min of workload, fault rate ${opts.rate} a call (FTP ${Math.min(1, opts.rate * 4)} a STOR/RNTO), D1 write fault rate ${opts.d1Rate}`);
+  console.log(`soak: seed ${opts.seed}, ${opts.minutes} min of workload, fault rate ${opts.rate} a call (FTP ${Math.min(0.3, opts.rate * 4)} a STOR/RNTO), D1 write fault rate ${opts.d1Rate}`);
   console.log(line(["destination", "items", "delivered", "failed", "skipped", "lost", "duplicated", "stuck"], w));
   for (const [kind, r] of Object.entries(verdict.rows)) console.log(line([kind, r.items, r.delivered, r.failed, r.skipped, r.lost, r.duplicated, r.stuck], w));
   console.log("");
