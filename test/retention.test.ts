@@ -96,6 +96,19 @@ describe("retention", () => {
     expect(await env.FILES.head(`upn/tracking/${kept}.json`)).not.toBeNull();
   });
 
+  it("every carrier's hook runs in the cron's pass, and Hazchem's removes only old finished feed records", async () => {
+    const [gone, kept] = [uniqueRef("d-"), uniqueRef("d-")];
+    await env.DB.prepare("INSERT INTO hazchem_feed_documents (document_id, consignment_number, type, filename, content_type, status, updated_at) VALUES (?1, 'HZ1', 'DELIVERY_IMAGE', 'a.jpg', 'image/jpeg', 'attached', ?2), (?3, 'HZ2', 'DELIVERY_IMAGE', 'b.jpg', 'image/jpeg', 'new', ?2)")
+      .bind(gone, old, kept).run();
+    const hooks = carriers().filter((c) => c.retention).map((c) => c.network);
+    expect(hooks.sort()).toEqual(["hazchem", "palletways", "upn"]);
+    const { removed, errors } = await retentionPass(env, cutoff, carriers().filter((c) => c.retention).map((c) => ({ network: c.network, run: (e: Env, k: number) => c.retention!(e, openDb(env), k) })));
+    expect(errors).toEqual([]);
+    expect(removed.hazchem_feed_records).toBeGreaterThanOrEqual(1);
+    expect(await count("SELECT count(*) AS n FROM hazchem_feed_documents WHERE document_id = ?", gone)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM hazchem_feed_documents WHERE document_id = ?", kept)).toBe(1);
+  });
+
   it("runs at most once a day from the cron, records what it removed, and the console shows it with the database size", async () => {
     const db = openDb(env);
     const now = Date.now() + 400 * DAY; // later than any pass another test may have recorded

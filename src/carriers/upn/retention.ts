@@ -30,5 +30,8 @@ export async function upnRetention(env: Env, _db: Db, cutoffMs: number): Promise
     `DELETE FROM upn_events WHERE event_id IN (SELECT event_id FROM upn_events WHERE status = 'applied' AND applied_at < ?1 LIMIT ${BATCH})`,
     cutoffMs,
   );
-  return { upn_tracking_reads: batches, upn_events: events };
+  // A completed import keeps its row (UPN lists a consignment more than once) but not the
+  // consignment as UPN sent it (names, addresses).
+  const imports = await env.DB.prepare("UPDATE upn_imports SET body = NULL WHERE status = 'completed' AND body IS NOT NULL AND updated_at < ?1").bind(cutoffMs).run();
+  return { upn_tracking_reads: batches, upn_events: events, upn_import_bodies: imports.meta.changes ?? 0 };
 }
