@@ -119,4 +119,26 @@ describe("job pipeline", () => {
     const rows = await env.DB.prepare("SELECT id, status FROM jobs WHERE id IN (?, ?)").bind(done.id, lost.id).all<{ id: string; status: string }>();
     expect(Object.fromEntries(rows.results.map((r) => [r.id, r.status]))).toEqual({ [done.id]: "done", [lost.id]: "failed" });
   });
+
+  it("a job whose outcome D1 could not record is handed back to the queue, not left running", async () => {
+    const ref = uniqueRef("HZ");
+    const row = newJobRow({ kind: "test.ok", network: "hazchem", reference: ref, payload: {} });
+    await openDb(env).insert(jobs).values(row);
+    // D1 refuses the batch that records the outcome (as when it fails right after a partner call).
+    const refusing = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch") return async () => { throw new Error("D1_ERROR: refused"); };
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const flaky = { ...env, DB: refusing } as Env;
+    let ran = 0;
+    await expect(runJob(flaky, openDb(flaky), row.id, { "test.ok": async () => void ran++ })).rejects.toThrow(/refused/);
+    expect(ran).toBe(1);
+    expect(await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(row.id).first()).toEqual({ status: "queued", attempts: 0 });
+    await runJob(env, openDb(env), row.id, { "test.ok": async () => void ran++ });
+    expect(ran).toBe(2);
+    expect(await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(row.id).first("status")).toBe("done");
+  });
 });
