@@ -76,7 +76,7 @@ const CRASH_ACTION = "look at the file on the consignment's timeline (its size, 
 export async function redriveStuckJobs(env: Env, db: Db): Promise<number> {
   const now = Date.now();
   const stuck = await db
-    .select({ id: jobs.id, status: jobs.status, attempts: jobs.attempts, maxAttempts: jobs.maxAttempts, network: jobs.network, reference: jobs.reference, kind: jobs.kind, updatedAt: jobs.updatedAt })
+    .select({ id: jobs.id, status: jobs.status, attempts: jobs.attempts, network: jobs.network, reference: jobs.reference, kind: jobs.kind, updatedAt: jobs.updatedAt })
     .from(jobs)
     .where(
       or(
@@ -95,14 +95,12 @@ export async function redriveStuckJobs(env: Env, db: Db): Promise<number> {
     const giveUp = crashes >= MAX_CRASHES;
     const lastError = giveUp ? CRASH_MESSAGE : `the Worker stopped while running this (crash ${crashes} of ${MAX_CRASHES})`;
     // Guarded on the row still being the stale claim we read: a live consumer wins the race.
-    const [row] = await db.batch([
-      db.update(jobs)
-        .set({ status: giveUp ? "failed" : "queued", attempts: attempt, lastError, nextRunAt: giveUp ? null : now, waitingSince: null, updatedAt: now })
-        .where(and(eq(jobs.id, j.id), eq(jobs.status, "running"), eq(jobs.updatedAt, j.updatedAt)))
-        .returning({ id: jobs.id }),
-      db.insert(attempts).values({ jobId: j.id, startedAt: j.updatedAt, ms: now - j.updatedAt, outcome: "crashed", error: lastError }),
-    ]);
+    const row = await db.update(jobs)
+      .set({ status: giveUp ? "failed" : "queued", attempts: attempt, lastError, nextRunAt: giveUp ? null : now, waitingSince: null, updatedAt: now })
+      .where(and(eq(jobs.id, j.id), eq(jobs.status, "running"), eq(jobs.updatedAt, j.updatedAt)))
+      .returning({ id: jobs.id });
     if (row.length === 0) continue;
+    await db.insert(attempts).values({ jobId: j.id, startedAt: j.updatedAt, ms: now - j.updatedAt, outcome: "crashed", error: lastError });
     await recordTimeline(db, {
       network: j.network,
       reference: j.reference,
