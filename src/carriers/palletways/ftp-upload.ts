@@ -82,7 +82,14 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   }
 
   const destination = `FTP ${result.name}`;
-  await db.update(documents).set({ status: "uploaded", destination, seq: result.n, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+  try {
+    await db.update(documents).set({ status: "uploaded", destination, seq: result.n, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+  } catch (e) {
+    // The file is on the server but its record is not: release the lease (the number stays on
+    // the row), so the retry checks the server's copy at once instead of waiting out the lease.
+    await db.update(documents).set({ status: "upload-failed", updatedAt: Date.now() }).where(eq(documents.id, doc.id)).catch(() => {});
+    throw e;
+  }
   const size = result.bytes.toLocaleString("en-GB");
   await ctx.timeline({
     kind: "upload",
