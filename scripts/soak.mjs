@@ -129,7 +129,9 @@ try {
   const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, "-c", config], { cwd: root, stdio: opts.verbose ? "inherit" : "pipe", env: { ...process.env, CI: "1" } });
   if (migrate.status !== 0) throw new Error(`could not apply the D1 migrations: ${migrate.stderr?.toString().slice(-500)}`);
   const port = await freePort();
-  dev = spawn(wrangler, ["dev", "-c", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", opts.verbose ? "info" : "error"], {
+  // Its own inspector port too: another wrangler dev on this machine must not stop the soak.
+  const inspector = await freePort();
+  dev = spawn(wrangler, ["dev", "-c", config, "--port", String(port), "--inspector-port", String(inspector), "--ip", "127.0.0.1", "--persist-to", persist, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", opts.verbose ? "info" : "error"], {
     cwd: root,
     stdio: ["ignore", opts.verbose ? "inherit" : "ignore", "inherit"],
     env: { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false" },
