@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import FtpSrvModule from "ftp-srv";
 import { sha256 } from "./lib/util.mjs";
+import { createFaultPlan } from "./lib/faults.mjs";
 
 const FtpSrv = FtpSrvModule.FtpSrv ?? FtpSrvModule.default ?? FtpSrvModule;
 
@@ -28,6 +29,40 @@ export async function createPalletwaysFtp({ creds, quiet, port = 0, host = "127.
   let boundPort = port;
   let options = { blacklist: [], pasvAddress: null };
   const logins = [];
+  const faults = createFaultPlan("palletways-ftp");
+  let scripted = []; // [{after: "STOR"|"RNTO", times}]
+
+  /** The command did its work; its reply is lost because the control connection drops. */
+  function shouldDrop(directive, arg) {
+    const i = scripted.findIndex((f) => f.after === directive && f.times > 0);
+    if (i >= 0) {
+      scripted[i].times -= 1;
+      scripted = scripted.filter((f) => f.times > 0);
+      faults.record(`drop-after-${directive.toLowerCase()}`, "FTP", arg ?? "");
+      return true;
+    }
+    return Boolean(faults.decideFtp(`drop-after-${directive.toLowerCase()}`, arg ?? ""));
+  }
+
+  function instrument(connection) {
+    const handle = connection.commands.handle.bind(connection.commands);
+    const reply = connection.reply.bind(connection);
+    let current = null;
+    connection.commands.handle = (command) => {
+      const c = typeof command === "string" ? connection.commands.parse(command) : command;
+      current = { directive: c.directive, arg: c.arg };
+      return handle(c);
+    };
+    connection.reply = (status, ...rest) => {
+      const done = (current?.directive === "STOR" && status === 226) || (current?.directive === "RNTO" && status === 250);
+      if (done && shouldDrop(current.directive, current.arg)) {
+        current = null;
+        connection.commandSocket?.destroy();
+        return Promise.resolve();
+      }
+      return reply(status, ...rest);
+    };
+  }
 
   async function start() {
     if (server) return;
@@ -54,6 +89,7 @@ export async function createPalletwaysFtp({ creds, quiet, port = 0, host = "127.
       else reject(new Error("Login incorrect."));
     });
     server.on("client-error", () => {});
+    server.on("connect", ({ connection }) => instrument(connection));
     await server.listen();
     boundPort = server.server.address().port;
   }
@@ -87,6 +123,12 @@ export async function createPalletwaysFtp({ creds, quiet, port = 0, host = "127.
     start,
     stop,
     files,
+    faults,
+    failAfter({ after, times = 1 }) {
+      if (after !== "STOR" && after !== "RNTO") return { error: "need {after: STOR|RNTO, times?}" };
+      scripted.push({ after, times });
+      return { ok: true, pending: scripted.length };
+    },
     async putFile(name, data) {
       await fs.writeFile(path.join(dir, name), data);
     },
@@ -107,6 +149,8 @@ export async function createPalletwaysFtp({ creds, quiet, port = 0, host = "127.
       await fs.rm(dir, { recursive: true, force: true });
       await fs.mkdir(dir, { recursive: true });
       logins.length = 0;
+      scripted = [];
+      faults.reset();
       if (options.blacklist.length || options.pasvAddress) {
         options = { blacklist: [], pasvAddress: null };
         await stop();

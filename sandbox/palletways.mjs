@@ -145,6 +145,10 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
         ["POST", /^\/__sim\/ftp\/stop$/, async () => (await ftp.stop(), json(200, { running: false }))],
         ["POST", /^\/__sim\/ftp\/start$/, async () => (await ftp.start(), json(200, { running: true }))],
         ["POST", /^\/__sim\/ftp\/config$/, async (ctx) => json(200, await ftp.configure(ctx.json() ?? {}))],
+        // {after: "STOR"|"RNTO", times?}: the command takes effect, then the control connection drops.
+        ["POST", /^\/__sim\/ftp\/fail$/, (ctx) => json(200, ftp.failAfter(ctx.json() ?? {}))],
+        ["GET", /^\/__sim\/ftp\/faults$/, () => json(200, ftp.faults.state())],
+        ["POST", /^\/__sim\/ftp\/faults$/, (ctx) => json(200, ftp.faults.configure(ctx.json()))],
       ]
     : [];
 

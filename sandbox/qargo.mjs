@@ -135,6 +135,17 @@ export function createQargoSim({ creds, quiet }) {
     return o ? json(200, o) : json(404, { detail: "Order not found" });
   }
 
+  // GET /v1/orders/order/{order_id}/documents: what the order holds (the spec's Document list),
+  // here the documents imported into it; how the connector checks an import with an unclear outcome.
+  function orderDocuments(ctx) {
+    requireBearer(ctx);
+    if (!s.orders.has(ctx.params.id)) return json(404, { detail: "Order not found" });
+    const docs = s.attachments
+      .filter((a) => a.order_id === ctx.params.id)
+      .map((a) => ({ id: a.id, name: a.document_name ?? a.filename, type: a.document_type, download_url: "", subject_type: "ORDER", content_type: a.content_type }));
+    return json(200, docs);
+  }
+
   function findOrders(pred) {
     return [...s.orders.values()].filter(pred);
   }
@@ -454,6 +465,7 @@ export function createQargoSim({ creds, quiet }) {
       ["GET", /^\/v1\/orders\/order\/upload\/(?<id>[^/]+)$/, uploadStatus],
       ["GET", /^\/v1\/orders\/order\/(?<id>[^/]+)\/documents$/, orderDocuments],
       ["GET", /^\/v1\/orders\/order\/(?<id>[^/]+)$/, getOrder],
+      ["GET", /^\/v1\/orders\/order\/(?<id>[^/]+)\/documents$/, orderDocuments],
       ["POST", /^\/v1\/webhook\/document-import$/, documentImport],
       ["POST", /^\/v1\/webhook\/subco-status-update$/, statusUpdate],
       ["POST", /^\/v1\/webhook\/partial-order-update$/, partialOrderUpdate],

@@ -58,6 +58,8 @@ export interface Config {
   adminTokenProblem: string | null;
   /** ALERT_WEBHOOK_URL (a secret: never logged) and PUBLIC_URL (for links in alerts); null = unset. */
   alerts: { webhookUrl: string | null; publicUrl: string | null };
+  /** RETENTION_DAYS: how long finished work, timelines, raw responses and files are kept. */
+  retentionDays: number;
   /** Settings that are present but wrong, in plain words (never their values). */
   problems: string[];
 }
@@ -85,6 +87,16 @@ function optionalUrl(v: string | null, name: string, problems: string[]): string
   if (parsed.success && /^https?:\/\//i.test(parsed.data)) return parsed.data;
   problems.push(`${name} is not an http(s) URL`);
   return null;
+}
+
+export const DEFAULT_RETENTION_DAYS = 90;
+
+function retentionDaysSetting(v: unknown, problems: string[]): number {
+  if (v === undefined || v === null || (typeof v === "string" && v.trim() === "")) return DEFAULT_RETENTION_DAYS;
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 1) return n;
+  problems.push(`RETENTION_DAYS must be a whole number of days (1 or more); using ${DEFAULT_RETENTION_DAYS}`);
+  return DEFAULT_RETENTION_DAYS;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -125,6 +137,7 @@ export function getConfig(env: Env): Config {
     adminToken,
     adminTokenProblem,
     alerts: { webhookUrl: optionalUrl(str("ALERT_WEBHOOK_URL"), "ALERT_WEBHOOK_URL", problems), publicUrl: optionalUrl(str("PUBLIC_URL"), "PUBLIC_URL", problems) },
+    retentionDays: retentionDaysSetting(raw.RETENTION_DAYS, problems),
     problems,
   };
   cache.set(env, config);

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { db as openDb } from "../src/db/client";
-import { newJobRow } from "../src/lib/jobs";
+import { newJobRow, redriveStuckJobs, replayJob } from "../src/lib/jobs";
 import { jobs } from "../src/db/schema";
-import { runJob } from "../src/queues/consumer";
+import { handleDeadLetters, runJob } from "../src/queues/consumer";
 import { admin, uniqueRef, waitFor } from "./support/webhook";
 import { sim } from "./support/sim";
 
@@ -68,5 +68,77 @@ describe("job pipeline", () => {
     const { app } = await import("../src/app");
     const off = await app.request("/healthz", {}, { ...env, UPN_API_URL: "" });
     expect((await off.json<{ networks: Record<string, { enabled: boolean }> }>()).networks.upn!.enabled).toBe(false);
+  });
+
+  it("a job that kills the Worker three times is a failure in plain words, not re-driven forever", async () => {
+    const db = openDb(env);
+    const ref = uniqueRef("HZ");
+    const row = newJobRow({ kind: "hazchem.upload", network: "hazchem", reference: ref, payload: {} });
+    await db.insert(jobs).values(row);
+    // The cron's queue sends go nowhere here, so no consumer runs it between the crashes.
+    const sent: string[] = [];
+    const cronEnv = { ...env, JOBS: { sendBatch: async (m: { body: { jobId: string } }[]) => void sent.push(...m.map((x) => x.body.jobId)) } } as unknown as Env;
+    const crash = () => env.DB.prepare("UPDATE jobs SET status = 'running', updated_at = ? WHERE id = ?").bind(Date.now() - 31 * 60_000, row.id).run();
+    const state = () => env.DB.prepare("SELECT status, attempts, last_error FROM jobs WHERE id = ?").bind(row.id).first<{ status: string; attempts: number; last_error: string }>();
+
+    for (const n of [1, 2]) {
+      await crash();
+      expect(await redriveStuckJobs(cronEnv, db)).toBeGreaterThanOrEqual(1);
+      expect(await state()).toMatchObject({ status: "queued", attempts: n });
+    }
+    expect(sent.filter((id) => id === row.id)).toHaveLength(2);
+    await crash();
+    await redriveStuckJobs(cronEnv, db);
+    const failed = await state();
+    expect(failed).toMatchObject({ status: "failed", attempts: 3, last_error: "stopped the Worker 3 times: the file may be too large for one isolate" });
+    expect(sent.filter((id) => id === row.id)).toHaveLength(2);
+    const list = await (await admin("/api/failures")).json<{ failures: { id: string; last_error: string }[] }>();
+    expect(list.failures.find((f) => f.id === row.id)?.last_error).toContain("stopped the Worker 3 times");
+    const t = await (await admin(`/api/consignments/hazchem/${ref}`)).json<{ timeline: { message: string }[] }>();
+    expect(t.timeline.some((e) => e.message.startsWith("Failed: stopped the Worker 3 times") && e.message.includes("replay it"))).toBe(true);
+
+    // A replay starts a fresh count: one more crash is re-driven, not failed.
+    await env.DB.prepare("UPDATE jobs SET status = 'queued', attempts = 0 WHERE id = ?").bind(row.id).run();
+    expect(await replayJob(cronEnv, db, row.id)).toBe(false);
+    await env.DB.prepare("UPDATE jobs SET status = 'failed' WHERE id = ?").bind(row.id).run();
+    expect(await replayJob(cronEnv, db, row.id)).toBe(true);
+    await crash();
+    await redriveStuckJobs(cronEnv, db);
+    expect(await state()).toMatchObject({ status: "queued", attempts: 1 });
+  });
+
+  it("a dead letter never reopens finished work", async () => {
+    const db = openDb(env);
+    const done = newJobRow({ kind: "hazchem.upload", network: "hazchem", reference: uniqueRef("HZ"), payload: {} });
+    const lost = newJobRow({ kind: "hazchem.upload", network: "hazchem", reference: uniqueRef("HZ"), payload: {} });
+    await db.insert(jobs).values([{ ...done, status: "done" }, lost]);
+    const acked: string[] = [];
+    const msg = (jobId: string) => ({ body: { jobId }, ack: () => void acked.push(jobId), retry: () => {} });
+    await handleDeadLetters({ messages: [msg(done.id), msg(lost.id)] } as unknown as MessageBatch<{ jobId: string }>, env);
+    expect(acked).toEqual([done.id, lost.id]);
+    const rows = await env.DB.prepare("SELECT id, status FROM jobs WHERE id IN (?, ?)").bind(done.id, lost.id).all<{ id: string; status: string }>();
+    expect(Object.fromEntries(rows.results.map((r) => [r.id, r.status]))).toEqual({ [done.id]: "done", [lost.id]: "failed" });
+  });
+
+  it("a job whose outcome D1 could not record is handed back to the queue, not left running", async () => {
+    const ref = uniqueRef("HZ");
+    const row = newJobRow({ kind: "test.ok", network: "hazchem", reference: ref, payload: {} });
+    await openDb(env).insert(jobs).values(row);
+    // D1 refuses the batch that records the outcome (as when it fails right after a partner call).
+    const refusing = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch") return async () => { throw new Error("D1_ERROR: refused"); };
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const flaky = { ...env, DB: refusing } as Env;
+    let ran = 0;
+    await expect(runJob(flaky, openDb(flaky), row.id, { "test.ok": async () => void ran++ })).rejects.toThrow(/refused/);
+    expect(ran).toBe(1);
+    expect(await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(row.id).first()).toEqual({ status: "queued", attempts: 0 });
+    await runJob(env, openDb(env), row.id, { "test.ok": async () => void ran++ });
+    expect(ran).toBe(2);
+    expect(await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(row.id).first("status")).toBe("done");
   });
 });

@@ -43,7 +43,7 @@ async function receivedPhoto(ref: string, photo: Uint8Array, filename: string, s
 
 /** The ftp-upload job for such a row, run once by the real consumer code. */
 async function runUploadJob(ref: string, p: Awaited<ReturnType<typeof receivedPhoto>>, jobEnv: Env = env) {
-  const db = openDb(env);
+  const db = openDb(jobEnv);
   const row = newJobRow({
     kind: "palletways.ftp-upload",
     network: "palletways",
@@ -254,6 +254,73 @@ describe("delivery photos to the Palletways FTP server", () => {
     expect(doc).toEqual({ status: "uploaded", destination: `FTP ${ref}_${n}.jpg` });
     expect((await filesFor(ref)).map((f) => f.name)).toEqual([`${ref}_${n}.jpg`]);
     expect((await timelineOf(ref)).some((e) => e.message.includes("from an earlier attempt"))).toBe(true);
+  });
+
+  it("a rename whose reply is lost (control connection dropped after RNTO) leaves one file under one number", async () => {
+    const ref = uniqueRef("600");
+    const photo = jpeg(21_000);
+    const p = await receivedPhoto(ref, photo, "rnto.jpg");
+    await sim.palletways.ftp.failAfter("RNTO");
+    const jobId = await runUploadJob(ref, p);
+    const first = await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(jobId).first();
+    expect(first).toEqual({ status: "queued", attempts: 1 });
+    // The rename happened on the server; only its answer was lost.
+    expect((await filesFor(ref)).map((f) => f.name)).toEqual([`${ref}_1.jpg`]);
+    await runJob(env, openDb(env), jobId);
+    const doc = await env.DB.prepare("SELECT status, destination, seq FROM documents WHERE id = ?").bind(p.rowId).first();
+    expect(doc).toEqual({ status: "uploaded", destination: `FTP ${ref}_1.jpg`, seq: 1 });
+    expect(await filesFor(ref)).toEqual([{ name: `${ref}_1.jpg`, size: photo.length, sha256: p.sha }]);
+    expect((await timelineOf(ref)).some((e) => e.message.includes("same content by SHA-256"))).toBe(true);
+  });
+
+  it("when D1 loses the record of a finished upload, the retry finds the file at once and sends nothing again", async () => {
+    const ref = uniqueRef("600");
+    const photo = jpeg(15_000);
+    const p = await receivedPhoto(ref, photo, "lost-record.jpg");
+    // D1 refuses the one write that records the upload (as if the isolate died right there).
+    let refused = 0;
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop !== "prepare") { const v = Reflect.get(target, prop); return typeof v === "function" ? v.bind(target) : v; }
+        return (sql: string) => {
+          const stmt = target.prepare(sql);
+          return new Proxy(stmt, {
+            get(t, k) {
+              if (k === "bind") return (...values: unknown[]) => {
+                const bound = t.bind(...values);
+                if (!/^update "documents" set/i.test(sql) || !values.includes("uploaded") || refused > 0) return bound;
+                refused++;
+                return { ...bound, run: async () => { throw new Error("D1_ERROR: refused"); }, all: async () => { throw new Error("D1_ERROR: refused"); }, raw: async () => { throw new Error("D1_ERROR: refused"); } };
+              };
+              const v = Reflect.get(t, k);
+              return typeof v === "function" ? v.bind(t) : v;
+            },
+          });
+        };
+      },
+    });
+    const jobId = await runUploadJob(ref, p, { ...env, DB: db } as Env);
+    expect(refused).toBe(1);
+    expect(await env.DB.prepare("SELECT status, seq FROM documents WHERE id = ?").bind(p.rowId).first()).toEqual({ status: "upload-failed", seq: 1 });
+    await runJob(env, openDb(env), jobId);
+    expect(await env.DB.prepare("SELECT status, destination FROM documents WHERE id = ?").bind(p.rowId).first()).toEqual({ status: "uploaded", destination: `FTP ${ref}_1.jpg` });
+    expect(await filesFor(ref)).toEqual([{ name: `${ref}_1.jpg`, size: photo.length, sha256: p.sha }]);
+  });
+
+  it("a file of our size but other content under our number is not taken for ours", async () => {
+    const ref = uniqueRef("600");
+    const photo = jpeg(12_345);
+    const p = await receivedPhoto(ref, photo, "same-size.jpg");
+    const n = await takeFtpNumber(env, ref, p.rowId);
+    const other = jpeg(12_345);
+    await sim.palletways.ftp.putFile(`${ref}_${n}.jpg`, other);
+    await env.DB.prepare("UPDATE documents SET status = 'upload-failed' WHERE id = ?1").bind(p.rowId).run();
+    await runUploadJob(ref, p);
+    const files = await filesFor(ref);
+    expect(files).toEqual([
+      { name: `${ref}_${n}.jpg`, size: other.length, sha256: await sha256Hex(other) },
+      { name: `${ref}_${n + 1}.jpg`, size: photo.length, sha256: p.sha },
+    ]);
   });
 
   it("after a crash before the rename, removes its own .part and uploads under a fresh number", async () => {

@@ -1,4 +1,7 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { db as openDb } from "../src/db/client";
+import { overview } from "../src/read/overview";
+import { sweepStaleWindows } from "../src/carriers/palletways/sweep";
 import { beforeEach, describe, expect, it } from "vitest";
 import { palletOrder, stopCompleted, documentCreated } from "../sandbox/qargo-webhooks.mjs";
 import { sim, sha256Hex } from "./support/sim";
@@ -159,5 +162,42 @@ describe("Palletways delivery photos", () => {
     expect(await windowState(unknown)).toBeNull();
     // The cursor moved: a second run sees nothing new.
     expect((await runScheduled(env, palletwaysCron))["palletways.status-notes"]).toMatchObject({ notes: 0 });
+  });
+
+  it("a window whose alarm stopped is shown, then closed by the sweep and fetched once; later windows still open", async () => {
+    const ref = trackingId();
+    const stub = env.PALLETWAYS_WINDOW.get(env.PALLETWAYS_WINDOW.idFromName(ref));
+    const completedAt = Date.now() - 3 * 3_600_000;
+    // What a window looks like after its alarm crashed until the runtime gave up: fetches pending
+    // and long overdue, no alarm, the mirror still "open".
+    await runInDurableObject(stub, async (_o, state) => {
+      await state.storage.put("window", {
+        trackingId: ref,
+        completedAt,
+        attempts: [
+          { due: completedAt + 420_000, offsetsS: [420], done: false, reason: "catch-up 4 of 5, +7 min" },
+          { due: completedAt + 900_000, offsetsS: [900], done: false, reason: "catch-up 5 of 5, +15 min" },
+        ],
+        failures: 0,
+      });
+      await state.storage.deleteAlarm();
+    });
+    await env.DB.prepare("INSERT INTO palletways_windows (tracking_id, completed_at, closes_at, fetches, status) VALUES (?, ?, ?, 3, 'open')").bind(ref, completedAt, completedAt + 900_000).run();
+    expect((await overview(env)).openWork.flatMap((w) => w.items.map((i) => i.reference))).toContain(ref);
+
+    const db = openDb(env);
+    const quiet = { ...env, JOBS: { sendBatch: async () => {} } } as unknown as Env;
+    expect((await sweepStaleWindows(quiet, db)).swept).toBeGreaterThanOrEqual(1);
+    const fetchJobs = () => env.DB.prepare("SELECT status FROM jobs WHERE reference = ? AND kind = 'palletways.fetch-photos'").bind(ref).all().then((r) => r.results);
+    expect(await fetchJobs()).toHaveLength(1);
+    expect(await env.DB.prepare("SELECT status FROM palletways_windows WHERE tracking_id = ?").bind(ref).first("status")).toBe("closed");
+    expect((await windowState(ref))!.attempts.every((a) => a.done)).toBe(true);
+    const t = await env.DB.prepare("SELECT message FROM timeline WHERE reference = ?").bind(ref).all<{ message: string }>();
+    expect(t.results.some((e) => e.message.includes("closed by the sweep, one final fetch queued"))).toBe(true);
+
+    // A second sweep changes nothing; a new completion opens a new window.
+    await sweepStaleWindows(quiet, db);
+    expect(await fetchJobs()).toHaveLength(1);
+    expect((await stub.open(ref, Date.now(), "test")).opened).toBe(true);
   });
 });

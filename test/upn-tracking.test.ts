@@ -207,6 +207,42 @@ describe("UPN tracking events", () => {
     expect(done?.status).toBe("recorded");
   });
 
+  it("R2 refusing the raw read loses nothing: it is kept in D1 in chunks and processed from there", async () => {
+    const db = openDb(env);
+    const a = barcode();
+    await knownOrder(a);
+    const tag = uniqueRef("r-");
+    const ids = [`${tag}-1`, `${tag}-2`];
+    await sim.upn.seedEvents([
+      { event_id: ids[0], barcode: a, stage_code: "ARR", stage: "Arrived", occurred_at: "2026-11-23T11:00:00Z" },
+      { event_id: ids[1], barcode: a, stage_code: "DEL", stage: "Delivered", occurred_at: "2026-11-23T11:05:00Z" },
+    ]);
+    // R2 refuses every write (a wrapped binding; reads still go to the real bucket).
+    const files = env.FILES;
+    const refusing = new Proxy(files, {
+      get(target, prop) {
+        if (prop === "put") return async () => { throw new Error("R2 is refusing writes"); };
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const r2Down = { ...env, FILES: refusing } as Env;
+    const { batchId, eventCount } = await readAndStore(r2Down, db);
+    expect(eventCount).toBe(2);
+    const [batch] = await db.select().from(upnTrackingBatches).where(eq(upnTrackingBatches.id, batchId));
+    expect(batch?.status).toBe("stored");
+    expect(await env.FILES.head(batch!.r2Key)).toBeNull();
+    const chunks = await env.DB.prepare("SELECT count(*) AS n FROM upn_raw_chunks WHERE batch_id = ?").bind(batchId).first<number>("n");
+    expect(chunks).toBeGreaterThanOrEqual(1);
+    expect((await sim.upn.state()).pending_events).toEqual([]);
+
+    // Processing (with R2 still refusing) reads the D1 copy: every event applied once.
+    const report = await upnTrackingTask.run(r2Down, db);
+    expect(report).toMatchObject({ resumed: 1 });
+    await applied(ids);
+    expect((await updatesFor(ids)).map((u) => u.status)).toEqual(["AT_STOP", "COMPLETED"]);
+  });
+
   it("holds events for a barcode whose order is unknown, and applies them once the import makes it known", async () => {
     const db = openDb(env);
     await env.DB.prepare("DELETE FROM cursors WHERE name = ?").bind(CONSIGNMENT_CURSOR).run();

@@ -1,6 +1,7 @@
 // A tiny HTTP harness shared by every simulator: routing, a call log, injected failures and the
 // /__sim/ control surface, so each partner module only describes its own wire behaviour.
 import http from "node:http";
+import { createFaultPlan } from "./faults.mjs";
 
 export const json = (status, body, headers = {}) => ({
   status,
@@ -48,9 +49,12 @@ function readBody(req, limit) {
 export function createSimServer({ name, routes, control = [], before, getState, reset, quiet = true, bodyLimit = 64 * 1024 * 1024 }) {
   let calls = [];
   let failures = [];
+  // Seeded random faults (the soak); scripted ones stay in `failures`.
+  const faults = createFaultPlan(name);
 
   const base = {
     calls: () => calls,
+    faults,
     resetCalls() {
       calls = [];
       failures = [];
@@ -61,17 +65,20 @@ export function createSimServer({ name, routes, control = [], before, getState, 
     ["GET", /^\/__sim\/state$/, () => json(200, { calls, failures_pending: failures, ...getState() })],
     ["POST", /^\/__sim\/reset$/, async () => {
       base.resetCalls();
+      faults.reset();
       await reset();
       return json(200, { ok: true });
     }],
+    ["GET", /^\/__sim\/faults$/, () => json(200, faults.state())],
+    ["POST", /^\/__sim\/faults$/, (ctx) => json(200, faults.configure(ctx.json()))],
     ["POST", /^\/__sim\/fail$/, (ctx) => {
       const b = ctx.json();
       const rules = Array.isArray(b) ? b : [b];
       for (const r of rules) {
         if (!r || typeof r.path !== "string" || !Number.isInteger(r.status)) {
-          return json(400, { error: "BAD_RULE", message: "need {path: regex, status: int, times?, method?, body?, headers?}" });
+          return json(400, { error: "BAD_RULE", message: "need {path: regex, status: int (0 = reset the connection), times?, method?, body?, headers?, after?, hold_ms?}" });
         }
-        failures.push({ method: r.method?.toUpperCase() ?? null, path: r.path, status: r.status, times: r.times ?? 1, body: r.body ?? "", headers: r.headers ?? {} });
+        failures.push({ method: r.method?.toUpperCase() ?? null, path: r.path, status: r.status, times: r.times ?? 1, body: r.body ?? "", headers: r.headers ?? {}, after: Boolean(r.after), holdMs: Number(r.hold_ms ?? 0) });
       }
       return json(200, { ok: true, pending: failures.length });
     }],
@@ -84,7 +91,11 @@ export function createSimServer({ name, routes, control = [], before, getState, 
     failures = failures.filter((r) => r.times > 0);
     const body = typeof f.body === "string" ? Buffer.from(f.body) : Buffer.from(JSON.stringify(f.body));
     const ct = typeof f.body === "string" ? "text/plain; charset=utf-8" : "application/json";
-    return { status: f.status, headers: { "content-type": ct, ...f.headers }, body };
+    return { phase: f.after ? "after" : "before", status: f.status, holdMs: f.holdMs, response: { status: f.status, headers: { "content-type": ct, ...f.headers }, body } };
+  }
+
+  function faultResponse(f) {
+    return f.response ?? json(f.status, { error: "SIM_FAULT", message: `injected fault: ${f.kind}` }, f.headers ?? {});
   }
 
   const server = http.createServer(async (req, res) => {
@@ -94,6 +105,7 @@ export function createSimServer({ name, routes, control = [], before, getState, 
     const at = new Date().toISOString();
     const isControl = path.startsWith("/__sim/");
     let response;
+    let fault = null;
     try {
       const { body, size } = await readBody(req, bodyLimit);
       const ctx = {
@@ -116,7 +128,11 @@ export function createSimServer({ name, routes, control = [], before, getState, 
       };
       const table = isControl ? [...builtinControl, ...control] : routes;
       if (!isControl && before) response = await before(ctx);
-      if (!response && !isControl) response = takeFailure(method, path);
+      if (!response && !isControl) {
+        fault = takeFailure(method, path) ?? faults.decide(method, path);
+        // A "before" fault: the partner never handled the request.
+        if (fault && fault.phase === "before") response = fault.status === 0 ? { reset: true } : faultResponse(fault);
+      }
       if (!response) {
         let pathMatched = false;
         for (const [m, re, handler] of table) {
@@ -137,7 +153,18 @@ export function createSimServer({ name, routes, control = [], before, getState, 
         response = json(500, { error: "SIM_ERROR", message: String(err?.message ?? err) });
       }
     }
-    if (!isControl) calls.push({ method, path, query: Object.fromEntries(url.searchParams), status: response.status, at });
+    // An "after" fault: the partner did the work (stored, renamed, recorded); the answer is lost
+    // (reset, or held past the caller's patience and then dropped) or replaced by an error.
+    if (fault && (fault.phase === "after" || response.reset)) {
+      if (fault.status === 0) {
+        calls.push({ method, path, query: Object.fromEntries(url.searchParams), status: 0, fault: fault.kind ?? "reset", at });
+        if (fault.holdMs) await new Promise((r) => setTimeout(r, fault.holdMs));
+        req.socket.destroy();
+        return;
+      }
+      response = faultResponse(fault);
+    }
+    if (!isControl) calls.push({ method, path, query: Object.fromEntries(url.searchParams), status: response.status, ...(fault ? { fault: fault.kind ?? "scripted" } : {}), at });
     if (response.stream) {
       // A generated body, written as the client reads it (a file larger than memory).
       res.writeHead(response.status, response.headers);

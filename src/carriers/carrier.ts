@@ -179,4 +179,10 @@ export interface Carrier {
   openWork?(env: Env, db: Db, now: number): Promise<OpenWork>;
   /** This network's items that need a person and arose at or after `since` (epoch ms). */
   attention?(env: Env, db: Db, since: number): Promise<AttentionItem[]>;
+  /**
+   * The daily retention pass: delete this network's own raw partner responses and tables older
+   * than `cutoffMs` (never what unfinished or failed work still needs), in bounded batches.
+   * Returns what it removed, by name.
+   */
+  retention?(env: Env, db: Db, cutoffMs: number): Promise<Record<string, number>>;
 }

@@ -6,6 +6,7 @@ import { markError, markSuccess } from "../lib/health";
 import { log } from "../lib/log";
 import { redriveStuckJobs } from "../lib/jobs";
 import { attentionSweep } from "./attention";
+import { runRetentionIfDue } from "../lib/retention";
 
 // The one Cron Trigger (`*/10 * * * *`): the centre's own upkeep, then every enabled network's
 // pulls in the order the carriers list them. A task that throws marks its network's health and
@@ -29,10 +30,21 @@ const attention: ScheduledTask = {
   run: (env, db) => attentionSweep(env, db),
 };
 
+/** Once a day (tracked in D1): the generic tables here, each network's own through its hook. */
+const retention: ScheduledTask = {
+  name: "retention",
+  network: null,
+  run: async (env, db) => {
+    const hooks = carriers().flatMap((c) => (c.retention ? [{ network: c.network, run: (e: Env, cutoff: number) => c.retention!(e, db, cutoff) }] : []));
+    const r = await runRetentionIfDue(env, db, hooks);
+    return r ? { removed: r.removed, errors: r.errors.length } : { skipped: "ran within the last day" };
+  },
+};
+
 /** Every task in the order it runs; with a network, only that network's pulls. */
 export function scheduledTasks(network?: string): ScheduledTask[] {
   const pulls = carriers().flatMap((c) => c.cron.map((t) => ({ ...t, network: c.network })));
-  return network === undefined ? [redrive, ...pulls, attention] : pulls.filter((t) => t.network === network);
+  return network === undefined ? [redrive, ...pulls, retention, attention] : pulls.filter((t) => t.network === network);
 }
 
 export async function runScheduled(env: Env, tasks: ScheduledTask[] = scheduledTasks()): Promise<Record<string, unknown>> {

@@ -5,8 +5,8 @@ import { insertChunks } from "./chunk";
 
 // The consignment's record: every webhook, document, attempt, upload and error, in order.
 
-type TimelineKind = "webhook" | "event" | "document" | "attempt" | "upload" | "attachment" | "error" | "skipped" | "fetch" | "window" | "info";
-type TimelineOutcome = "ok" | "error" | "skipped" | "waiting" | "info";
+export type TimelineKind = "webhook" | "event" | "document" | "attempt" | "upload" | "attachment" | "error" | "skipped" | "fetch" | "window" | "info";
+export type TimelineOutcome = "ok" | "error" | "skipped" | "waiting" | "info";
 
 export interface TimelineEntry {
   network: string;

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { attempts, jobs } from "../db/schema";
 import { db as openDb, type Db } from "../db/client";
 import { DeferError, PermanentError, errorCode, errorMessage } from "../lib/errors";
@@ -90,81 +90,104 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHand
       return [];
     },
   };
-  const handler = handlers ? handlers[job.kind] : handlerFor(job.kind, job.network);
   try {
-    if (!handler) throw new PermanentError(`no handler for job kind ${job.kind}`);
-    const result = await handler(ctx);
-    if (followUps.length) await enqueue(env, db, followUps);
-    const status = result?.status ?? "done";
-    const ms = Date.now() - started;
-    await db.batch([
-      db.update(jobs).set({ status, attempts: job.attempts + 1, lastError: null, waitingSince: null, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
-      db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: status, error: null }),
-    ]);
-    if (carrierFor(job.network)) await markSuccessThrottled(db, job.network);
-    log({ ...base, step: job.kind, outcome: status === "done" ? "ok" : "skipped", ms, attempt: job.attempts + 1 });
-  } catch (err) {
-    const ms = Date.now() - started;
-    const message = redact(errorMessage(err));
-    const waitingSince = job.waitingSince ?? started;
-    if (err instanceof DeferError && started - waitingSince < MAX_WAITING_MS) {
-      // Waiting is not failing: the attempt is not counted.
-      const delay = Math.min(Math.ceil(err.retryAfterMs / 1000), MAX_QUEUE_DELAY_S);
+    const handler = handlers ? handlers[job.kind] : handlerFor(job.kind, job.network);
+    try {
+      if (!handler) throw new PermanentError(`no handler for job kind ${job.kind}`);
+      const result = await handler(ctx);
+      if (followUps.length) await enqueue(env, db, followUps);
+      const status = result?.status ?? "done";
+      const ms = Date.now() - started;
       await db.batch([
-        db.update(jobs).set({ status: "queued", lastError: message, nextRunAt: Date.now() + delay * 1000, waitingSince, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
-        db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "waiting", error: message }),
+        db.update(jobs).set({ status, attempts: job.attempts + 1, lastError: null, waitingSince: null, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
+        db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: status, error: null }),
       ]);
-      log({ ...base, step: job.kind, outcome: "waiting", ms, error: message, retry_in_s: delay });
-      await sendJobs(env, [jobId], delay);
-      return;
+      if (carrierFor(job.network)) await markSuccessThrottled(db, job.network);
+      log({ ...base, step: job.kind, outcome: status === "done" ? "ok" : "skipped", ms, attempt: job.attempts + 1 });
+    } catch (err) {
+      const ms = Date.now() - started;
+      const message = redact(errorMessage(err));
+      const waitingSince = job.waitingSince ?? started;
+      if (err instanceof DeferError && started - waitingSince < MAX_WAITING_MS) {
+        // Waiting is not failing: the attempt is not counted.
+        const delay = Math.min(Math.ceil(err.retryAfterMs / 1000), MAX_QUEUE_DELAY_S);
+        await db.batch([
+          db.update(jobs).set({ status: "queued", lastError: message, nextRunAt: Date.now() + delay * 1000, waitingSince, updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
+          db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "waiting", error: message }),
+        ]);
+        log({ ...base, step: job.kind, outcome: "waiting", ms, error: message, retry_in_s: delay });
+        await sendJobs(env, [jobId], delay);
+        return;
+      }
+      const attempt = job.attempts + 1;
+      // A wait that never ends is a failure an operator must see (nothing may wait silently).
+      const permanent = err instanceof PermanentError || err instanceof DeferError;
+      const giveUp = permanent || attempt >= job.maxAttempts;
+      const code = errorCode(err);
+      await db.batch([
+        db.update(jobs).set({
+          status: giveUp ? "failed" : "queued",
+          attempts: attempt,
+          lastError: message,
+          nextRunAt: giveUp ? null : Date.now() + backoffSeconds(attempt) * 1000,
+          waitingSince: null,
+          updatedAt: Date.now(),
+        }).where(eq(jobs.id, jobId)),
+        db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "error", error: message }),
+      ]);
+      await ctx.timeline({
+        kind: "error",
+        step: job.kind,
+        outcome: "error",
+        message: giveUp
+          ? err instanceof DeferError
+            ? `Waited more than ${MAX_WAITING_MS / 3_600_000} h without being able to run (${message}). Replay it from the failures list.`
+            : permanent
+            ? `Failed: ${message}. Not retried; replay it from the failures list once fixed.`
+            : `Gave up after ${attempt} attempts: ${message}. Replay it from the failures list.`
+          : `Attempt ${attempt} of ${job.maxAttempts} failed: ${message}. Retrying in ${backoffSeconds(attempt)} s.`,
+        detail: { attempt, code },
+      });
+      if (carrierFor(job.network)) {
+        await markError(db, job.network, message, code, err instanceof PermanentError ? err.action : null);
+        lastSuccessWrite.delete(job.network);
+      }
+      log({ ...base, step: job.kind, outcome: "error", ms, error: message, attempt, gave_up: giveUp });
+      if (!giveUp) await sendJobs(env, [jobId], backoffSeconds(attempt));
+      else await raiseAlert(env, db, { kind: "failure", network: job.network, reference: job.reference, text: `${networkLabel(job.network)} ${job.reference}: work stopped (${job.kind}): ${message}`, path: `/ops/failures#job-${jobId}` });
     }
-    const attempt = job.attempts + 1;
-    // A wait that never ends is a failure an operator must see (nothing may wait silently).
-    const permanent = err instanceof PermanentError || err instanceof DeferError;
-    const giveUp = permanent || attempt >= job.maxAttempts;
-    const code = errorCode(err);
-    await db.batch([
-      db.update(jobs).set({
-        status: giveUp ? "failed" : "queued",
-        attempts: attempt,
-        lastError: message,
-        nextRunAt: giveUp ? null : Date.now() + backoffSeconds(attempt) * 1000,
-        waitingSince: null,
-        updatedAt: Date.now(),
-      }).where(eq(jobs.id, jobId)),
-      db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "error", error: message }),
-    ]);
-    await ctx.timeline({
-      kind: "error",
-      step: job.kind,
-      outcome: "error",
-      message: giveUp
-        ? err instanceof DeferError
-          ? `Waited more than ${MAX_WAITING_MS / 3_600_000} h without being able to run (${message}). Replay it from the failures list.`
-          : permanent
-          ? `Failed: ${message}. Not retried; replay it from the failures list once fixed.`
-          : `Gave up after ${attempt} attempts: ${message}. Replay it from the failures list.`
-        : `Attempt ${attempt} of ${job.maxAttempts} failed: ${message}. Retrying in ${backoffSeconds(attempt)} s.`,
-      detail: { attempt, code },
-    });
-    if (carrierFor(job.network)) {
-      await markError(db, job.network, message, code, err instanceof PermanentError ? err.action : null);
-      lastSuccessWrite.delete(job.network);
-    }
-    log({ ...base, step: job.kind, outcome: "error", ms, error: message, attempt, gave_up: giveUp });
-    if (!giveUp) await sendJobs(env, [jobId], backoffSeconds(attempt));
-    else await raiseAlert(env, db, { kind: "failure", network: job.network, reference: job.reference, text: `${networkLabel(job.network)} ${job.reference}: work stopped (${job.kind}): ${message}`, path: `/ops/failures#job-${jobId}` });
+  } catch (err) {
+    // Only D1 failing while recording the outcome lands here. The claim is ours (it still carries
+    // our start time): hand the job back at once, so the queue's redelivery runs it again instead
+    // of the cron taking it for a crashed isolate 30 minutes from now.
+    await db
+      .update(jobs)
+      .set({ status: "queued", updatedAt: Date.now() })
+      .where(and(eq(jobs.id, jobId), eq(jobs.status, "running"), eq(jobs.updatedAt, started)))
+      .catch(() => {});
+    throw err;
   }
 }
 
-/** The queue's own dead letters: anything that got here is a visible failure. */
+/**
+ * The queue's own dead letters: unfinished work that got here is a visible failure. Work that
+ * already ended (done, skipped, failed) is left as it is: a stale message never reopens it.
+ */
 export async function handleDeadLetters(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
   const db = openDb(env);
   for (const m of batch.messages) {
     const id = m.body?.jobId;
     if (id) {
-      await db.update(jobs).set({ status: "failed", lastError: "the queue gave up delivering this job", updatedAt: Date.now() }).where(eq(jobs.id, id));
-      log({ step: "queue.dead-letter", outcome: "error", job_id: id, error: "dead-lettered" });
+      const marked = await db
+        .update(jobs)
+        .set({ status: "failed", lastError: "the queue gave up delivering this job", updatedAt: Date.now() })
+        .where(and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])))
+        .returning({ id: jobs.id });
+      log({ step: "queue.dead-letter", outcome: marked.length ? "error" : "skipped", job_id: id, error: marked.length ? "dead-lettered" : "dead letter of finished work, ignored" });
+      if (marked.length) {
+        const [job] = await db.select({ kind: jobs.kind, network: jobs.network, reference: jobs.reference }).from(jobs).where(eq(jobs.id, id));
+        if (job) await raiseAlert(env, db, { kind: "failure", network: job.network, reference: job.reference, text: `${networkLabel(job.network)} ${job.reference}: work stopped (${job.kind}): the queue gave up delivering it`, path: `/ops/failures#job-${id}` });
+      }
     }
     m.ack();
   }

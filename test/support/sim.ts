@@ -52,7 +52,12 @@ export interface CallRecord {
 export interface FailRule {
   method?: string;
   path: string;
+  /** 0 = reset the connection without an answer. */
   status: number;
+  /** The partner handles (stores) the request first; only its answer is replaced or lost. */
+  after?: boolean;
+  /** With status 0: hold the request this long before dropping it (a timeout). */
+  hold_ms?: number;
   times?: number;
   body?: string | object;
   headers?: Record<string, string>;
@@ -174,6 +179,8 @@ const palletways = {
     start: () => control(pwBase(), "/__sim/ftp/start", {}),
     /** e.g. {blacklist: ["EPSV"], pasvAddress: "10.0.0.7"}; cleared by reset. */
     configure: (c: { blacklist?: string[]; pasvAddress?: string | null }) => control(pwBase(), "/__sim/ftp/config", c),
+    /** The next `times` STOR/RNTO take effect, then the control connection drops before the reply. */
+    failAfter: (after: "STOR" | "RNTO", times = 1) => control(pwBase(), "/__sim/ftp/fail", { after, times }),
   },
 };
 

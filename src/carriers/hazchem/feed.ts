@@ -7,8 +7,8 @@ import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
 import { jobWrite, queueJobs, type NewJob } from "../../lib/jobs";
+import { importDocumentOnce } from "../../tms/import-once";
 import type { JobHandler } from "../carrier";
-import { TmsClient } from "../../tms/client";
 import { HazchemClient, type FeedDocument } from "./client";
 import { FEED_CURSOR, JOB_FEED_DOCUMENT, type FeedType } from "./enums";
 import { bytesWithCommas, isFeedType, tmsTypeForFeed } from "./mapping";
@@ -207,7 +207,11 @@ export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) 
     return { status: "skipped", message: "already attached" };
   }
 
-  await new TmsClient(env).importDocument({ match: target.match, filename: p.filename, documentType: tmsType, bytes: file.bytes, contentType });
+  await importDocumentOnce(
+    env,
+    { match: target.match, filename: p.filename, documentType: tmsType, bytes: file.bytes, contentType },
+    { attempt: ctx.attempt, step: JOB_FEED_DOCUMENT, timeline: ctx.timeline },
+  );
 
   const now = Date.now();
   await db.batch([

@@ -5,6 +5,7 @@ import { hazchemJobs } from "./jobs";
 import { hazchemRefresh } from "./refresh";
 import { routeHazchemDocument } from "./routing";
 import { readHazchemSettings } from "./settings";
+import { hazchemRetention } from "./retention";
 
 // Hazchem (hazchem.md): delivery images, customer paperwork and POD uploaded; its document feed
 // (delivery images, COP) pulled into the TMS.
@@ -23,4 +24,5 @@ export const hazchem: Carrier = {
   routeDocument: (_env, doc) => routeHazchemDocument(doc),
   explain: explainHazchem,
   describeDestination: (d) => `Hazchem document ${d}`,
+  retention: hazchemRetention,
 };

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { consignments, documents } from "../../db/schema";
 import { DeferError, PermanentError } from "../../lib/errors";
 import type { JobHandler } from "../carrier";
-import { TmsClient } from "../../tms/client";
+import { importDocumentOnce } from "../../tms/import-once";
 
 // palletways.attach-photo: one new photo from the POD PDF into the TMS order, by order id.
 
@@ -17,7 +17,11 @@ export const attachPhoto: JobHandler<{ documentId: string }> = async (ctx) => {
   const obj = await env.FILES.get(doc.r2Key!);
   if (!obj) throw new PermanentError(`the stored photo ${doc.r2Key} is missing from R2`);
   const bytes = new Uint8Array(await obj.arrayBuffer());
-  await new TmsClient(env).importDocument({ match, filename: doc.filename, documentType: "PHOTO_OF_GOODS_DELIVERY", bytes, contentType: doc.contentType ?? "image/jpeg" });
+  await importDocumentOnce(
+    env,
+    { match, filename: doc.filename, documentType: "PHOTO_OF_GOODS_DELIVERY", bytes, contentType: doc.contentType ?? "image/jpeg" },
+    { attempt: ctx.attempt, step: "palletways.attach-photo", timeline: ctx.timeline },
+  );
   const destination = "orderId" in match ? `TMS order ${match.orderId}` : `TMS order with customer reference ${match.customerReference} (matched by reference)`;
   await db.update(documents).set({ status: "attached", destination, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
   await ctx.timeline({ kind: "attachment", step: "palletways.attach-photo", outcome: "ok", message: `Attached ${doc.filename} to ${destination}`, detail: { sha256: doc.sha256, size: doc.size, document_id: doc.id } });

@@ -1,5 +1,9 @@
 import type { CronTask } from "../carrier";
 import { pullStatusNotes } from "./notes";
+import { sweepStaleWindows } from "./sweep";
 
-// Palletways' pulls on the 10-minute cron.
-export const palletwaysCron: CronTask[] = [{ name: "palletways.status-notes", run: pullStatusNotes }];
+// Palletways' pulls on the 10-minute cron, and the sweep of catch-up windows that stopped.
+export const palletwaysCron: CronTask[] = [
+  { name: "palletways.status-notes", run: pullStatusNotes },
+  { name: "palletways.window-sweep", run: sweepStaleWindows },
+];

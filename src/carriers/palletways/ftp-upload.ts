@@ -3,7 +3,7 @@ import { palletwaysSettings } from "./settings";
 import { documents } from "../../db/schema";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { describeContent } from "../../lib/bytes";
+import { describeContent, sha256Hex } from "../../lib/bytes";
 import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "../../lib/ftp";
 import { takeFtpNumber } from "./ftp-numbers";
@@ -16,8 +16,9 @@ import { withFtpSession } from "../../lib/ftp/pool";
 // Exactly once across retries: every number taken is written on the documents row (`seq`) in
 // the same D1 transaction that takes it, and the upload always ends under the last number
 // taken. A retry that finds `seq` set first looks on the server for `{trackingId}_{seq}.{ext}`
-// with our size: if it is there, an earlier attempt got it there and only its record was lost,
-// so it is recorded, not sent again. A leftover `.part` of that number is ours and is removed;
+// and compares its content (SHA-256 of what the server holds, read back with RETR) with ours:
+// if it is ours, an earlier attempt got it there and only its record (or the rename's reply)
+// was lost, so it is recorded, not sent again (contract rule 8: checked, not repeated blindly). A leftover `.part` of that number is ours and is removed;
 // the number itself is never reused. A lease on the row (status "uploading") keeps two
 // deliveries of one queue message from uploading side by side.
 
@@ -61,7 +62,7 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
       try {
         const dir = url.dir;
         if (lease.seq !== null) {
-          const found = await earlierUpload(client, dir, trackingId, lease.seq, ext, bytes.length);
+          const found = await earlierUpload(client, dir, trackingId, lease.seq, ext, await sha256Hex(bytes));
           if (found) return { name: found, n: lease.seq, bytes: bytes.length, recovered: true };
         }
         const r = await uploadUnique({ client, dir, trackingId, ext, bytes, nextNumber: () => takeFtpNumber(env, trackingId, doc.id) });
@@ -79,14 +80,21 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   }
 
   const destination = `FTP ${result.name}`;
-  await db.update(documents).set({ status: "uploaded", destination, seq: result.n, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+  try {
+    await db.update(documents).set({ status: "uploaded", destination, seq: result.n, updatedAt: Date.now() }).where(eq(documents.id, doc.id));
+  } catch (e) {
+    // The file is on the server but its record is not: release the lease (the number stays on
+    // the row), so the retry checks the server's copy at once instead of waiting out the lease.
+    await db.update(documents).set({ status: "upload-failed", updatedAt: Date.now() }).where(eq(documents.id, doc.id)).catch(() => {});
+    throw e;
+  }
   const size = result.bytes.toLocaleString("en-GB");
   await ctx.timeline({
     kind: "upload",
     step: STEP,
     outcome: "ok",
     message: result.recovered
-      ? `Found ${result.name} (${size} bytes) already on the Palletways FTP server from an earlier attempt; recorded, not sent again`
+      ? `Found ${result.name} (${size} bytes, same content by SHA-256) already on the Palletways FTP server from an earlier attempt whose answer was lost; recorded, not sent again`
       : `Uploaded to the Palletways FTP server as ${result.name} (${size} bytes)`,
     detail: { sha256: p.sha256, name: result.name, n: result.n, size: result.bytes, source: p.filename, document_id: p.documentId },
   });
@@ -122,15 +130,15 @@ async function claim(env: Env, id: string): Promise<{ claimed: boolean; seq: num
 }
 
 /**
- * The file an earlier attempt of this document may have finished. Numbers come from our own
- * counter, so `{trackingId}_{seq}.{ext}` with exactly our size is ours; a different size is
- * another source's file that raced us, and we upload under a fresh number.
+ * The file an earlier attempt of this document may have finished. `{trackingId}_{seq}.{ext}`
+ * holding exactly our bytes is ours; other content is another source's file that raced us, and
+ * we upload under a fresh number.
  */
-async function earlierUpload(client: FtpClient, dir: string, trackingId: string, seq: number, ext: PhotoExt, size: number): Promise<string | null> {
+async function earlierUpload(client: FtpClient, dir: string, trackingId: string, seq: number, ext: PhotoExt, sha256: string): Promise<string | null> {
   const name = `${trackingId}_${seq}.${ext}`;
   const path = (f: string) => (dir ? `${dir}/${f}` : f);
   const names = await client.list(dir);
-  if (names.includes(name) && (await client.size(path(name))) === size) return name;
+  if (names.includes(name) && (await client.sha256(path(name))) === sha256) return name;
   // A transfer that never reached its rename: the number is spent anyway, so the hidden file
   // is only clutter on the partner's server.
   const part = `.${name}.part`;

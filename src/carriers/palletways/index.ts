@@ -5,6 +5,7 @@ import { explainPalletways } from "./explain";
 import { palletwaysJobs } from "./jobs";
 import { openWindows } from "./open-work";
 import { palletwaysRefresh } from "./refresh";
+import { palletwaysRetention } from "./retention";
 import { palletwaysDeliveryCompleted, routePalletwaysDocument } from "./routing";
 import { palletwaysSettings, readPalletwaysSettings } from "./settings";
 
@@ -30,4 +31,5 @@ export const palletways: Carrier = {
   describeDestination: (d) => `Palletways FTP as ${d}`,
   openWork: (_env, db, now) => openWindows(db, now),
   attention: palletwaysAttention,
+  retention: palletwaysRetention,
 };

@@ -1,4 +1,4 @@
-import { gt, ne, and } from "drizzle-orm";
+import { and, eq, gt, ne, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { palletwaysWindows } from "../../db/schema";
 import type { OpenWork } from "../carrier";
@@ -9,7 +9,8 @@ export async function openWindows(db: Db, now: number): Promise<OpenWork> {
   const rows = await db
     .select()
     .from(palletwaysWindows)
-    .where(and(gt(palletwaysWindows.closesAt, now), ne(palletwaysWindows.status, "closed")))
+    // An open window stays listed past its close time until the sweep closes it (cron.ts).
+    .where(and(or(gt(palletwaysWindows.closesAt, now), eq(palletwaysWindows.status, "open")), ne(palletwaysWindows.status, "closed")))
     .orderBy(palletwaysWindows.closesAt)
     .limit(100);
   return {

@@ -106,6 +106,55 @@ export class PalletwaysWindow extends DurableObject<Env> {
     }
   }
 
+  /**
+   * The cron's sweep (contract rule 9): a window whose next fetch is long overdue lost its alarm
+   * (an alarm that kept crashing is given up by the runtime). It is closed, its missed fetches
+   * become one final queued fetch, and that is recorded, so the window neither stays open
+   * forever (refusing later windows for this tracking ID) nor leaves silently.
+   */
+  async sweep(trackingId: string, staleBefore: number): Promise<{ closed: boolean; message: string }> {
+    registerSecrets(this.env as unknown as Record<string, unknown>);
+    const st = await this.load();
+    if (!st) return { closed: false, message: "no window in the object" };
+    const pending = st.attempts.filter((a) => !a.done);
+    if (pending.length === 0) {
+      // Only the mirror was behind.
+      await this.save(st);
+      return { closed: false, message: "already closed" };
+    }
+    if (pending[0]!.due >= staleBefore) return { closed: false, message: "still running" };
+    for (const a of pending) a.done = true;
+    const db = openDb(this.env);
+    await enqueue(this.env, db, [{
+      kind: "palletways.fetch-photos",
+      network: "palletways",
+      reference: st.trackingId,
+      payload: { trackingId: st.trackingId, reason: `final fetch after the catch-up window stopped (${pending.length} fetch${pending.length === 1 ? "" : "es"} missed)` },
+      dedupeKey: `palletways.fetch-photos:${st.trackingId}:sweep:${st.completedAt ?? 0}:${pending[0]!.due}`,
+    }]);
+    await this.save(st);
+    await recordTimeline(db, {
+      network: "palletways",
+      reference: st.trackingId,
+      kind: "window",
+      step: "palletways.window",
+      outcome: "error",
+      message: `Photo catch-up window stopped without finishing (next fetch was due ${new Date(pending[0]!.due).toISOString()}, ${pending.length} missed): closed by the sweep, one final fetch queued`,
+      detail: { missed: pending.map((a) => a.reason), code: "WINDOW_STALLED" },
+    });
+    log({ network: "palletways", reference: trackingId, step: "palletways.window", outcome: "error", error: "stalled window closed by the sweep" });
+    return { closed: true, message: "closed, final fetch queued" };
+  }
+
+  /** Retention: a closed window's storage goes; an open one is never forgotten. */
+  async forget(): Promise<boolean> {
+    const st = await this.load();
+    if (st?.attempts.some((a) => !a.done)) return false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    return true;
+  }
+
   async status(): Promise<WindowState | null> {
     return (await this.load()) ?? null;
   }

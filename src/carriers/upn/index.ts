@@ -7,6 +7,7 @@ import { upnRefresh } from "./refresh";
 import { routeUpnDocument, upnDeliveryCompleted } from "./routing";
 import { handlingUnitScans } from "./scans";
 import { readUpnSettings } from "./settings";
+import { upnRetention } from "./retention";
 
 // UPN (upn.md): consignments imported as TMS orders, tracking events applied to them (pallet
 // events as scans on their handling unit); the consignee signature (ePOD) and delivery photos
@@ -30,4 +31,5 @@ export const upn: Carrier = {
   explain: explainUpn,
   describeDestination: (d) => `UPN image ${d}`,
   attention: upnAttention,
+  retention: upnRetention,
 };

@@ -11,6 +11,7 @@ import { TmsClient } from "../../tms/client";
 import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
 import { describeEvent, eventToScanUpdate, eventToStatusUpdate, isException, isPalletScan, type OrderMatch } from "./mapping";
 import { upnSettings } from "./settings";
+import { readRaw, storeRaw } from "./raw-store";
 
 // Tracking events (contracts/upn.md). UPN's read is destructive, so the order is fixed:
 //   1. read → raw body to R2 + a batch row in D1 (nothing else happens before both are written);
@@ -74,8 +75,8 @@ export async function readAndStore(env: Env, db: Db): Promise<{ batchId: string;
     throw err;
   }
   const eventCount = countEvents(raw);
-  // These events exist nowhere else now: try hard before giving up on either write.
-  await withRetries("R2 write", () => env.FILES.put(r2Key, raw, { httpMetadata: { contentType: "application/json" } }));
+  // These events exist nowhere else now: R2, else D1 (raw-store.ts), before anything else.
+  await storeRaw(env, db, batchId, r2Key, raw);
   await withRetries("D1 batch row", () => db.update(upnTrackingBatches).set({ eventCount, status: "stored" }).where(eq(upnTrackingBatches.id, batchId)));
   log({ network: "upn", step: "upn.tracking.read", outcome: "ok", batch: batchId, events: eventCount });
   return { batchId, eventCount };
@@ -100,9 +101,9 @@ async function settleInterruptedReads(env: Env, db: Db): Promise<void> {
     .from(upnTrackingBatches)
     .where(and(eq(upnTrackingBatches.status, "reading"), lt(upnTrackingBatches.receivedAt, Date.now() - 5 * 60_000)));
   for (const b of stale) {
-    const obj = await env.FILES.get(b.r2Key);
-    if (obj) {
-      await db.update(upnTrackingBatches).set({ status: "stored", eventCount: countEvents(await obj.text()) }).where(eq(upnTrackingBatches.id, b.id));
+    const raw = await readRaw(env, db, b.id, b.r2Key);
+    if (raw !== null) {
+      await db.update(upnTrackingBatches).set({ status: "stored", eventCount: countEvents(raw) }).where(eq(upnTrackingBatches.id, b.id));
     } else {
       await db.update(upnTrackingBatches).set({ status: "unread", error: "the read did not complete; UPN returned nothing we kept", processedAt: Date.now() }).where(eq(upnTrackingBatches.id, b.id));
     }
@@ -114,9 +115,8 @@ export async function recordBatch(env: Env, db: Db, batchId: string): Promise<{ 
   const [batch] = await db.select().from(upnTrackingBatches).where(eq(upnTrackingBatches.id, batchId));
   if (!batch) throw new PermanentError(`no UPN tracking batch ${batchId}`);
   if (batch.status !== "stored") return { recorded: 0, invalid: 0 };
-  const obj = await env.FILES.get(batch.r2Key);
-  if (!obj) throw new TransientError(`the stored UPN tracking read ${batch.r2Key} is not readable yet`, "UPN_RAW_MISSING");
-  const raw = await obj.text();
+  const raw = await readRaw(env, db, batchId, batch.r2Key);
+  if (raw === null) throw new TransientError(`the stored UPN tracking read ${batch.r2Key} is not readable yet`, "UPN_RAW_MISSING");
   let parsed;
   try {
     parsed = parseTrackingResponse(raw);

@@ -4,3 +4,4 @@ export * from "./upn";
 export * from "./hazchem";
 export * from "./console";
 export * from "./attention";
+export * from "./upn-raw";

@@ -148,6 +148,36 @@ export class FtpClient {
     });
   }
 
+  /**
+   * SHA-256 (hex) of the file at `path` as the server holds it (RETR, hashed as it streams, never
+   * held whole), or null when it does not exist. How a retry tells our own earlier upload from
+   * another file of the same size: size alone is not identity.
+   */
+  sha256(path: string): Promise<string | null> {
+    return this.exclusive("RETR", async () => {
+      const sock = await this.openData();
+      try {
+        const pre = await this.request(`RETR ${checkPath(path)}`, { preliminary: true });
+        if (pre.code === 550) return null;
+        if (pre.code !== 125 && pre.code !== 150) throw FtpError.fromReply("RETR", pre.code, pre.text);
+        const digest = new crypto.DigestStream("SHA-256");
+        const w = digest.getWriter();
+        const r = sock.readable.getReader() as Reader;
+        for (;;) {
+          const { done, value } = await this.step(r.read(), "RETR: reading data", "connection");
+          if (done) break;
+          await w.write(value);
+        }
+        await w.close();
+        const done = await this.reply();
+        if (done.code !== 226 && done.code !== 250) throw FtpError.fromReply("RETR", done.code, done.text);
+        return [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      } finally {
+        this.closeData(sock);
+      }
+    });
+  }
+
   /** RNFR/RNTO. Most servers replace an existing target, so callers check first. */
   rename(from: string, to: string): Promise<void> {
     return this.exclusive("RNFR", async () => {

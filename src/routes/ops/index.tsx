@@ -18,6 +18,7 @@ import { failures } from "../../read/failures";
 import { overview } from "../../read/overview";
 import { recentLocks } from "../../read/locks";
 import { markSeen } from "../../read/attention";
+import { storageSummary } from "../../read/storage";
 import { ConsignmentView, INLINE_IMAGE, NotFoundPage, SearchPage } from "./pages/consignment";
 import { FailuresPage } from "./pages/failures";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
@@ -151,8 +152,8 @@ ops.use("*", async (c, next) => {
 });
 
 ops.get("/", async (c) => {
-  const [o, locks] = await Promise.all([overview(c.env), recentLocks(c.env)]);
-  return page(c, <OverviewPage o={o} flash={takeFlash(c)} locks={locks} />);
+  const [o, locks, storage] = await Promise.all([overview(c.env), recentLocks(c.env), storageSummary(c.env)]);
+  return page(c, <OverviewPage o={o} flash={takeFlash(c)} locks={locks} storage={storage} />);
 });
 
 ops.get("/consignments", async (c) => {

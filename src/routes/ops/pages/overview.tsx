@@ -87,6 +87,8 @@ const LastDay: FC<{ o: Overview }> = ({ o }) => {
     </section>
   );
 };
+import type { StorageSummary } from "../../../read/storage";
+import { StorageCard } from "./storage";
 
 const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, now }) => {
   const advice = explain(n.network, n.last_error, n.last_error_code, n.action);
@@ -133,7 +135,7 @@ const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, 
   );
 };
 
-export const OverviewPage: FC<{ o: Overview; flash: Flash; locks?: RecentLock[] }> = ({ o, flash, locks }) => (
+export const OverviewPage: FC<{ o: Overview; flash: Flash; locks?: RecentLock[]; storage?: StorageSummary }> = ({ o, flash, locks, storage }) => (
   <Layout title="Overview" current="overview" flash={flash}>
     <h1>Overview</h1>
     <NeedsAttention o={o} />
@@ -203,7 +205,7 @@ export const OverviewPage: FC<{ o: Overview; flash: Flash; locks?: RecentLock[] 
                     <td>
                       <When iso={new Date(item.startedAt).toISOString()} now={o.now} />
                     </td>
-                    <td>in {ago(Math.max(0, item.closesAt - o.now))}</td>
+                    <td>{item.closesAt > o.now ? `in ${ago(item.closesAt - o.now)}` : `overdue by ${ago(o.now - item.closesAt)}`}</td>
                     <td class="opt">{item.progress}</td>
                     <td class="opt">{item.status}</td>
                   </tr>
@@ -215,5 +217,6 @@ export const OverviewPage: FC<{ o: Overview; flash: Flash; locks?: RecentLock[] 
       </>
     ))}
     {locks && <RecentLocks locks={locks} now={o.now} />}
+    {storage && <StorageCard s={storage} now={o.now} />}
   </Layout>
 );
