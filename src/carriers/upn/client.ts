@@ -7,6 +7,9 @@ import { ACTION_LABELS } from "./enums";
 // The only code that talks to UPN (contracts/upn.md): X-Api-Key on every call, zod on every
 // answer, and UPN's error codes turned into what the job pipeline understands.
 
+/** The destructive tracking read is never refused below this (JSON answers stop at 10 MB). */
+const TRACKING_MAX_BYTES = 32 * 1024 * 1024;
+
 const nullableText = z.string().nullable().optional();
 
 export const partySchema = z.object({
@@ -177,7 +180,9 @@ export class UpnClient {
    */
   async readTrackingEvents(): Promise<string> {
     const res = await this.call(`/v1/depots/${encodeURIComponent(this.cfg.depot)}/tracking-events`, "tracking");
-    return readText(res, this.how("tracking"));
+    // Refusing an answer here loses its events for good, so this read alone may be larger than
+    // an ordinary JSON answer: about 100,000 events (ten minutes of a very busy depot).
+    return readText(res, this.how("tracking"), TRACKING_MAX_BYTES);
   }
 
   /** `created` is false when UPN already had this very ePOD (200). */

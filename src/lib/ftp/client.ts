@@ -237,7 +237,8 @@ export class FtpClient {
       // Nothing is in flight: the server waits for the TLS handshake after 234.
       this.reader.releaseLock();
       this.writer.releaseLock();
-      this.socket = this.socket.startTls({ expectedServerHostname: host });
+      // The TLS server name is the host this socket dialled (our control host, by name).
+      this.socket = this.socket.startTls();
       this.attach();
     }
 
@@ -363,15 +364,17 @@ export class FtpClient {
       const p = parsePasv(r.text);
       if (!p) throw new FtpError("protocol", false, "PASV: unreadable answer");
       port = p.port;
-      if (!isUnroutableIPv4(p.host)) host = p.host;
+      // Over TLS the data connection dials the control host by name whatever PASV says: the
+      // certificate names that host, and the runtime takes the TLS server name from the name
+      // dialled (startTls's expectedServerHostname is not honoured on Cloudflare's edge).
+      if (!isUnroutableIPv4(p.host) && !this.url.secure) host = p.host;
     }
     let sock = this.connectFn({ hostname: host, port }, { secureTransport: this.url.secure ? "starttls" : "off", allowHalfOpen: false });
     this.data = sock;
     try {
       await this.step(sock.opened, "opening the data connection", "connection");
       if (this.url.secure) {
-        // The certificate names the control host, whatever address PASV handed out.
-        sock = sock.startTls({ expectedServerHostname: this.url.host });
+        sock = sock.startTls();
         this.data = sock;
       }
     } catch (e) {
