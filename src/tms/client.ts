@@ -40,6 +40,15 @@ const INLINE_429_WAIT_MS = 5_000;
 /** A document of up to 100 MB must have time to arrive; the timeout covers the whole body. */
 const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
 
+export interface ImportDocumentInput {
+  match: { orderId: string } | { customerReference: string };
+  filename: string;
+  documentType: string;
+  documentName?: string;
+  bytes: Uint8Array;
+  contentType: string;
+}
+
 export class TmsClient {
   private readonly cfg;
 
@@ -154,14 +163,7 @@ export class TmsClient {
    * Attach a file to an order. By order id whenever we know it; by customer reference only for
    * orders never seen (Qargo silently discards a match that is not exactly one order).
    */
-  async importDocument(input: {
-    match: { orderId: string } | { customerReference: string };
-    filename: string;
-    documentType: string;
-    documentName?: string;
-    bytes: Uint8Array;
-    contentType: string;
-  }): Promise<void> {
+  async importDocument(input: ImportDocumentInput): Promise<void> {
     const q = new URLSearchParams({ filename: input.filename, document_type: input.documentType, document_name: input.documentName ?? input.filename });
     if ("orderId" in input.match) q.set("id", input.match.orderId);
     else q.set("customer_reference_number", input.match.customerReference);

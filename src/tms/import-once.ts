@@ -1,21 +1,11 @@
-import { z } from "zod";
 import { TransientError, errorMessage } from "../lib/errors";
 import type { TimelineKind, TimelineOutcome } from "../lib/timeline";
-import { TmsClient } from "./client";
+import { TmsClient, type ImportDocumentInput } from "./client";
 
 // Qargo's document-import has no idempotency key (tms-qargo.md, "Unclear outcomes"): an import
 // answered by a timeout, a reset or a 5xx may have been stored. Before it goes out again, the
 // order's documents are listed; a document with the name and type we sent means it is there.
 // Every caller of document-import goes through here, so the rule lives in one place.
-
-export interface ImportInput {
-  match: { orderId: string } | { customerReference: string };
-  filename: string;
-  documentType: string;
-  documentName?: string;
-  bytes: Uint8Array;
-  contentType: string;
-}
 
 type Note = { kind: TimelineKind; step: string; outcome: TimelineOutcome; message: string; detail?: Record<string, unknown> };
 
@@ -28,27 +18,17 @@ export interface ImportOnceOptions {
 
 export type ImportOnceResult = { stored: "now" } | { stored: "earlier"; tmsDocumentId: string };
 
-const orderDocumentsSchema = z.array(z.object({ id: z.string(), name: z.string(), type: z.string() }).passthrough());
-
-/** GET /v1/orders/order/{order_id}/documents: the documents the order holds. */
-export async function listOrderDocuments(client: TmsClient, orderId: string): Promise<z.infer<typeof orderDocumentsSchema>> {
-  const res = await client.call(`/v1/orders/order/${encodeURIComponent(orderId)}/documents`, { method: "GET", auth: "bearer", step: "tms.order.documents" });
-  const parsed = orderDocumentsSchema.safeParse(await res.json().catch(() => null));
-  if (!parsed.success) throw new TransientError("the TMS answered the order's document list in a shape we do not understand", "TMS_DOCUMENTS_SHAPE");
-  return parsed.data;
-}
-
 /** A TransientError is an unclear outcome: the request may have reached Qargo and been stored. */
 export function isUnclear(err: unknown): boolean {
   return err instanceof TransientError && err.code !== "TMS_RETRIES";
 }
 
-export async function importDocumentOnce(env: Env, input: ImportInput, opts: ImportOnceOptions): Promise<ImportOnceResult> {
+export async function importDocumentOnce(env: Env, input: ImportDocumentInput, opts: ImportOnceOptions): Promise<ImportOnceResult> {
   const client = new TmsClient(env);
   const name = input.documentName ?? input.filename;
   const orderId = "orderId" in input.match ? input.match.orderId : null;
   const findStored = async () => {
-    const docs = await listOrderDocuments(client, orderId!);
+    const docs = await client.orderDocuments(orderId!);
     return docs.find((d) => d.name === name && d.type === input.documentType) ?? null;
   };
   const note = (outcome: TimelineOutcome, message: string, detail: Record<string, unknown> = {}) =>
