@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { parseDownloadHosts } from "./tms/download";
 
 // The centre's settings (TMS, inbound webhook, operator token), named as in the contracts'
 // configuration table. Each network parses its own in src/carriers/<network>/settings.ts with
@@ -97,6 +96,15 @@ function retentionDaysSetting(v: unknown, problems: string[]): number {
   if (Number.isInteger(n) && n >= 1) return n;
   problems.push(`RETENTION_DAYS must be a whole number of days (1 or more); using ${DEFAULT_RETENTION_DAYS}`);
   return DEFAULT_RETENTION_DAYS;
+}
+
+/** TMS_DOWNLOAD_HOSTS as host names: "a.example, B.example" → ["a.example", "b.example"]. */
+function parseDownloadHosts(raw: unknown): string[] {
+  if (typeof raw !== "string") return [];
+  return raw
+    .split(",")
+    .map((h) => h.trim().toLowerCase().replace(/\.$/, ""))
+    .filter(Boolean);
 }
 
 const cache = new WeakMap<object, Config>();

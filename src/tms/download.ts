@@ -21,15 +21,6 @@ export interface DownloadPolicy {
   allowedHosts: readonly string[];
 }
 
-/** TMS_DOWNLOAD_HOSTS as host names: "a.example, B.example" → ["a.example", "b.example"]. */
-export function parseDownloadHosts(raw: unknown): string[] {
-  if (typeof raw !== "string") return [];
-  return raw
-    .split(",")
-    .map((h) => h.trim().toLowerCase().replace(/\.$/, ""))
-    .filter(Boolean);
-}
-
 /** The whole rule, with no I/O: which URL, with which credentials, or why not at all. */
 export function decideDownload(target: string, policy: DownloadPolicy, base: string = policy.apiUrl): DownloadDecision {
   let url: URL;
