@@ -13,6 +13,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { experimental_readRawConfig } from "wrangler";
 import sharp from "sharp";
 import { startSandbox } from "../sandbox/index.mjs";
 import { prng, hashSeed } from "../sandbox/lib/faults.mjs";
@@ -113,15 +114,18 @@ process.on("SIGINT", () => shutdown(130));
 process.on("SIGTERM", () => shutdown(143));
 
 try {
-  // The connector's own wrangler.toml, with the soak entry (its D1 wrapped) and a short
+  // The connector's own wrangler.jsonc, with the soak entry (its D1 wrapped) and a short
   // Palletways catch-up schedule so late photos happen within minutes.
-  const toml = fs
-    .readFileSync(path.join(root, "wrangler.toml"), "utf8")
-    .replace(/^main = .*$/m, `main = "${path.join(root, "scripts/soak/worker.ts")}"`)
-    .replace(/^migrations_dir = .*$/m, `migrations_dir = "${path.join(root, "migrations")}"`)
-    .replace(/^PALLETWAYS_CATCHUP_SCHEDULE_S = .*$/m, `PALLETWAYS_CATCHUP_SCHEDULE_S = "0,10,30,60"`);
-  const config = path.join(work, "wrangler.toml");
-  fs.writeFileSync(config, toml);
+  const { rawConfig } = experimental_readRawConfig({ config: path.join(root, "wrangler.jsonc") });
+  const soakConfig = {
+    ...rawConfig,
+    $schema: undefined,
+    main: path.join(root, "scripts/soak/worker.ts"),
+    d1_databases: rawConfig.d1_databases.map((d) => ({ ...d, migrations_dir: path.join(root, "migrations") })),
+    vars: { ...rawConfig.vars, PALLETWAYS_CATCHUP_SCHEDULE_S: "0,10,30,60" },
+  };
+  const config = path.join(work, "wrangler.json");
+  fs.writeFileSync(config, JSON.stringify(soakConfig, null, 2));
   const envFile = path.join(work, "dev.vars");
   const vars = { ...env, SOAK_SEED: String(opts.seed), SOAK_D1_FAULT_RATE: String(opts.d1Rate) };
   fs.writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n");
