@@ -15,6 +15,11 @@ export interface JobContext<P = Record<string, unknown>> {
   reference: string;
   payload: P;
   attempt: number;
+  /**
+   * Whether any earlier run of this job may have reached a partner: an earlier attempt, or a
+   * run before a replay (which starts the count at 1 again). Checks before repeating use this.
+   */
+  ranBefore(): Promise<boolean>;
   /** Record a step on the consignment's timeline (network/reference/jobId filled in). */
   timeline(entry: Omit<TimelineEntry, "network" | "reference" | "jobId"> & Partial<Pick<TimelineEntry, "network" | "reference">>): Promise<void>;
   /** Follow-on work, created in D1 and queued after this job succeeds. */

@@ -1,5 +1,6 @@
 import { getConfig } from "../config";
 import { errorMessage } from "../lib/errors";
+import { redact } from "../lib/secrets";
 import type { Carrier } from "./carrier";
 import { hazchem } from "./hazchem";
 import { palletways } from "./palletways";
@@ -69,6 +70,6 @@ export async function refreshConsignment(env: Env, network: string, reference: s
   try {
     return { ok: true, result: await c.refresh(env, reference) };
   } catch (err) {
-    return { ok: false, status: 502, error: "refresh_failed", message: errorMessage(err) };
+    return { ok: false, status: 502, error: "refresh_failed", message: redact(errorMessage(err)) };
   }
 }

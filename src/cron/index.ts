@@ -1,5 +1,6 @@
 import { db as openDb } from "../db/client";
-import { carriers, networkEnabled } from "../carriers";
+import { carriers, networkEnabled, networkLabel } from "../carriers";
+import { raiseAlert } from "../lib/alerts";
 import type { CronTask } from "../carriers/carrier";
 import { errorCode, errorMessage, PermanentError } from "../lib/errors";
 import { markError, markSuccess } from "../lib/health";
@@ -20,7 +21,11 @@ interface ScheduledTask extends CronTask {
 const redrive: ScheduledTask = {
   name: "jobs.redrive",
   network: null,
-  run: async (env, db) => ({ redriven: await redriveStuckJobs(env, db) }),
+  run: async (env, db) => ({
+    redriven: await redriveStuckJobs(env, db, (j) =>
+      raiseAlert(env, db, { kind: "failure", network: j.network, reference: j.reference, text: `${networkLabel(j.network)} ${j.reference}: work stopped (${j.kind}): ${j.message}`, path: `/ops/failures#job-${j.id}` }),
+    ),
+  }),
 };
 
 /** Last, so that it sees what this cycle's pulls recorded (exception stages, network health). */

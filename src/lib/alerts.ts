@@ -101,14 +101,16 @@ async function deliver(db: Db, webhookUrl: string, row: OutboxRow): Promise<"sen
     });
     // The body is not needed, but an unread body keeps the connection busy.
     await res.body?.cancel();
-    if (res.ok) {
-      await db.update(alertOutbox).set({ status: "sent", attempts: attempt, lastError: null, updatedAt: Date.now() }).where(eq(alertOutbox.id, row.id));
-      log({ step: "alert", outcome: "ok", key: row.key, attempt });
-      return "sent";
-    }
-    problem = `the alert webhook answered ${res.status}`;
+    if (res.ok) problem = "";
+    else problem = `the alert webhook answered ${res.status}`;
   } catch (err) {
     problem = `the alert webhook could not be reached (${scrub(errorMessage(err), webhookUrl)})`;
+  }
+  if (!problem) {
+    // Outside the send's try: a D1 error here must not pass for a failed send (and send it again).
+    await db.update(alertOutbox).set({ status: "sent", attempts: attempt, lastError: null, updatedAt: Date.now() }).where(eq(alertOutbox.id, row.id));
+    log({ step: "alert", outcome: "ok", key: row.key, attempt });
+    return "sent";
   }
   const giveUp = attempt >= MAX_ALERT_ATTEMPTS;
   const wait = RETRY_AFTER_MS[Math.min(attempt - 1, RETRY_AFTER_MS.length - 1)]!;

@@ -87,15 +87,18 @@ export async function sendJobs(env: Env, ids: readonly string[], delaySeconds = 
  * `sendJobs` after a D1 write that must stand whatever the queue does: a refused send is
  * logged, and the cron's re-drive puts the jobs on the queue within minutes.
  */
-export async function queueJobs(env: Env, ids: readonly string[], where: { network?: string; reference?: string; step: string }): Promise<void> {
+export async function queueJobs(env: Env, ids: readonly string[], where: { network?: string; reference?: string; step: string }, delaySeconds = 0): Promise<void> {
   try {
-    await sendJobs(env, ids);
+    await sendJobs(env, ids, delaySeconds);
   } catch (err) {
     log({ ...where, outcome: "error", error: `jobs recorded, queue send failed (re-driven later): ${errorMessage(err)}` });
   }
 }
 
-/** Record jobs in D1, then put them on the queue. Returns the ids actually created. */
+/**
+ * Record jobs in D1, then put them on the queue. Returns the ids actually created. Once D1 holds
+ * them they are the caller's success: a refused send is logged and left to the re-drive.
+ */
 export async function enqueue(env: Env, db: Db, list: NewJob[], delaySeconds = 0): Promise<string[]> {
   if (list.length === 0) return [];
   const write = jobWrite(db, list);
@@ -103,7 +106,7 @@ export async function enqueue(env: Env, db: Db, list: NewJob[], delaySeconds = 0
   for (const part of chunk(write.statements, SEND_BATCH_MAX)) {
     ids.push(...write.created(await db.batch(part as [Statement, ...Statement[]])));
   }
-  await sendJobs(env, ids, delaySeconds);
+  await queueJobs(env, ids, { step: "jobs.enqueue" }, delaySeconds);
   return ids;
 }
 
@@ -119,7 +122,12 @@ const CRASH_ACTION = "look at the file on the consignment's timeline (its size, 
  * a failure in plain words instead of being re-driven forever (contract rule 9). Run from the
  * cron; safe to run any time.
  */
-export async function redriveStuckJobs(env: Env, db: Db): Promise<number> {
+export async function redriveStuckJobs(
+  env: Env,
+  db: Db,
+  /** Told of each job that became a failure here (the caller alerts, as the consumer does for its own). */
+  onFailed?: (job: { id: string; network: string; reference: string; kind: string; message: string }) => Promise<unknown>,
+): Promise<number> {
   const now = Date.now();
   const stuck = await db
     .select({ id: jobs.id, status: jobs.status, attempts: jobs.attempts, network: jobs.network, reference: jobs.reference, kind: jobs.kind, updatedAt: jobs.updatedAt })
@@ -160,6 +168,7 @@ export async function redriveStuckJobs(env: Env, db: Db): Promise<number> {
       detail: { attempt, crashes, code: "WORKER_CRASHED", action: giveUp ? CRASH_ACTION : undefined },
     });
     if (!giveUp) requeue.push(j.id);
+    else await onFailed?.({ id: j.id, network: j.network, reference: j.reference, kind: j.kind, message: CRASH_MESSAGE });
   }
   for (const part of chunk(requeue, IN_LIST_MAX)) {
     await db.update(jobs).set({ status: "queued", nextRunAt: now, updatedAt: now }).where(and(inArray(jobs.id, part), eq(jobs.status, "queued")));

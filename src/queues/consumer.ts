@@ -6,7 +6,7 @@ import { markError, markSuccess } from "../lib/health";
 import { log } from "../lib/log";
 import { recordTimeline } from "../lib/timeline";
 import { redact } from "../lib/secrets";
-import { enqueue, sendJobs, type JobMessage } from "../lib/jobs";
+import { enqueue, queueJobs, type JobMessage } from "../lib/jobs";
 import { TMS_DOCUMENT_JOB, type JobContext, type JobHandler, type JobHandlers } from "../carriers/carrier";
 import { carrierFor, networkLabel } from "../carriers";
 import { raiseAlert } from "../lib/alerts";
@@ -55,6 +55,14 @@ async function markSuccessThrottled(db: Db, network: string): Promise<void> {
   await markSuccess(db, network);
 }
 
+function parsePayload(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new PermanentError("the job's payload is not readable JSON");
+  }
+}
+
 /** The centre's own job, then the job's own network's handlers (looked up at run time). */
 function handlerFor(kind: string, network: string): JobHandler | undefined {
   return kind === TMS_DOCUMENT_JOB ? tmsDocument : carrierFor(network)?.jobs[kind];
@@ -82,8 +90,10 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHand
     jobId,
     network: job.network,
     reference: job.reference,
-    payload: JSON.parse(job.payload),
+    payload: {},
     attempt: job.attempts + 1,
+    ranBefore: async () =>
+      job.attempts > 0 || (await db.select({ id: attempts.id }).from(attempts).where(eq(attempts.jobId, jobId)).limit(1)).length > 0,
     timeline: (e) => recordTimeline(db, { network: job.network, reference: job.reference, jobId, ...e }),
     enqueue: async (list) => {
       followUps.push(...list);
@@ -94,6 +104,8 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHand
     const handler = handlers ? handlers[job.kind] : handlerFor(job.kind, job.network);
     try {
       if (!handler) throw new PermanentError(`no handler for job kind ${job.kind}`);
+      // Parsed inside the try: a payload that is not JSON is this job's failure, not a stuck claim.
+      ctx.payload = parsePayload(job.payload);
       const result = await handler(ctx);
       if (followUps.length) await enqueue(env, db, followUps);
       const status = result?.status ?? "done";
@@ -116,7 +128,8 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHand
           db.insert(attempts).values({ jobId, startedAt: started, ms, outcome: "waiting", error: message }),
         ]);
         log({ ...base, step: job.kind, outcome: "waiting", ms, error: message, retry_in_s: delay });
-        await sendJobs(env, [jobId], delay);
+        // The row says when; a refused send is left to the re-drive, which honours next_run_at.
+        await queueJobs(env, [jobId], { ...base, step: "queue.job.requeue" }, delay);
         return;
       }
       const attempt = job.attempts + 1;
@@ -153,7 +166,7 @@ export async function runJob(env: Env, db: Db, jobId: string, handlers?: JobHand
         lastSuccessWrite.delete(job.network);
       }
       log({ ...base, step: job.kind, outcome: "error", ms, error: message, attempt, gave_up: giveUp });
-      if (!giveUp) await sendJobs(env, [jobId], backoffSeconds(attempt));
+      if (!giveUp) await queueJobs(env, [jobId], { ...base, step: "queue.job.requeue" }, backoffSeconds(attempt));
       else await raiseAlert(env, db, { kind: "failure", network: job.network, reference: job.reference, text: `${networkLabel(job.network)} ${job.reference}: work stopped (${job.kind}): ${message}`, path: `/ops/failures#job-${jobId}` });
     }
   } catch (err) {

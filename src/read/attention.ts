@@ -1,4 +1,5 @@
 import { desc, eq, inArray } from "drizzle-orm";
+import { chunk, IN_LIST_MAX } from "../lib/chunk";
 import { db as openDb, type Db } from "../db/client";
 import { attentionSeen, jobs } from "../db/schema";
 import { carriers, networkEnabled, networkLabel } from "../carriers";
@@ -113,8 +114,8 @@ async function seenIds(db: Db, entries: AttentionEntry[], now: number): Promise<
   const kinds = new Map(entries.map((e) => [e.id, e.kind]));
   const ids = [...kinds.keys()];
   const seen = new Set<string>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const rows = await db.select().from(attentionSeen).where(inArray(attentionSeen.id, ids.slice(i, i + 90)));
+  for (const part of chunk(ids, IN_LIST_MAX)) {
+    const rows = await db.select().from(attentionSeen).where(inArray(attentionSeen.id, part));
     for (const r of rows) if (kinds.get(r.id) !== "network" || r.seenAt > now - NETWORK_SEEN_FOR_MS) seen.add(r.id);
   }
   return seen;

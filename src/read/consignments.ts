@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { carrierFor } from "../carriers";
 import { db as openDb } from "../db/client";
+import { chunk, IN_LIST_MAX } from "../lib/chunk";
 import { attempts, consignments, documents, jobs, timeline } from "../db/schema";
 
 // A consignment as the operator API and the console show it: its timeline, documents and work.
@@ -89,7 +90,9 @@ export async function consignmentPage(env: Env, network: string, reference: stri
   if (!view) return null;
   const db = openDb(env);
   const ids = view.jobs.map((j) => j.id);
-  const tries = ids.length ? await db.select().from(attempts).where(inArray(attempts.jobId, ids.slice(0, 90))).orderBy(desc(attempts.startedAt)) : [];
+  const tries: (typeof attempts.$inferSelect)[] = [];
+  for (const part of chunk(ids, IN_LIST_MAX)) tries.push(...(await db.select().from(attempts).where(inArray(attempts.jobId, part))));
+  tries.sort((a, b) => b.startedAt - a.startedAt);
   const r2 = view.documents.length ? await db.select({ id: documents.id, hasFile: documents.r2Key }).from(documents).where(and(eq(documents.network, network), eq(documents.reference, reference))) : [];
   const stored = new Set(r2.filter((d) => d.hasFile).map((d) => d.id));
   return {

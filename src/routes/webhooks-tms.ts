@@ -96,7 +96,9 @@ tmsWebhook.post(
       const on = { network: link.network, reference: link.reference };
       const enabled = networkEnabled(env, carrier.network);
       for (const { i, event, parsed: u } of updates) {
-        if (u.type === "Stop" && isDeliveryCompleted(u.value) && carrier.onDeliveryCompleted && enabled) {
+        if (u.type === "Stop" && isDeliveryCompleted(u.value) && carrier.onDeliveryCompleted && !enabled) {
+          entries.push({ ...on, kind: "skipped", step: "tms.stop-completed", outcome: "skipped", message: `TMS: delivery completed, not acted on: ${carrier.label} is switched off (its settings are absent)` });
+        } else if (u.type === "Stop" && isDeliveryCompleted(u.value) && carrier.onDeliveryCompleted) {
           const reaction = carrier.onDeliveryCompleted(env, {
             reference: link.reference,
             stopId: u.value.stop.id,

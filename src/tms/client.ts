@@ -103,8 +103,9 @@ export class TmsClient {
       if (answer.kind === "ok") return answer.res;
       if (answer.kind === "slow_down") {
         const wait = answer.wait.ms;
-        // Everyone pauses, not just this caller: the limit is per tenant.
-        await pausePartner(this.env, "tms", Date.now() + wait);
+        // Everyone pauses, not just this caller: the limit is per tenant. A storage host's 429
+        // (a download hop) is that host's own and holds up only this call.
+        if (toTms) await pausePartner(this.env, "tms", Date.now() + wait);
         log({ network: "tms", step, outcome: "retry", ms: Date.now() - started, error: `429, Retry-After ${waitWords(answer.wait)}` });
         if (wait > INLINE_429_WAIT_MS) throw new DeferError(`the TMS asked us to slow down (429); waiting ${waitWords(answer.wait)}`, wait);
         await sleep(wait);

@@ -10,8 +10,8 @@ import { TmsClient, type ImportDocumentInput } from "./client";
 type Note = { kind: TimelineKind; step: string; outcome: TimelineOutcome; message: string; detail?: Record<string, unknown> };
 
 export interface ImportOnceOptions {
-  /** The job's attempt number: any attempt after the first may follow an unclear outcome. */
-  attempt: number;
+  /** An earlier run may have stored it (JobContext.ranBefore): look on the order before sending. */
+  checkFirst: boolean;
   step: string;
   timeline: (entry: Note) => Promise<void>;
 }
@@ -34,7 +34,7 @@ export async function importDocumentOnce(env: Env, input: ImportDocumentInput, o
   const note = (outcome: TimelineOutcome, message: string, detail: Record<string, unknown> = {}) =>
     opts.timeline({ kind: "info", step: opts.step, outcome, message, detail: { reconcile: true, document_name: name, document_type: input.documentType, ...detail } });
 
-  if (opts.attempt > 1) {
+  if (opts.checkFirst) {
     if (orderId) {
       // A listing that fails throws: nothing is sent until we know.
       const found = await findStored();

@@ -8,6 +8,7 @@ import { log } from "../../lib/log";
 import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
 import { jobWrite, queueJobs, type NewJob } from "../../lib/jobs";
 import { importDocumentOnce } from "../../tms/import-once";
+import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import type { JobHandler } from "../carrier";
 import { HazchemClient, type FeedDocument } from "./client";
 import { FEED_CURSOR, JOB_FEED_DOCUMENT, type FeedType } from "./enums";
@@ -66,9 +67,11 @@ export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<F
       log({ network: "hazchem", reference: d.consignment_number, step: "hazchem.feed", outcome: "skipped", error: `document ${d.document_id} has type ${d.type}, which the connector does not bring into the TMS` });
       return false;
     });
-    const known = wanted.length
-      ? new Set((await db.select({ id: hazchemFeedDocuments.documentId }).from(hazchemFeedDocuments).where(inArray(hazchemFeedDocuments.documentId, wanted.map((d) => d.document_id)))).map((r) => r.id))
-      : new Set<string>();
+    // A page has no size limit in the contract: the look-up goes in D1-sized slices.
+    const known = new Set<string>();
+    for (const part of chunk(wanted.map((d) => d.document_id), IN_LIST_MAX)) {
+      for (const r of await db.select({ id: hazchemFeedDocuments.documentId }).from(hazchemFeedDocuments).where(inArray(hazchemFeedDocuments.documentId, part))) known.add(r.id);
+    }
     const fresh = dedupe(wanted.filter((d) => !known.has(d.document_id)));
     // At the end of the feed Hazchem gives no cursor; keeping the page's own one re-reads that
     // last page next time (reading is repeatable, and document_ids already kept are skipped).
@@ -210,7 +213,7 @@ export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) 
   await importDocumentOnce(
     env,
     { match: target.match, filename: p.filename, documentType: tmsType, bytes: file.bytes, contentType },
-    { attempt: ctx.attempt, step: JOB_FEED_DOCUMENT, timeline: ctx.timeline },
+    { checkFirst: await ctx.ranBefore(), step: JOB_FEED_DOCUMENT, timeline: ctx.timeline },
   );
 
   const now = Date.now();

@@ -20,7 +20,7 @@ export const attachPhoto: JobHandler<{ documentId: string }> = async (ctx) => {
   await importDocumentOnce(
     env,
     { match, filename: doc.filename, documentType: "PHOTO_OF_GOODS_DELIVERY", bytes, contentType: doc.contentType ?? "image/jpeg" },
-    { attempt: ctx.attempt, step: "palletways.attach-photo", timeline: ctx.timeline },
+    { checkFirst: await ctx.ranBefore(), step: "palletways.attach-photo", timeline: ctx.timeline },
   );
   const destination = "orderId" in match ? `TMS order ${match.orderId}` : `TMS order with customer reference ${match.customerReference} (matched by reference)`;
   await db.update(documents).set({ status: "attached", destination, updatedAt: Date.now() }).where(eq(documents.id, doc.id));

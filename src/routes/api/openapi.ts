@@ -38,7 +38,7 @@ export const operations = {
   refresh: {
     method: "post",
     path: "/consignments/:network/:reference/refresh",
-    summary: "Fetch from the network now (Palletways photos, UPN tracking events and consignments, the Hazchem document feed)",
+    summary: "Fetch from the network now (what each network fetches is its own: photos, tracking events, a document feed)",
     params: consignmentParams,
     responses: {
       202: { description: "fetched; what was found", schema: refreshAnswer },

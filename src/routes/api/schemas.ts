@@ -5,8 +5,8 @@ import { z } from "zod";
 // Every answer has an id: it is a named component of the document.
 
 export const consignmentParams = z.object({
-  network: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "a network name: lower-case letters, digits and '-'").describe("palletways, upn or hazchem"),
-  reference: z.string().min(1).max(200).describe("the network's own reference: Palletways tracking ID, UPN consignment barcode, Hazchem consignment number"),
+  network: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "a network name: lower-case letters, digits and '-'").describe("a network's name, as listed under `networks` in /healthz"),
+  reference: z.string().min(1).max(200).describe("the network's own reference for the consignment (its tracking ID, barcode or consignment number)"),
 });
 
 export const idParams = z.object({ id: z.string().min(1).max(500).describe("the id from the list") });

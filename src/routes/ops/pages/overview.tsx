@@ -7,6 +7,8 @@ import { RecentLocks } from "../locks";
 import type { RecentLock } from "../../../read/locks";
 import type { AttentionEntry } from "../../../read/attention";
 import { ActivityChart } from "../activity-chart";
+import type { StorageSummary } from "../../../read/storage";
+import { StorageCard } from "./storage";
 
 const KIND_WORDS: Record<string, { text: string; outcome: string }> = {
   failure: { text: "failure", outcome: "error" },
@@ -87,8 +89,6 @@ const LastDay: FC<{ o: Overview }> = ({ o }) => {
     </section>
   );
 };
-import type { StorageSummary } from "../../../read/storage";
-import { StorageCard } from "./storage";
 
 const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, now }) => {
   const advice = explain(n.network, n.last_error, n.last_error_code, n.action);
