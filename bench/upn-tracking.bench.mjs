@@ -94,7 +94,7 @@ async function bundle() {
       // to the consumer itself, so the list it bundles is an empty one.
       name: "only-upn-handlers",
       setup(b) {
-        b.onLoad({ filter: /src[\\/]carriers[\\/]index\.ts$/ }, () => ({ contents: "export const carrierFor = () => undefined; export const carriers = () => [];", loader: "ts" }));
+        b.onLoad({ filter: /src[\\/]carriers[\\/]index\.ts$/ }, () => ({ contents: "export const carrierFor = () => undefined; export const carriers = () => []; export const networkLabel = (n) => n;", loader: "ts" }));
       },
     }],
   });
@@ -125,7 +125,9 @@ async function main() {
   const post = (url, body) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   await post(`${sandbox.urls.qargo}/__sim/config`, { enforceRateLimit: false });
   const { raw, orders } = events(EVENTS);
-  await post(`${sandbox.urls.qargo}/__sim/orders`, orders.map((o) => ({ id: o.id, customer_reference_number: o.barcode, consignments: [{ consignment_reference_number: o.barcode }] })));
+  // Each order carries the two pallets its pallet-level events scan (UPNP…001, UPNP…002).
+  const pallets = (barcode) => [1, 2].map((n) => ({ barcode: { value: `UPNP${barcode.slice(3)}00${n}`, source: "UPN" } }));
+  await post(`${sandbox.urls.qargo}/__sim/orders`, orders.map((o) => ({ id: o.id, customer_reference_number: o.barcode, consignments: [{ consignment_reference_number: o.barcode, goods: [{ quantity: 2, handling_units: pallets(o.barcode) }] }] })));
 
   const mf = new Miniflare(convertV4MiniflareOptions({
     modules: true,
@@ -162,12 +164,13 @@ async function main() {
     const plain = await call("/plain");
 
     const q = await (await fetch(`${sandbox.urls.qargo}/__sim/state`)).json();
-    const calls = q.calls.filter((c) => c.path === "/v1/webhook/subco-status-update").length;
-    const received = q.status_updates.length;
+    // Consignment-level events are stop status updates; pallet-level ones are scans on their pallet.
+    const calls = q.calls.filter((c) => c.path === "/v1/webhook/subco-status-update" || c.path === "/v1/webhook/partial-order-update").length;
+    const received = q.status_updates.length + (q.scans?.length ?? 0);
     const discarded = q.discarded.length;
 
     header(`UPN tracking: one cycle of ${EVENTS} events from a stored response (workerd via Miniflare; TMS simulated, rate limit OFF: sim enforceRateLimit=false, TMS_RATE_PER_SECOND=${TMS_RATE})`);
-    console.log(`record from R2 ${cycle.recordedMs} ms, dispatch into ${cycle.jobs} jobs ${cycle.dispatchMs} ms; ${calls} subco-status-update calls; Qargo sim matched ${received}, discarded ${discarded}`);
+    console.log(`record from R2 ${cycle.recordedMs} ms, dispatch into ${cycle.jobs} jobs ${cycle.dispatchMs} ms; ${calls} subco-status-update/partial-order-update calls; Qargo sim matched ${received}, discarded ${discarded}`);
     row({ bench: "upn-tracking", metric: "events applied / s (whole cycle)", value: EVENTS / (totalMs / 1000), unit: "ev/s", reference: "plain D1 batch insert", referenceValue: plain.rows / (plain.ms / 1000) });
     row({ bench: "upn-tracking", metric: "cycle wall time", value: totalMs / 1000, unit: "s", reference: "plain D1 batch insert", referenceValue: plain.ms / 1000 });
     row({ bench: "upn-tracking", metric: "TMS calls per 10,000 events", value: calls * (10_000 / EVENTS), unit: "calls", reference: "one call per event", referenceValue: 10_000 });
