@@ -3,21 +3,13 @@
 // (as when the isolate dies right there), at a seeded rate. The connector's code has no switch
 // for this; only this wrapper, used by scripts/soak.mjs alone, knows about it.
 import worker from "../../src/index";
+// The simulators' own seeded generator (plain JS, bundled in by wrangler like the rest).
+import { prng } from "../../sandbox/lib/faults.mjs";
 
 export { RateLimiter, TmsTokenCache, PalletwaysWindow } from "../../src/index";
 
 type SoakEnv = Env & { SOAK_SEED?: string; SOAK_D1_FAULT_RATE?: string };
 
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const faults = { "d1-write-after-partner-success": 0 };
 let rand: (() => number) | null = null;

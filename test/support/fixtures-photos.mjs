@@ -4,6 +4,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
+// mulberry32: seedable, and good enough that mozjpeg cannot find structure in the noise.
+import { prng } from "../../sandbox/lib/faults.mjs";
 
 export const PHOTOS = {
   /** 4000×3000, ~6 MB: what a phone camera hands the driver app. */
@@ -16,17 +18,6 @@ export const PHOTOS = {
   tiff: "photo.tif",
 };
 
-// mulberry32: tiny, seedable, and good enough that mozjpeg cannot find structure in the noise.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Photo-like RGB: smooth lighting gradients and a few soft "objects" (what makes a photo
