@@ -221,6 +221,19 @@ export interface DispatchCapability {
 
 export type { DispatchAnswer, SubcontractorDispatch };
 
+/** A stop or document update of one of this network's orders, as the TMS sent it. */
+export type TmsUpdate =
+  | { kind: "stop"; stopId: string; stopType: string; status: string; actualStart: string | null; actualEnd: string | null; at: string }
+  | { kind: "document"; documentType: string; status: string; documentId: string | null; at: string };
+
+/** `onTmsUpdate`'s input: which consignment, whose order, our role, and the update. */
+export interface TmsUpdateSeen {
+  reference: string;
+  orderId: string;
+  role: Role | null;
+  update: TmsUpdate;
+}
+
 export interface Carrier {
   /** Lower-case name: job kinds, D1 rows, URLs (`/api/consignments/{network}/…`). */
   network: string;
@@ -237,6 +250,12 @@ export interface Carrier {
   routeDocument(env: Env, doc: OutboundDocument): DocumentRoute;
   /** Pure: what a completed delivery stop means for this network (nothing, when absent). */
   onDeliveryCompleted?(env: Env, stop: StopCompleted): Reaction;
+  /**
+   * Pure: what any stop or document update of one of this network's orders means for it beyond
+   * documents and completed deliveries (e.g. statuses sent back to the network), while it is
+   * switched on. Its jobs are written with the webhook, so a 2xx promises them.
+   */
+  onTmsUpdate?(env: Env, seen: TmsUpdateSeen): Reaction;
   /** The consignment's handling units (pallets) and their scans, for the console (none, when absent). */
   handlingUnitScans?(env: Env, reference: string): Promise<HandlingUnitScans[]>;
   /** What an operator should do about one of this network's error codes, in plain words. */

@@ -3,6 +3,7 @@ import { errorMessage } from "../lib/errors";
 import { redact } from "../lib/secrets";
 import type { Carrier } from "./carrier";
 import { hazchem } from "./hazchem";
+import { palletforce } from "./palletforce";
 import { palletways } from "./palletways";
 import { upn } from "./upn";
 
@@ -12,7 +13,7 @@ import { upn } from "./upn";
 export { PalletwaysWindow } from "./palletways";
 export type { Carrier } from "./carrier";
 
-const list: Carrier[] = [palletways, upn, hazchem];
+const list: Carrier[] = [palletways, upn, hazchem, palletforce];
 
 export function carriers(): readonly Carrier[] {
   return list;

@@ -12,7 +12,7 @@ import { jobWrite, queueJobs, type NewJob } from "../lib/jobs";
 import { carrierFor, carrierForOrderField, networkEnabled } from "../carriers";
 import { TMS_DOCUMENT_JOB } from "../carriers/carrier";
 import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
-import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "../tms/visibility";
+import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder, tmsUpdateSeen } from "../tms/visibility";
 
 // POST /webhooks/tms: Qargo's operational visibility webhook. Everything it implies is written
 // to D1 (and inline files to R2) in one transaction before we answer, so nothing acknowledged
@@ -72,6 +72,13 @@ tmsWebhook.post(
       const on = { network: link.network, reference: link.reference };
       const enabled = networkEnabled(env, carrier.network);
       for (const { i, event, parsed: u } of updates) {
+        // Any stop or document update, for a network that reacts to them (e.g. our own scans).
+        const seen = enabled && carrier.onTmsUpdate ? tmsUpdateSeen(u, event.timestamp) : null;
+        if (seen && carrier.onTmsUpdate) {
+          const reaction = carrier.onTmsUpdate(env, { reference: link.reference, orderId: link.orderId, role: link.role, update: seen });
+          entries.push(...reaction.timeline.map((e) => ({ ...on, ...e })));
+          jobsToAdd.push(...reaction.jobs);
+        }
         if (u.type === "Stop" && isDeliveryCompleted(u.value) && carrier.onDeliveryCompleted && !enabled) {
           entries.push({ ...on, kind: "skipped", step: "tms.stop-completed", outcome: "skipped", message: `TMS: delivery completed, not acted on: ${carrier.label} is switched off (its settings are absent)` });
         } else if (u.type === "Stop" && isDeliveryCompleted(u.value) && carrier.onDeliveryCompleted) {

@@ -1,4 +1,5 @@
 import type { DocumentUpdate, StopUpdate, VisibilityOrder } from "./schemas";
+import type { TmsUpdate } from "../carriers/carrier";
 
 // Reads which network, consignment and role an order belongs to from its custom fields
 // (`pallet_network`, `network_reference`, `network_role`). Pure; tested in visibility.test.ts.
@@ -44,4 +45,14 @@ export function completionTime(u: StopUpdate, eventTimestamp: string): number {
 
 export function isDocumentCreated(u: DocumentUpdate): boolean {
   return u.status === "CREATED";
+}
+
+/** A stop or document update in the words a carrier's `onTmsUpdate` reads; null for anything else. */
+export function tmsUpdateSeen(u: { type: "Stop"; value: StopUpdate } | { type: "Document"; value: DocumentUpdate } | { type: "other" | "invalid" }, eventTimestamp: string): TmsUpdate | null {
+  if (u.type === "Stop") {
+    const st = u.value.stop;
+    return { kind: "stop", stopId: st.id, stopType: st.stop_type, status: st.status, actualStart: st.actual_start_timestamp ?? null, actualEnd: st.actual_end_timestamp ?? null, at: eventTimestamp };
+  }
+  if (u.type === "Document") return { kind: "document", documentType: u.value.document.document_type, status: u.value.status, documentId: u.value.id ?? null, at: eventTimestamp };
+  return null;
 }

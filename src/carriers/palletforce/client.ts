@@ -102,6 +102,12 @@ export class PalletforceError extends PermanentError {
   }
 }
 
+/** How long a call may wait for a limiter slot, and for its answer (the dispatch door's 20 s). */
+export interface CallOptions {
+  maxWaitMs?: number;
+  timeoutMs?: number;
+}
+
 export const AUTH_ACTION = "Palletforce refused our access key: check PALLETFORCE_ACCESS_KEY (wrangler secret put PALLETFORCE_ACCESS_KEY), then replay the failed work";
 
 function issuesOf(error: z.ZodError): string {
@@ -121,20 +127,20 @@ export class PalletforceClient {
     return this.cfg.depot;
   }
 
-  private how(step: string): PartnerCall {
-    return { partner: "Palletforce", what: step, unreachableCode: "PALLETFORCE_UNREACHABLE", defaultWaitMs: 60_000 };
+  private how(step: string, timeoutMs?: number): PartnerCall {
+    return { partner: "Palletforce", what: step, unreachableCode: "PALLETFORCE_UNREACHABLE", defaultWaitMs: 60_000, ...(timeoutMs ? { timeoutMs } : {}) };
   }
 
   /**
    * One call: a limiter slot (waiting at most `maxWaitMs` inline), the access key in the body,
    * and Palletforce's envelope checked. Returns the JSON of a successful answer.
    */
-  private async call(endpoint: string, step: string, body: Record<string, unknown>, maxWaitMs?: number): Promise<unknown> {
-    await acquire(this.env, palletforceLimit(this.cfg.ratePerMinute), maxWaitMs);
+  private async call(endpoint: string, step: string, body: Record<string, unknown>, opts: CallOptions = {}): Promise<unknown> {
+    await acquire(this.env, palletforceLimit(this.cfg.ratePerMinute), opts.maxWaitMs);
     const answer = await partnerFetch(
       `${this.cfg.apiUrl}/api/ExternalScanning/${endpoint}`,
       { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ accessKey: this.cfg.accessKey, ...body }) },
-      this.how(step),
+      this.how(step, opts.timeoutMs),
     );
     if (answer.kind === "slow_down") {
       await pausePartner(this.env, "palletforce", Date.now() + answer.wait.ms);
@@ -165,8 +171,8 @@ export class PalletforceClient {
   }
 
   /** Books one consignment; the transaction number makes a repeat return the first answer. */
-  async uploadManifest(body: ManifestBody, maxWaitMs?: number): Promise<z.infer<typeof bookedSchema>> {
-    const json = await this.call("UploadManifest", "the booking (UploadManifest)", { ...body }, maxWaitMs);
+  async uploadManifest(body: ManifestBody, opts: CallOptions = {}): Promise<z.infer<typeof bookedSchema>> {
+    const json = await this.call("UploadManifest", "the booking (UploadManifest)", { ...body }, opts);
     const parsed = manifestAnswerSchema.safeParse(json);
     // Palletforce said success but we cannot read the tracking number: asking again (same key)
     // returns the same answer, so this is worth retrying, not a failure of the booking.
@@ -175,8 +181,8 @@ export class PalletforceClient {
   }
 
   /** The consignment's whole history (reading is repeatable). Invalid events are reported apart. */
-  async downloadTracking(trackingNumber: string, maxWaitMs?: number): Promise<{ events: PalletforceEvent[]; invalid: { raw: unknown; reason: string }[] }> {
-    const json = await this.call("DownloadTracking", "tracking (DownloadTracking)", { trackingNumber }, maxWaitMs);
+  async downloadTracking(trackingNumber: string, opts: CallOptions = {}): Promise<{ events: PalletforceEvent[]; invalid: { raw: unknown; reason: string }[] }> {
+    const json = await this.call("DownloadTracking", "tracking (DownloadTracking)", { trackingNumber }, opts);
     const parsed = trackingAnswerSchema.safeParse(json);
     if (!parsed.success) throw new TransientError(`Palletforce's tracking answer was not in the expected shape (${issuesOf(parsed.error)})`, "PALLETFORCE_BAD_ANSWER");
     const events: PalletforceEvent[] = [];

@@ -1,5 +1,5 @@
 import type { ManifestBody, PalletforceAddress, PalletforceConsignment, PalletforceEvent } from "./client";
-import type { DispatchConsignment, DispatchOrder, DispatchStop } from "./dispatch-input";
+import type { DispatchConsignment, DispatchOrder, DispatchStop } from "../../tms/dispatch";
 import {
   BARCODE_SOURCE,
   COLLECTING_MOVES,
@@ -25,10 +25,9 @@ export type ManifestResult = { ok: true; body: ManifestBody } | { ok: false; pro
 
 const NOTE_MAX = 250;
 
-function missingAddressFields(stop: DispatchStop | null | undefined, which: string): string[] {
-  const l = stop?.location;
+function missingAddressFields(stop: DispatchStop, which: string): string[] {
+  const l = stop.location;
   const out: string[] = [];
-  if (!l) return [`the ${which} stop has no address`];
   if (!l.postal_code?.trim()) out.push(`the ${which} address has no postcode`);
   if (!l.city?.trim()) out.push(`the ${which} address has no town`);
   if (!l.country?.trim()) out.push(`the ${which} address has no country`);
@@ -36,7 +35,7 @@ function missingAddressFields(stop: DispatchStop | null | undefined, which: stri
 }
 
 function address(stop: DispatchStop, contact: boolean): PalletforceAddress {
-  const l = stop.location!;
+  const l = stop.location;
   return {
     name: l.name?.trim() ?? "",
     street: [l.address, l.address_second_line].map((s) => s?.trim()).filter(Boolean).join(", "),
@@ -44,7 +43,7 @@ function address(stop: DispatchStop, contact: boolean): PalletforceAddress {
     county: "",
     postcode: l.postal_code!.trim(),
     country: l.country!.trim(),
-    contactName: "",
+    contactName: contact ? (l.contact_name?.trim() ?? "") : "",
     telephone: contact ? (stop.phone_number?.trim() ?? "") : "",
   };
 }
@@ -62,7 +61,7 @@ export function palletCounts(c: DispatchConsignment, palletTypes: Record<string,
     if (g.handling_units?.length) units += g.handling_units.length;
     quantity += Math.max(0, Math.round(g.quantity ?? 0));
     if (n > 0) byType.set(type, (byType.get(type) ?? 0) + n);
-    weight += g.total_weight_kg ?? (g.unit_weight_kg ?? 0) * (g.quantity ?? 0);
+    weight += g.total_weight_kg ?? 0;
   }
   return {
     pallets: [...byType.entries()].map(([palletType, numberofPallets]) => ({ palletType, numberofPallets })),
@@ -86,7 +85,7 @@ export function manifestFromDispatch(orders: DispatchOrder[], s: Pick<Palletforc
   if (orders.length !== 1) return { ok: false, problems: [`Palletforce takes one consignment per dispatch; this trip has ${orders.length} orders: dispatch each order on its own trip`] };
   const order = orders[0]!;
   const cons = order.consignments ?? [];
-  if (cons.length !== 1) return { ok: false, problems: [`Palletforce takes one consignment per dispatch; order ${order.name ?? order.id} has ${cons.length}: split it into one order per consignment`] };
+  if (cons.length !== 1) return { ok: false, problems: [`Palletforce takes one consignment per dispatch; order ${order.name} has ${cons.length}: split it into one order per consignment`] };
   const c = cons[0]!;
   const problems = [...missingAddressFields(c.pickup_stop, "collection"), ...missingAddressFields(c.delivery_stop, "delivery")];
   const service = serviceName(order, s.services);
@@ -95,20 +94,20 @@ export function manifestFromDispatch(orders: DispatchOrder[], s: Pick<Palletforc
   if (counts.spaces === 0) problems.push("the consignment has no goods (no handling units and no quantity)");
   if (problems.length || "problem" in service) return { ok: false, problems };
   const note = (c.planning_instructions?.trim() || order.planning_instructions?.trim() || "").slice(0, NOTE_MAX);
-  const email = c.delivery_stop!.email?.trim();
+  const email = c.delivery_stop.email?.trim();
   const dates: { dateTimeType: "COLD" | "DELD"; value: string }[] = [];
-  if (c.pickup_stop!.date) dates.push({ dateTimeType: "COLD", value: c.pickup_stop!.date });
-  if (c.delivery_stop!.date) dates.push({ dateTimeType: "DELD", value: c.delivery_stop!.date });
+  if (c.pickup_stop.date) dates.push({ dateTimeType: "COLD", value: c.pickup_stop.date.slice(0, 10) });
+  if (c.delivery_stop.date) dates.push({ dateTimeType: "DELD", value: c.delivery_stop.date.slice(0, 10) });
   return {
     ok: true,
     body: {
       uniqueTransactionNumber: order.id,
-      collectionAddress: address(c.pickup_stop!, false),
-      deliveryAddress: address(c.delivery_stop!, true),
+      collectionAddress: address(c.pickup_stop, false),
+      deliveryAddress: address(c.delivery_stop, true),
       consignments: [
         {
           requestingDepot: s.depot,
-          consignmentNumber: order.name ?? order.id,
+          consignmentNumber: order.name,
           CustomerAccountNumber: s.account,
           datesAndTimes: dates,
           pallets: counts.pallets,

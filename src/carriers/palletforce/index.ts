@@ -1,0 +1,36 @@
+import type { Carrier } from "../carrier";
+import { palletforceAttention } from "./attention";
+import { palletforceDispatch } from "./booking";
+import { palletforceCron } from "./cron";
+import { LABEL, NETWORK, ORDER_FIELD_VALUE } from "./enums";
+import { explainPalletforce } from "./explain";
+import { palletforceJobs } from "./jobs";
+import { ourScanReaction } from "./our-scans";
+import { palletforceRefresh } from "./refresh";
+import { handlingUnitScans } from "./scans";
+import { readPalletforceSettings } from "./settings";
+
+// Palletforce (palletforce.md): bookings from the TMS dispatch door (UploadManifest), tracking
+// of what we booked and what we deliver (DownloadTracking, every third cron pass, the budget
+// spent where events are due), consignments for our depot imported as TMS orders
+// (DownloadConsignments), and our own DONR / ARDL / POD scans back (UploadScans).
+
+export const palletforce: Carrier = {
+  network: NETWORK,
+  label: LABEL,
+  orderFieldValue: ORDER_FIELD_VALUE,
+  settings: (env) => {
+    const s = readPalletforceSettings(env);
+    return { enabled: s.value !== null, problems: s.problems };
+  },
+  jobs: palletforceJobs,
+  cron: palletforceCron,
+  refresh: palletforceRefresh,
+  // Palletforce takes no documents: a POD is reported to it as a scan (onTmsUpdate).
+  routeDocument: (_env, doc) => ({ skip: `${LABEL} takes no documents${doc.documentType.startsWith("PROOF_OF_DELIVERY") ? " (the POD is sent to it as a POD scan when we deliver)" : ""}` }),
+  onTmsUpdate: (_env, seen) => ourScanReaction(seen),
+  handlingUnitScans,
+  explain: explainPalletforce,
+  attention: palletforceAttention,
+  dispatch: palletforceDispatch,
+};
