@@ -15,4 +15,7 @@ export const CREDENTIALS = {
   UPN_DEPOT: "045",
   HAZCHEM_API_KEY: "sim-hazchem-key-not-real",
   HAZCHEM_DEPOT: "HZ01",
+  PALLETFORCE_ACCESS_KEY: "sim-palletforce-key-not-real",
+  PALLETFORCE_DEPOT: "045",
+  PALLETFORCE_ACCOUNT: "ACC1001",
 };

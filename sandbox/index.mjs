@@ -6,10 +6,11 @@ import { createPalletwaysSim, API_PREFIX, PORTAL_PREFIX } from "./palletways.mjs
 import { createPalletwaysFtp } from "./palletways-ftp.mjs";
 import { createUpnSim } from "./upn.mjs";
 import { createHazchemSim } from "./hazchem.mjs";
+import { createPalletforceSim } from "./palletforce.mjs";
 import { ALERT_HOOK_PATH, createAlertsSim } from "./alerts.mjs";
 
 /**
- * @param {{quiet?: boolean, host?: string, ports?: {qargo?: number, palletways?: number, ftp?: number, upn?: number, hazchem?: number, alerts?: number, pasvMin?: number, pasvMax?: number}}} [options]
+ * @param {{quiet?: boolean, host?: string, ports?: {qargo?: number, palletways?: number, ftp?: number, upn?: number, hazchem?: number, palletforce?: number, alerts?: number, pasvMin?: number, pasvMax?: number}}} [options]
  * @returns {Promise<import("./types").Sandbox>}
  */
 export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = {} } = {}) {
@@ -22,6 +23,7 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       palletways: createPalletwaysSim({ creds: C, quiet, ftp }),
       upn: createUpnSim({ creds: C, quiet }),
       hazchem: createHazchemSim({ creds: C, quiet }),
+      palletforce: createPalletforceSim({ creds: C, quiet }),
       alerts: createAlertsSim({ quiet }),
     };
     const base = {};
@@ -36,6 +38,7 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       palletwaysControl: base.palletways,
       upn: base.upn,
       hazchem: base.hazchem,
+      palletforce: base.palletforce,
       ftp: ftp.url(),
       alerts: base.alerts,
     };
@@ -61,6 +64,14 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       HAZCHEM_API_URL: urls.hazchem,
       HAZCHEM_API_KEY: C.HAZCHEM_API_KEY,
       HAZCHEM_DEPOT: C.HAZCHEM_DEPOT,
+      PALLETFORCE_API_URL: urls.palletforce,
+      PALLETFORCE_ACCESS_KEY: C.PALLETFORCE_ACCESS_KEY,
+      PALLETFORCE_DEPOT: C.PALLETFORCE_DEPOT,
+      PALLETFORCE_ACCOUNT: C.PALLETFORCE_ACCOUNT,
+      // The simulated tenant's service levels ↔ Palletforce's service names, and pallet types.
+      PALLETFORCE_SERVICES: "ND=NEXT DAY,ECO=ECONOMY,*=NEXT DAY",
+      PALLETFORCE_SERVICE_LEVELS: "NEXT DAY=ND,ECONOMY=ECO",
+      PALLETFORCE_PALLET_TYPES: "HALF=HALF,QTR=QUARTER",
       ALERT_WEBHOOK_URL: urls.alerts + ALERT_HOOK_PATH,
     };
     if (!quiet) console.log("[sandbox] simulators up:", urls);

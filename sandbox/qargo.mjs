@@ -39,6 +39,8 @@ export function createQargoSim({ creds, quiet }) {
       orders_created: [],
       status_updates: [],
       scans: [],
+      // Order- and consignment-level data set through partial-order-update (network fields).
+      order_updates: [],
       emitted: [],
     };
   }
@@ -355,6 +357,7 @@ export function createQargoSim({ creds, quiet }) {
         return;
       }
       const order = hits[0];
+      recordOrderUpdate(s, order, u, matched_by, at);
       const units = (order.consignments ?? []).flatMap((c) => (c.goods ?? []).flatMap((g) => g.handling_units ?? []));
       for (const { h } of handlingUnitUpdates(u, i)) {
         const codes = h.match.matches_all.flatMap((m) => m?.handling_unit?.barcode?.matches_any ?? []);
@@ -502,4 +505,18 @@ function safeParse(t) {
   } catch {
     return null;
   }
+}
+
+/**
+ * The order-level `update` (custom fields) and consignment-level `update`s (network fields such
+ * as `palletforce` or `palletways`) of a PartialOrderUpdate: applied to the stored order and
+ * recorded, so tests see what a booking wrote back.
+ */
+function recordOrderUpdate(s, order, u, matched_by, at) {
+  const orderData = u?.update?.operation === "UPDATE" ? u.update.data ?? null : null;
+  const consignmentData = (u?.consignment?.updates ?? []).map((c) => (c?.update?.operation === "UPDATE" ? c.update.data ?? null : null)).filter(Boolean);
+  if (!orderData && !consignmentData.length) return;
+  if (orderData?.custom_fields) order.custom_fields = { ...(order.custom_fields ?? {}), ...orderData.custom_fields };
+  for (const data of consignmentData) for (const c of order.consignments ?? []) Object.assign(c, data);
+  s.order_updates.push({ order_id: order.id, matched_by, order: orderData, consignments: consignmentData, at });
 }

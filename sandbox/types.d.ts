@@ -7,6 +7,7 @@ export interface SandboxUrls {
   palletwaysControl: string;
   upn: string;
   hazchem: string;
+  palletforce: string;
   /** ftp://user:pass@127.0.0.1:port/dir of the ftp-srv simulator */
   ftp: string;
   /** The alert receiver (control endpoints at its root; ALERT_WEBHOOK_URL is a hook path on it). */

@@ -105,6 +105,8 @@ export interface QargoState {
   /** Pallet scans recorded on handling units through partial-order-update. */
   scans: { order_id: string; matched_by: string; handling_unit: string; question: string; status: string | null; timestamp: string; description: string | null; stop_location_code: string | null; stop_match: unknown; scan: any; at: string }[];
   emitted: { target: string; status: number; body?: string; at: string }[];
+  /** Order custom fields and consignment network fields set through partial-order-update. */
+  order_updates: { order_id: string; matched_by: string; order: { custom_fields?: Record<string, unknown> } | null; consignments: Record<string, any>[]; at: string }[];
 }
 export interface QargoSignature {
   type: "CONSIGNEE" | string;
@@ -221,6 +223,25 @@ const hazchem = {
     control<{ document_id: string; sha256: string }[]>(hzBase(), "/__sim/documents", list.map((d) => ({ ...d, data: toBase64(d.data) }))),
 };
 
+// ---- Palletforce ----
+export interface PalletforceState {
+  config: { pageSize: number; refuseServices: string[] };
+  bookings: { uniqueTransactionNumber: string; trackingNumber: string; pallets: number; pallet_barcodes: string[]; manifest: any; at: string }[];
+  consignments: any[];
+  events: Record<string, any[]>;
+  scans: { trackingNumber: string; eventCode: string; eventDateTime: string; depot: string; at: string }[];
+  max_calls_in_60s: number;
+}
+const pfBase = () => required("PALLETFORCE_API_URL");
+const palletforce = {
+  ...common<PalletforceState>(pfBase),
+  config: (c: Partial<PalletforceState["config"]>) => control(pfBase(), "/__sim/config", c),
+  /** Listing entries (DownloadConsignments); missing fields get plausible defaults (`palletCount`). */
+  seedConsignments: (list: Record<string, unknown>[]) => control<{ consignments: any[] }>(pfBase(), "/__sim/consignments", list),
+  /** Tracking events; `pallet: n` names the consignment's n-th pallet barcode. */
+  seedEvents: (list: { trackingNumber: string; eventCode: string; eventDateTime?: string; pallet?: number; palletBarcode?: string | null; eventDescription?: string }[]) => control(pfBase(), "/__sim/events", list),
+};
+
 // ---- Alert receiver (ALERT_WEBHOOK_URL points at a hook path on it) ----
 export interface AlertsState {
   alerts: { text: string; content_type: string | null; at: string }[];
@@ -238,8 +259,9 @@ export const sim = {
   palletways,
   upn,
   hazchem,
+  palletforce,
   /** Clears every simulator (state, calls, pending failures, config, FTP files). */
   async reset() {
-    await Promise.all([qargo.reset(), palletways.reset(), upn.reset(), hazchem.reset()]);
+    await Promise.all([qargo.reset(), palletways.reset(), upn.reset(), hazchem.reset(), palletforce.reset()]);
   },
 };

@@ -114,6 +114,44 @@ function issuesOf(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ");
 }
 
+export interface ParsedTracking {
+  events: PalletforceEvent[];
+  /** Events that failed validation, with the reason; kept so nothing vanishes silently. */
+  invalid: { raw: unknown; reason: string }[];
+}
+
+/** A DownloadTracking answer: the whole history, each event checked on its own. */
+export function parseTracking(json: unknown): ParsedTracking {
+  const parsed = trackingAnswerSchema.safeParse(json);
+  if (!parsed.success) throw new TransientError(`Palletforce's tracking answer was not in the expected shape (${issuesOf(parsed.error)})`, "PALLETFORCE_BAD_ANSWER");
+  const out: ParsedTracking = { events: [], invalid: [] };
+  for (const item of parsed.data.trackingData) {
+    const e = trackingEventSchema.safeParse(item);
+    if (e.success) out.events.push(e.data);
+    else out.invalid.push({ raw: item, reason: issuesOf(e.error) });
+  }
+  return out;
+}
+
+export interface ParsedPage {
+  consignments: PalletforceConsignment[];
+  invalid: { raw: unknown; reason: string }[];
+  nextSince: string | null;
+}
+
+/** A DownloadConsignments page: one malformed consignment never hides the rest. */
+export function parseConsignmentPage(json: unknown): ParsedPage {
+  const page = consignmentPageSchema.safeParse(json);
+  if (!page.success) throw new TransientError(`Palletforce's consignment list was not in the expected shape (${issuesOf(page.error)})`, "PALLETFORCE_BAD_PAGE");
+  const out: ParsedPage = { consignments: [], invalid: [], nextSince: page.data.nextSince };
+  for (const item of page.data.consignments) {
+    const c = consignmentSchema.safeParse(item);
+    if (c.success) out.consignments.push(c.data);
+    else out.invalid.push({ raw: item, reason: issuesOf(c.error) });
+  }
+  return out;
+}
+
 export class PalletforceClient {
   private readonly cfg;
 
@@ -181,33 +219,13 @@ export class PalletforceClient {
   }
 
   /** The consignment's whole history (reading is repeatable). Invalid events are reported apart. */
-  async downloadTracking(trackingNumber: string, opts: CallOptions = {}): Promise<{ events: PalletforceEvent[]; invalid: { raw: unknown; reason: string }[] }> {
-    const json = await this.call("DownloadTracking", "tracking (DownloadTracking)", { trackingNumber }, opts);
-    const parsed = trackingAnswerSchema.safeParse(json);
-    if (!parsed.success) throw new TransientError(`Palletforce's tracking answer was not in the expected shape (${issuesOf(parsed.error)})`, "PALLETFORCE_BAD_ANSWER");
-    const events: PalletforceEvent[] = [];
-    const invalid: { raw: unknown; reason: string }[] = [];
-    for (const item of parsed.data.trackingData) {
-      const e = trackingEventSchema.safeParse(item);
-      if (e.success) events.push(e.data);
-      else invalid.push({ raw: item, reason: issuesOf(e.error) });
-    }
-    return { events, invalid };
+  async downloadTracking(trackingNumber: string, opts: CallOptions = {}): Promise<ParsedTracking> {
+    return parseTracking(await this.call("DownloadTracking", "tracking (DownloadTracking)", { trackingNumber }, opts));
   }
 
   /** One page of consignments naming our depot, from `since` (none: from the start). */
-  async downloadConsignments(since: string | null): Promise<{ consignments: PalletforceConsignment[]; invalid: { raw: unknown; reason: string }[]; nextSince: string | null }> {
-    const json = await this.call("DownloadConsignments", "the consignment list (DownloadConsignments)", { depot: this.cfg.depot, ...(since === null ? {} : { since }) });
-    const page = consignmentPageSchema.safeParse(json);
-    if (!page.success) throw new TransientError(`Palletforce's consignment list was not in the expected shape (${issuesOf(page.error)})`, "PALLETFORCE_BAD_PAGE");
-    const consignments: PalletforceConsignment[] = [];
-    const invalid: { raw: unknown; reason: string }[] = [];
-    for (const item of page.data.consignments) {
-      const c = consignmentSchema.safeParse(item);
-      if (c.success) consignments.push(c.data);
-      else invalid.push({ raw: item, reason: issuesOf(c.error) });
-    }
-    return { consignments, invalid, nextSince: page.data.nextSince };
+  async downloadConsignments(since: string | null): Promise<ParsedPage> {
+    return parseConsignmentPage(await this.call("DownloadConsignments", "the consignment list (DownloadConsignments)", { depot: this.cfg.depot, ...(since === null ? {} : { since }) }));
   }
 
   /** Our scans; a scan Palletforce already has (same number, code and time) is accepted again without a second record. */
