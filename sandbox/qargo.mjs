@@ -492,6 +492,7 @@ export function createQargoSim({ creds, quiet }) {
       orders_created: s.orders_created,
       status_updates: s.status_updates,
       scans: s.scans,
+      order_updates: s.order_updates,
       emitted: s.emitted,
     }),
     reset,
