@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { cursors } from "../../db/schema";
 import { chunk, insertChunks } from "../../lib/chunk";
@@ -82,9 +82,19 @@ export const trackJob: JobHandler<{ references: string[]; since: number }> = asy
     const [row] = await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, reference));
     // Already read in this pass (a retry after a limiter wait), or finished meanwhile.
     if (!row || row.status !== "open" || (row.lastPolledAt ?? 0) >= ctx.payload.since) continue;
+    // One read at a time per consignment (rule 12): a later pass's job or a refresh that finds
+    // the claim taken leaves it to the one reading it now.
+    const claimed = await db
+      .update(palletforceTracked)
+      .set({ lastPolledAt: Date.now() })
+      .where(and(eq(palletforceTracked.trackingNumber, reference), row.lastPolledAt === null ? isNull(palletforceTracked.lastPolledAt) : eq(palletforceTracked.lastPolledAt, row.lastPolledAt)))
+      .returning({ t: palletforceTracked.trackingNumber });
+    if (!claimed.length) continue;
     try {
       results[reference] = (await pollOne(env, db, row)).summary;
     } catch (err) {
+      // Not read after all: the claim goes back, so the retry (or the next pass) reads it.
+      await db.update(palletforceTracked).set({ lastPolledAt: row.lastPolledAt }).where(eq(palletforceTracked.trackingNumber, reference));
       // Our key or Palletforce's limit concerns every read: the job waits or fails as a whole.
       if (!(err instanceof PalletforceError) || err.code === "AUTH") throw err;
       results[reference] = err.message;

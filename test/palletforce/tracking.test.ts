@@ -1,0 +1,147 @@
+import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { beforeEach, describe, expect, it } from "vitest";
+import { palletforceCron } from "../../src/carriers/palletforce/cron";
+import { importPass } from "../../src/carriers/palletforce/import";
+import { palletforceEvents, palletforceTracked } from "../../src/carriers/palletforce/schema";
+import { trackingPass } from "../../src/carriers/palletforce/tracking";
+import { db as openDb } from "../../src/db/client";
+import { jobs } from "../../src/db/schema";
+import { sim } from "../support/sim";
+import { admin, waitFor } from "../support/webhook";
+import { book, iso, pfDispatch } from "./support";
+
+// Tracking (palletforce.md): the whole history on every read, each event applied once, a stop
+// moved only when every pallet has the event, never backwards (rule 11); a complete consignment
+// is no longer read; 14 days incomplete → attention; every third cron pass.
+
+const t0 = Date.UTC(2026, 11, 4, 18, 0);
+const at = (min: number) => iso(t0 + min * 60_000);
+
+async function refresh(tn: string) {
+  const r = await admin(`/api/consignments/palletforce/${tn}/refresh`, { method: "POST" });
+  expect(r.status).toBe(202);
+  return (await r.json()) as Record<string, unknown>;
+}
+
+const updatesFor = async (stopIds: string[]) => (await sim.qargo.state()).status_updates.filter((u) => stopIds.includes(u.update?.stop?.id));
+
+describe("Palletforce tracking", () => {
+  beforeEach(async () => {
+    await sim.palletforce.reset();
+  });
+
+  it("moves a booked consignment's stops only when every pallet has the event, once, never back", async () => {
+    const d = pfDispatch({ goods: [{ quantity: 2, total_weight_kg: 800, packaging: "PALLET", units: 2 }] });
+    const c = d.payload.orders[0]!.consignments[0]!;
+    const stops = [c.pickup_stop.id, c.delivery_stop.id];
+    const tn = await book(d);
+
+    // One of two pallets scanned out: nothing moves.
+    await sim.palletforce.seedEvents([{ trackingNumber: tn, eventCode: "SCOT", eventDateTime: at(0), pallet: 0 }]);
+    expect(await refresh(tn)).toMatchObject({ new_events: 1, stop_moves: 0 });
+    expect(await updatesFor(stops)).toHaveLength(0);
+
+    // The second pallet: the pickup stop completes at its time.
+    await sim.palletforce.seedEvents([{ trackingNumber: tn, eventCode: "SCOT", eventDateTime: at(5), pallet: 1 }]);
+    expect(await refresh(tn)).toMatchObject({ new_events: 1, stop_moves: 1 });
+    let ups = await updatesFor(stops);
+    expect(ups.map((u) => [u.update.stop.id, u.status, u.event_time])).toEqual([[c.pickup_stop.id, "COMPLETED", at(5)]]);
+    expect(ups[0]!.question_answers).toMatchObject({ palletforce_event: "SCOT Scanned out of collection depot" });
+
+    // A repeated history: nothing new, nothing sent again.
+    expect(await refresh(tn)).toMatchObject({ new_events: 0, stop_moves: 0 });
+    expect(await updatesFor(stops)).toHaveLength(1);
+
+    // Both PODs arrive before the (older) arrivals are read: the delivery stop completes, and
+    // the arrival, older than the completion, never moves it back to AT_STOP.
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn, eventCode: "POD", eventDateTime: at(120), pallet: 0 },
+      { trackingNumber: tn, eventCode: "POD", eventDateTime: at(121), pallet: 1 },
+    ]);
+    await refresh(tn);
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn, eventCode: "ARDL", eventDateTime: at(100), pallet: 0 },
+      { trackingNumber: tn, eventCode: "ARDL", eventDateTime: at(101), pallet: 1 },
+    ]);
+    const [row] = await openDb(env).select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, tn));
+    expect(row?.status).toBe("complete");
+    // Complete: the pass no longer reads it, but a manual refresh still records the late events as data.
+    const r = await refresh(tn);
+    expect(r).toMatchObject({ new_events: 2, stop_moves: 0 });
+    ups = await updatesFor(stops);
+    expect(ups.map((u) => [u.update.stop.id, u.status, u.event_time])).toEqual([
+      [c.pickup_stop.id, "COMPLETED", at(5)],
+      [c.delivery_stop.id, "COMPLETED", at(121)],
+    ]);
+    const events = await openDb(env).select().from(palletforceEvents).where(eq(palletforceEvents.trackingNumber, tn));
+    expect(events).toHaveLength(6);
+    expect(events.every((e) => e.status === "applied")).toBe(true);
+  });
+
+  it("flags an exception at the first pallet, applies imported pallet scans, and stops reading what is complete", async () => {
+    await sim.palletforce.config({ pageSize: 10 });
+    const [listed] = (await sim.palletforce.seedConsignments([{ deliveryDepot: env.PALLETFORCE_DEPOT, palletCount: 2 }])).consignments;
+    const tn = listed.trackingNumber as string;
+    const db = openDb(env);
+    await importPass(env, db);
+    const tracked = await waitFor(async () => (await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, tn)))[0], 20_000, "the import");
+    expect(tracked).toMatchObject({ role: "DELIVERING", pallets: 2 });
+
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn, eventCode: "POC", eventDateTime: at(0) },
+      { trackingNumber: tn, eventCode: "ARRD", eventDateTime: at(60), pallet: 0 },
+      { trackingNumber: tn, eventCode: "ARRD", eventDateTime: at(61), pallet: 1 },
+      { trackingNumber: tn, eventCode: "DMGD", eventDateTime: at(62), pallet: 1 },
+    ]);
+    expect(await refresh(tn)).toMatchObject({ new_events: 4, stop_moves: 1, pallet_scans: 3, complete: true });
+    const q = await sim.qargo.state();
+    const pickup = q.status_updates.filter((u) => u.order_id === tracked.orderId);
+    expect(pickup.map((u) => [u.status, u.event_time, u.update.stop.match.matches_all[0].stop.stop_type])).toEqual([["COMPLETED", at(0), "PICKUP"]]);
+    const scans = q.scans.filter((s) => s.order_id === tracked.orderId);
+    expect(scans.map((s) => [s.handling_unit, s.status, s.description, s.stop_location_code])).toEqual([
+      [listed.pallets[0].palletBarcode, "SCANNED_IN", "Palletforce ARRD Arrived at delivery depot", `PF-${env.PALLETFORCE_DEPOT}`],
+      [listed.pallets[1].palletBarcode, "SCANNED_IN", "Palletforce ARRD Arrived at delivery depot", `PF-${env.PALLETFORCE_DEPOT}`],
+      [listed.pallets[1].palletBarcode, null, "Palletforce DMGD Damaged", `PF-${env.PALLETFORCE_DEPOT}`],
+    ]);
+    const att = (await (await admin("/api/attention")).json()) as { items: { title: string; network: string }[] };
+    expect(att.items.filter((i) => i.network === "palletforce" && i.title.includes(`${tn}: Damaged (DMGD)`))).toHaveLength(1);
+
+    // Complete: the next pass chooses it no more.
+    const reads = (await sim.palletforce.state()).calls.filter((c) => c.path.endsWith("/DownloadTracking")).length;
+    const pass = await trackingPass(env, db, Date.now() + 3_600_000);
+    expect(pass.polling).toBe(0);
+    expect((await sim.palletforce.state()).calls.filter((c) => c.path.endsWith("/DownloadTracking")).length).toBe(reads);
+  });
+
+  it("runs every third cron pass, reads the open consignments through jobs, and closes one 14 days incomplete", async () => {
+    const db = openDb(env);
+    const fresh = await book(pfDispatch());
+    const old = await book(pfDispatch());
+    await db.update(palletforceTracked).set({ openedAt: Date.now() - 15 * 24 * 3_600_000 }).where(eq(palletforceTracked.trackingNumber, old));
+    await sim.palletforce.seedEvents([{ trackingNumber: fresh, eventCode: "SCOT", eventDateTime: at(0), pallet: 0 }, { trackingNumber: fresh, eventCode: "SCOT", eventDateTime: at(1), pallet: 1 }]);
+    const task = palletforceCron[0]!;
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await task.run(env, db));
+    const ran = results.map((r) => (r && "tracking" in r ? "ran" : "skipped"));
+    // Whatever pass the counter stood at, exactly one of three consecutive passes runs.
+    expect(ran.filter((x) => x === "ran").length).toBeGreaterThanOrEqual(1);
+    expect(ran.slice(0, 3).filter((x) => x === "ran")).toHaveLength(1);
+    const [o] = await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, old));
+    expect(o?.status).toBe("stale");
+    const [f] = await waitFor(async () => {
+      const rows = await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, fresh));
+      return rows[0]?.lastPolledAt ? rows : undefined;
+    }, 30_000, "the tracking job");
+    expect(f?.status).toBe("open");
+    const trackJobs = await db.select().from(jobs).where(eq(jobs.kind, "palletforce.track"));
+    expect(trackJobs.length).toBeGreaterThan(0);
+    // Two passes queued reads of it; one read at a time, and the move is sent once.
+    await waitFor(async () => (await sim.qargo.state()).status_updates.some((u) => u.event_time === at(1) && u.update?.stop?.id), 20_000, "the pickup move");
+    await waitFor(async () => (await db.select().from(jobs).where(eq(jobs.kind, "palletforce.track"))).every((j) => j.status === "done"), 20_000, "the reads");
+    const ups = (await sim.qargo.state()).status_updates.filter((u) => u.event_time === at(1) && u.update?.stop?.id);
+    expect(ups).toHaveLength(1);
+    const att = (await (await admin("/api/attention")).json()) as { items: { title: string }[] };
+    expect(att.items.some((i) => i.title.includes(`${old} is not delivered 14 days after it was booked`))).toBe(true);
+  });
+});
