@@ -3,6 +3,7 @@
 // timeline API and `wrangler dev`'s logs have something to show straight away.
 import sharp from "sharp";
 import { basicHeader, documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
+import { palletwaysDispatch, sendDispatch } from "../sandbox/qargo-dispatches.mjs";
 
 async function photo(hue, label) {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="960"><rect width="100%" height="100%" fill="hsl(${hue},45%,55%)"/><rect x="340" y="300" width="600" height="420" fill="#8a6b3e" stroke="#3b2a12" stroke-width="12"/><text x="640" y="880" font-size="56" text-anchor="middle" font-family="sans-serif" fill="#fff">${label}</text></svg>`;
@@ -81,5 +82,26 @@ export async function seedDemo({ base, sandbox }) {
   const pulled = refreshed.ok ? "pulled with the manual refresh" : `manual refresh failed (${refreshed.status}): fire the cron`;
   out.push({ network: "upn", reference: upn, what: `${pulled}: imported with service NEXT_DAY; arrived, and pallet …001 unloaded (a scan on that pallet only)` });
   out.push({ network: "upn", reference: carded, what: `${pulled}: carded by UPN; fire the cron and it is under "Needs attention" on /ops, with one alert at ${urls.alerts}/__sim/state` });
+
+  // Palletforce: one booking through the dispatch door (UploadManifest; the tracking number goes
+  // back to the TMS order), and one consignment for our depot waiting in Palletforce's listing,
+  // imported on the first cron pass (fired here; Palletforce then runs every third pass).
+  const pfTrip = palletwaysDispatch({ orderName: "OR-90001", serviceLevel: "ND", goods: [{ quantity: 2, total_weight_kg: 820, packaging: "PALLET", units: 2 }] });
+  const pfOrderIn = pfTrip.payload.orders[0];
+  const pfStops = pfOrderIn.consignments[0];
+  await post(`${urls.qargo}/__sim/orders`, { id: pfOrderIn.id, order_name: pfOrderIn.name, stops: [{ id: pfStops.pickup_stop.id, stop_type: "PICKUP" }, { id: pfStops.delivery_stop.id, stop_type: "DELIVERY" }], consignments: [{ goods: [] }] });
+  const booked = await sendDispatch({ base, network: "palletforce", dispatch: pfTrip, user: env.INBOUND_BASIC_USER, password: env.INBOUND_BASIC_PASSWORD });
+  const pfState = await (await fetch(`${urls.palletforce}/__sim/state`)).json();
+  const pfTracking = pfState.bookings.find((b) => b.uniqueTransactionNumber === pfOrderIn.id)?.trackingNumber ?? "not booked";
+  await post(`${urls.palletforce}/__sim/events`, [
+    { trackingNumber: pfTracking, eventCode: "SCOT", eventDateTime: ago(50), pallet: 0 },
+    { trackingNumber: pfTracking, eventCode: "SCOT", eventDateTime: ago(45), pallet: 1 },
+  ]);
+  out.push({ network: "palletforce", reference: pfTracking, what: `booked through the dispatch door (${booked.body?.errors?.length ? JSON.stringify(booked.body.errors) : "answered without errors"}); both pallets scanned out: refresh it to complete the pickup stop` });
+  const listed = await post(`${urls.palletforce}/__sim/consignments`, [{ deliveryDepot: env.PALLETFORCE_DEPOT, palletCount: 2, notes: ["Tail-lift required"] }]);
+  const pfImport = listed.consignments[0].trackingNumber;
+  await post(`${urls.palletforce}/__sim/events`, [{ trackingNumber: pfImport, eventCode: "POC", eventDateTime: ago(120) }, { trackingNumber: pfImport, eventCode: "ARRD", eventDateTime: ago(20), pallet: 0 }]);
+  const cron = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=*/10+*+*+*+*`);
+  out.push({ network: "palletforce", reference: pfImport, what: `for our depot: ${cron.ok ? "imported on the cron pass just fired" : "fire the cron to import it"} (collected, one pallet arrived: tracked from the next Palletforce pass, or refresh it)` });
   return out;
 }

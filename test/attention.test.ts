@@ -217,7 +217,7 @@ describe("needs attention", () => {
     const after = await activity(env);
     const hz = (a: typeof after) => a.networks.find((n) => n.network === "hazchem")!;
     const last = (a: typeof after) => hz(a).hours[23]!;
-    expect(after.networks.map((n) => n.network)).toEqual(["palletways", "upn", "hazchem"]);
+    expect(after.networks.map((n) => n.network)).toEqual(["palletways", "upn", "hazchem", "palletforce"]);
     expect(hz(after).hours).toHaveLength(24);
     expect(last(after).docsIn - last(before).docsIn).toBe(1);
     expect(last(after).docsOut - last(before).docsOut).toBe(1);
