@@ -101,7 +101,7 @@ describe("retention", () => {
     await env.DB.prepare("INSERT INTO hazchem_feed_documents (document_id, consignment_number, type, filename, content_type, status, updated_at) VALUES (?1, 'HZ1', 'DELIVERY_IMAGE', 'a.jpg', 'image/jpeg', 'attached', ?2), (?3, 'HZ2', 'DELIVERY_IMAGE', 'b.jpg', 'image/jpeg', 'new', ?2)")
       .bind(gone, old, kept).run();
     const hooks = carriers().filter((c) => c.retention).map((c) => c.network);
-    expect(hooks.sort()).toEqual(["hazchem", "palletways", "upn"]);
+    expect(hooks.sort()).toEqual(["hazchem", "palletforce", "palletways", "upn"]);
     const { removed, errors } = await retentionPass(env, cutoff, carriers().filter((c) => c.retention).map((c) => ({ network: c.network, run: (e: Env, k: number) => c.retention!(e, openDb(env), k) })));
     expect(errors).toEqual([]);
     expect(removed.hazchem_feed_records).toBeGreaterThanOrEqual(1);

@@ -8,6 +8,7 @@ import { palletforceJobs } from "./jobs";
 import { ourScanReaction } from "./our-scans";
 import { palletforceRefresh } from "./refresh";
 import { handlingUnitScans } from "./scans";
+import { palletforceRetention } from "./retention";
 import { readPalletforceSettings } from "./settings";
 
 // Palletforce (palletforce.md): bookings from the TMS dispatch door (UploadManifest), tracking
@@ -33,4 +34,5 @@ export const palletforce: Carrier = {
   explain: explainPalletforce,
   attention: palletforceAttention,
   dispatch: palletforceDispatch,
+  retention: palletforceRetention,
 };
