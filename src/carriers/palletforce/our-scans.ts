@@ -51,7 +51,8 @@ export const ourScanJob: JobHandler<{ code: OurScanCode; eventTime: string }> = 
   }
   await db.insert(palletforceOurScans).values({ trackingNumber: t, code, eventTime: at, status: "sending" }).onConflictDoNothing();
   try {
-    await new PalletforceClient(env).uploadScans([{ trackingNumber: t, eventCode: code, eventDateTime: at, depot: new PalletforceClient(env).depot, palletBarcode: null, signature: null }]);
+    const pf = new PalletforceClient(env);
+    await pf.uploadScans([{ trackingNumber: t, eventCode: code, eventDateTime: at, depot: pf.depot, palletBarcode: null, signature: null }]);
   } catch (err) {
     await db.update(palletforceOurScans).set({ error: errorMessage(err) }).where(and(eq(palletforceOurScans.trackingNumber, t), eq(palletforceOurScans.code, code)));
     throw err;
