@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
 import type { TimelineEntry } from "../lib/timeline";
 import type { NewJob } from "../lib/jobs";
-import type { Role } from "../tms/visibility";
+import type { Role, TmsUpdate } from "../tms/visibility";
 import type { DispatchAnswer, SubcontractorDispatch } from "../tms/dispatch";
 
 // The one door between the centre and a network. The centre (intake, queue consumer, cron,
@@ -43,7 +43,7 @@ export interface CronTask {
 /** "Fetch from the network now" for one consignment; the answer goes back to the operator. */
 export type Refresher = (env: Env, reference: string) => Promise<Record<string, unknown>>;
 
-export type { Role };
+export type { Role, TmsUpdate };
 
 /** A TMS document, as the carrier's routing sees it. */
 export interface OutboundDocument {
@@ -220,11 +220,6 @@ export interface DispatchCapability {
 }
 
 export type { DispatchAnswer, SubcontractorDispatch };
-
-/** A stop or document update of one of this network's orders, as the TMS sent it. */
-export type TmsUpdate =
-  | { kind: "stop"; stopId: string; stopType: string; status: string; actualStart: string | null; actualEnd: string | null; at: string }
-  | { kind: "document"; documentType: string; status: string; documentId: string | null; at: string };
 
 /** `onTmsUpdate`'s input: which consignment, whose order, our role, and the update. */
 export interface TmsUpdateSeen {

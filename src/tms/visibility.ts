@@ -1,5 +1,4 @@
 import type { DocumentUpdate, StopUpdate, VisibilityOrder } from "./schemas";
-import type { TmsUpdate } from "../carriers/carrier";
 
 // Reads which network, consignment and role an order belongs to from its custom fields
 // (`pallet_network`, `network_reference`, `network_role`). Pure; tested in visibility.test.ts.
@@ -47,7 +46,12 @@ export function isDocumentCreated(u: DocumentUpdate): boolean {
   return u.status === "CREATED";
 }
 
-/** A stop or document update in the words a carrier's `onTmsUpdate` reads; null for anything else. */
+/** A stop or document update of an order, in the words a carrier's `onTmsUpdate` reads. */
+export type TmsUpdate =
+  | { kind: "stop"; stopId: string; stopType: string; status: string; actualStart: string | null; actualEnd: string | null; at: string }
+  | { kind: "document"; documentType: string; status: string; documentId: string | null; at: string };
+
+/** The webhook's update as a TmsUpdate; null for anything else. */
 export function tmsUpdateSeen(u: { type: "Stop"; value: StopUpdate } | { type: "Document"; value: DocumentUpdate } | { type: "other" | "invalid" }, eventTimestamp: string): TmsUpdate | null {
   if (u.type === "Stop") {
     const st = u.value.stop;
