@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { palletforceCron } from "../../src/carriers/palletforce/cron";
+import { countPass, palletforceCron } from "../../src/carriers/palletforce/cron";
 import { importPass } from "../../src/carriers/palletforce/import";
 import { palletforceEvents, palletforceTracked } from "../../src/carriers/palletforce/schema";
 import { trackingPass } from "../../src/carriers/palletforce/tracking";
@@ -127,6 +127,9 @@ describe("Palletforce tracking", () => {
     // Whatever pass the counter stood at, exactly one of three consecutive passes runs.
     expect(ran.filter((x) => x === "ran").length).toBeGreaterThanOrEqual(1);
     expect(ran.slice(0, 3).filter((x) => x === "ran")).toHaveLength(1);
+    // After a gap (the network switched off, then on), the first pass runs again.
+    expect(await countPass(db, Date.now() + 20 * 60_000)).toEqual({ pass: 0, due: true });
+    expect(await countPass(db, Date.now() + 30 * 60_000)).toEqual({ pass: 1, due: false });
     const [o] = await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, old));
     expect(o?.status).toBe("stale");
     const [f] = await waitFor(async () => {

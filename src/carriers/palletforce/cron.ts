@@ -14,11 +14,18 @@ import { trackingPass } from "./tracking";
 export const PASS_COUNTER = "palletforce.cron.passes";
 export const EVERY_NTH_PASS = 3;
 
-/** Counts this pass; true when it is one of Palletforce's (the 1st, 4th, 7th…). */
-export async function countPass(db: Db): Promise<{ pass: number; due: boolean }> {
-  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, PASS_COUNTER));
-  const pass = row ? Number(row.value) + 1 : 0;
-  await db.insert(cursors).values({ name: PASS_COUNTER, value: String(pass), updatedAt: Date.now() }).onConflictDoUpdate({ target: cursors.name, set: { value: String(pass), updatedAt: Date.now() } });
+/** Passes missed for longer than this mean the network was switched off (or the cron stopped): start again. */
+const GAP_MS = 15 * 60_000;
+
+/**
+ * Counts this pass; true when it is one of Palletforce's (the 1st, 4th, 7th…). The count starts
+ * again when no pass was counted for a while: the cron skips a switched-off network, so the
+ * first pass after it is switched on (again) runs.
+ */
+export async function countPass(db: Db, now = Date.now()): Promise<{ pass: number; due: boolean }> {
+  const [row] = await db.select({ value: cursors.value, updatedAt: cursors.updatedAt }).from(cursors).where(eq(cursors.name, PASS_COUNTER));
+  const pass = row && now - row.updatedAt < GAP_MS ? Number(row.value) + 1 : 0;
+  await db.insert(cursors).values({ name: PASS_COUNTER, value: String(pass), updatedAt: now }).onConflictDoUpdate({ target: cursors.name, set: { value: String(pass), updatedAt: now } });
   return { pass, due: pass % EVERY_NTH_PASS === 0 };
 }
 
