@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { carrierForOrderField } from "../carriers";
 import type { StopUpdate, VisibilityOrder } from "./schemas";
-import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "./visibility";
+import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder, tmsUpdateSeen } from "./visibility";
 
 // tms-qargo.md, "Orders": an order is ours when its custom fields name one of our networks and
 // a reference; the role says whether we collect or deliver.
@@ -96,5 +96,17 @@ describe("isDocumentCreated", () => {
     const doc = { type: "Document" as const, status: "CREATED", document: { name: "a.jpg", document_type: "PHOTO_OF_GOODS_DELIVERY", document_content: { download_url: "/x" }, subject: {} } };
     expect(isDocumentCreated(doc)).toBe(true);
     expect(isDocumentCreated({ ...doc, status: "DELETED" })).toBe(false);
+  });
+});
+
+describe("tmsUpdateSeen", () => {
+  it("gives a carrier's onTmsUpdate the stop's type, status and times, or the document's type", () => {
+    const st = { id: "s-1", location: {}, status: "AT_STOP", stop_type: "DELIVERY", actual_start_timestamp: "2026-12-05T09:00:00Z", actual_end_timestamp: null };
+    expect(tmsUpdateSeen({ type: "Stop", value: { id: "s-1", type: "Stop", stop: st } }, "2026-12-05T09:01:00Z")).toEqual({
+      kind: "stop", stopId: "s-1", stopType: "DELIVERY", status: "AT_STOP", actualStart: "2026-12-05T09:00:00Z", actualEnd: null, at: "2026-12-05T09:01:00Z",
+    });
+    const doc = { id: "d-1", type: "Document" as const, status: "CREATED", document: { name: "pod.pdf", document_type: "PROOF_OF_DELIVERY", document_content: { download_url: "/x" }, subject: {} } };
+    expect(tmsUpdateSeen({ type: "Document", value: doc }, "2026-12-05T09:20:00Z")).toEqual({ kind: "document", documentType: "PROOF_OF_DELIVERY", status: "CREATED", documentId: "d-1", at: "2026-12-05T09:20:00Z" });
+    expect(tmsUpdateSeen({ type: "other" }, "2026-12-05T09:20:00Z")).toBeNull();
   });
 });
