@@ -4,7 +4,8 @@ import { documents } from "../../db/schema";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { describeContent, sha256Hex } from "../../lib/bytes";
-import type { JobHandler, OutboundDocumentPayload } from "../carrier";
+import { defineJob } from "../../engine";
+import { outboundDocumentPayload } from "../../tms/document-job";
 import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "../../lib/ftp";
 import { takeFtpNumber } from "./ftp-numbers";
 import { withFtpSession } from "../../lib/ftp/pool";
@@ -28,7 +29,7 @@ const TIMEOUT_MS = 20_000;
 const LEASE_MS = 15 * 60_000;
 const CREDENTIALS_ACTION = "check PALLETWAYS_FTP_URL credentials";
 
-export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentPayload, async (ctx) => {
   const { env, db, payload: p, reference: trackingId } = ctx;
   const started = Date.now();
   const [doc] = await db.select().from(documents).where(eq(documents.id, p.documentRowId));
@@ -99,7 +100,7 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
     detail: { sha256: p.sha256, name: result.name, n: result.n, size: result.bytes, source: p.filename, document_id: p.documentId },
   });
   log({ network: "palletways", reference: trackingId, step: STEP, outcome: "ok", ms: Date.now() - started, name: result.name, size: result.bytes, recovered: result.recovered });
-};
+});
 
 function ftpUrl(env: Env): FtpUrl {
   const raw = palletwaysSettings(env)?.ftpUrl;

@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
+import { defineJob } from "../../engine";
+import { outboundDocumentPayload } from "../../tms/document-job";
 import { consignments, documents, upnEpods } from "../../db/schema";
 import { bytesToBase64 } from "../../lib/bytes";
 import { errorMessage, PermanentError, TransientError } from "../../lib/errors";
-import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { UpnClient, UpnError } from "./client";
 import { flushHeldImages } from "./images";
@@ -12,7 +13,7 @@ import { consigneeSignature, epodBody } from "./mapping";
 // The signature image is the document; who signed, when and where come from the order's
 // consignee signature. Then every image held for the consignment follows.
 
-export const sendEpod: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+export const sendEpodJob = defineJob("upn.epod", outboundDocumentPayload, async (ctx) => {
   const { env, db, payload: p, reference: barcode } = ctx;
   const [existing] = await db.select().from(upnEpods).where(eq(upnEpods.barcode, barcode));
   const alreadySent = existing?.status === "sent" && existing.signatureSha256 === p.sha256;
@@ -70,4 +71,4 @@ export const sendEpod: JobHandler<OutboundDocumentPayload> = async (ctx) => {
     await ctx.timeline({ kind: "info", step: "upn.epod", outcome: "ok", message: `${flushed.sent} held delivery image${flushed.sent === 1 ? "" : "s"} sent to UPN after the ePOD` });
   }
   if (alreadySent) return { status: "skipped", message: "this ePOD was sent already" };
-};
+});
