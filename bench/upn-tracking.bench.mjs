@@ -23,7 +23,8 @@ const TMS_RATE = 1000;
 
 const WORKER_SRC = `
 import { db as openDb } from ${JSON.stringify(path.join(root, "src/db/client.ts"))};
-import { consignments, upnEvents, upnTrackingBatches } from ${JSON.stringify(path.join(root, "src/db/schema/index.ts"))};
+import { consignments } from ${JSON.stringify(path.join(root, "src/db/schema/index.ts"))};
+import { upnEvents, upnTrackingBatches } from ${JSON.stringify(path.join(root, "src/carriers/upn/schema.ts"))};
 import { resumeStoredBatches, dispatchReady } from ${JSON.stringify(path.join(root, "src/carriers/upn/tracking.ts"))};
 import { handleJobBatch } from ${JSON.stringify(path.join(root, "src/engine/index.ts"))};
 import { upnJobs } from ${JSON.stringify(path.join(root, "src/carriers/upn/jobs.ts"))};

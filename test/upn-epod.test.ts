@@ -3,7 +3,8 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
 import { db as openDb } from "../src/db/client";
-import { documents, upnEpods } from "../src/db/schema";
+import { documents } from "../src/db/schema";
+import { upnEpods } from "../src/carriers/upn/schema";
 import { sha256Hex, sim } from "./support/sim";
 import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
 

@@ -1,6 +1,6 @@
 import { desc, eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { hazchemFeedDocuments } from "../../db/schema";
+import { hazchemFeedDocuments } from "./schema";
 import { recordTimeline } from "../../engine";
 import type { Refresher } from "../carrier";
 import { runFeed } from "./feed";

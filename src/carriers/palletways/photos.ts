@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { documents, palletwaysFetches } from "../../db/schema";
+import { documents } from "../../db/schema";
+import { palletwaysFetches } from "./schema";
 import { sha256Hex } from "../../lib/bytes";
 import { log } from "../../lib/log";
 import { recordTimeline } from "../../engine";

@@ -1,6 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysWindows } from "../../db/schema";
+import { palletwaysWindows } from "./schema";
 import { enqueue } from "../../engine";
 import { fetchPhotosJob } from "./photos";
 import { recordTimeline } from "../../engine";

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { palletwaysSettings } from "./settings";
 import { db as openDb } from "../../db/client";
-import { palletwaysWindows } from "../../db/schema";
+import { palletwaysWindows } from "./schema";
 import { fetchDeliveryPhotos, type FetchSummary } from "./photos";
 import { DeferError, errorMessage } from "../../lib/errors";
 import { log } from "../../lib/log";

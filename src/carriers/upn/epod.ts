@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { defineJob } from "../../engine";
 import { outboundDocumentPayload } from "../../tms/document-job";
-import { consignments, documents, upnEpods } from "../../db/schema";
+import { consignments, documents } from "../../db/schema";
+import { upnEpods } from "./schema";
 import { bytesToBase64 } from "../../lib/bytes";
 import { errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { TmsClient } from "../../tms/client";
