@@ -7,6 +7,7 @@ import { describeContent, sha256Hex } from "../../lib/bytes";
 import { defineJob } from "../../engine";
 import { outboundDocumentPayload } from "../../tms/document-job";
 import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "../../lib/ftp";
+import { photoName, photoStem } from "./ftp-name";
 import { takeFtpNumber } from "./ftp-numbers";
 import { withFtpSession } from "../../lib/ftp/pool";
 
@@ -66,7 +67,7 @@ export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentP
           const found = await earlierUpload(client, dir, trackingId, lease.seq, ext, await sha256Hex(bytes));
           if (found) return { name: found, n: lease.seq, bytes: bytes.length, recovered: true };
         }
-        const r = await uploadUnique({ client, dir, trackingId, ext, bytes, nextNumber: () => takeFtpNumber(env, trackingId, doc.id) });
+        const r = await uploadUnique({ client, dir, stem: photoStem(trackingId), ext, bytes, nextNumber: () => takeFtpNumber(env, trackingId, doc.id) });
         return { ...r, recovered: false };
       } finally {
         await client.quit();
@@ -136,7 +137,7 @@ async function claim(env: Env, id: string): Promise<{ claimed: boolean; seq: num
  * we upload under a fresh number.
  */
 async function earlierUpload(client: FtpClient, dir: string, trackingId: string, seq: number, ext: PhotoExt, sha256: string): Promise<string | null> {
-  const name = `${trackingId}_${seq}.${ext}`;
+  const name = photoName(trackingId, seq, ext);
   const path = (f: string) => (dir ? `${dir}/${f}` : f);
   const names = await client.list(dir);
   if (names.includes(name) && (await client.sha256(path(name))) === sha256) return name;
