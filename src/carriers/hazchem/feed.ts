@@ -174,7 +174,7 @@ export const feedDocumentJob = defineJob(JOB_FEED_DOCUMENT, feedDocumentPayload,
   const [ours] = await db
     .select({ filename: documents.filename })
     .from(documents)
-    .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.destination, p.documentId)));
+    .where(and(eq(documents.network, ctx.network), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.destination, p.documentId)));
   if (ours) return skipOwnUpload(ctx, p, ours.filename, null);
 
   // Resolved before the download: a document that must wait costs no transfer.
@@ -189,15 +189,15 @@ export const feedDocumentJob = defineJob(JOB_FEED_DOCUMENT, feedDocumentPayload,
   const [fromTms] = await db
     .select({ filename: documents.filename })
     .from(documents)
-    .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.sha256, sha256)));
+    .where(and(eq(documents.network, ctx.network), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.sha256, sha256)));
   if (fromTms) return skipOwnUpload(ctx, p, fromTms.filename, sha256);
 
-  const identity = and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256));
+  const identity = and(eq(documents.network, ctx.network), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256));
   // Recorded before the import: the TMS may report the new document back (DocumentUpdate)
   // before this job finishes, and the echo check must already find it. The unique identity
   // also decides which of two feed documents with the same bytes attaches them.
   await db.insert(documents).values({
-    id: crypto.randomUUID(), network: "hazchem", reference, direction: "to_tms", sha256, documentType: tmsType, filename: p.filename,
+    id: crypto.randomUUID(), network: ctx.network, reference, direction: "to_tms", sha256, documentType: tmsType, filename: p.filename,
     contentType, size: file.bytes.byteLength, r2Key, sourceRef: p.documentId, destination: target.destination, status: "attaching",
   }).onConflictDoNothing();
   const [owner] = await db.select().from(documents).where(identity);

@@ -12,7 +12,7 @@ export const attachPhotoJob = defineJob("palletways.attach-photo", z.object({ do
   const [doc] = await db.select().from(documents).where(eq(documents.id, ctx.payload.documentId));
   if (!doc) throw new PermanentError(`photo record ${ctx.payload.documentId} is missing`);
   if (doc.status === "attached") return { status: "skipped", message: "already attached" };
-  const [c] = await db.select().from(consignments).where(and(eq(consignments.network, "palletways"), eq(consignments.reference, reference)));
+  const [c] = await db.select().from(consignments).where(and(eq(consignments.network, ctx.network), eq(consignments.reference, reference)));
   const match = c?.orderId ? { orderId: c.orderId } : c?.customerReference ? { customerReference: c.customerReference } : null;
   if (!match) throw new DeferError(`no TMS order is known yet for tracking ID ${reference}; the photo waits`, 10 * 60_000);
   const obj = await env.FILES.get(doc.r2Key!);

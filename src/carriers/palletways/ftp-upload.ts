@@ -47,7 +47,7 @@ export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentP
     const reason = `"${p.filename}" is ${describeContent(bytes)}, not a JPEG, PNG, TIFF or PDF, so it was not sent to the Palletways FTP server`;
     await db.update(documents).set({ status: "refused", updatedAt: Date.now() }).where(eq(documents.id, doc.id));
     await ctx.timeline({ kind: "skipped", step: STEP, outcome: "skipped", message: `Refused: ${reason}`, detail: { sha256: p.sha256, size: bytes.length } });
-    log({ network: "palletways", reference: trackingId, step: STEP, outcome: "skipped", error: "unsupported format", size: bytes.length });
+    log({ network: ctx.network, reference: trackingId, step: STEP, outcome: "skipped", error: "unsupported format", size: bytes.length });
     return { status: "skipped", message: reason };
   }
 
@@ -77,7 +77,7 @@ export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentP
     // Releases the lease at once; the number stays on the row for the next attempt's check.
     await db.update(documents).set({ status: "upload-failed", updatedAt: Date.now() }).where(eq(documents.id, doc.id));
     const err = classify(e);
-    log({ network: "palletways", reference: trackingId, step: STEP, outcome: "error", ms: Date.now() - started, error: err.message, attempt: ctx.attempt });
+    log({ network: ctx.network, reference: trackingId, step: STEP, outcome: "error", ms: Date.now() - started, error: err.message, attempt: ctx.attempt });
     throw err;
   }
 
@@ -100,7 +100,7 @@ export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentP
       : `Uploaded to the Palletways FTP server as ${result.name} (${size} bytes)`,
     detail: { sha256: p.sha256, name: result.name, n: result.n, size: result.bytes, source: p.filename, document_id: p.documentId },
   });
-  log({ network: "palletways", reference: trackingId, step: STEP, outcome: "ok", ms: Date.now() - started, name: result.name, size: result.bytes, recovered: result.recovered });
+  log({ network: ctx.network, reference: trackingId, step: STEP, outcome: "ok", ms: Date.now() - started, name: result.name, size: result.bytes, recovered: result.recovered });
 });
 
 function ftpUrl(env: Env): FtpUrl {

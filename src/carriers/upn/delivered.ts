@@ -31,7 +31,7 @@ export const deliveryCompletedJob = defineJob("upn.delivery-completed", z.object
   if (epod?.status === "sent" || epod?.status === "exists_at_upn") {
     return { status: "skipped", message: `UPN has the ePOD already (signed by ${epod.signedBy ?? "?"} at ${epod.signedAt ?? "?"})` };
   }
-  const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, "upn"), eq(consignments.reference, barcode))))[0]?.id;
+  const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, ctx.network), eq(consignments.reference, barcode))))[0]?.id;
   if (!orderId) throw new PermanentError(`no TMS order is known for UPN consignment ${barcode}`);
   const tms = new TmsClient(env);
   const sig = consigneeSignature(await tms.getOrder(orderId));

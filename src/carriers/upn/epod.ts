@@ -22,7 +22,7 @@ export const sendEpodJob = defineJob("upn.epod", outboundDocumentPayload, async 
     const obj = await env.FILES.get(p.r2Key);
     if (!obj) throw new PermanentError(`the stored copy of the signature "${p.filename}" is missing`);
     const bytes = new Uint8Array(await obj.arrayBuffer());
-    const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, "upn"), eq(consignments.reference, barcode))))[0]?.id;
+    const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, ctx.network), eq(consignments.reference, barcode))))[0]?.id;
     if (!orderId) throw new PermanentError(`no TMS order is known for UPN consignment ${barcode}`);
     const order = await new TmsClient(env).getOrder(orderId);
     const sig = consigneeSignature(order);

@@ -148,7 +148,7 @@ async function complete(env: Env, db: Db, ctx: JobContext<{ barcode: string }>, 
     db.update(upnImports).set({ orderId, status: "completed", error: null, updatedAt: now }).where(eq(upnImports.barcode, barcode)),
     db
       .insert(consignments)
-      .values({ network: "upn", reference: barcode, orderId, customerReference: barcode, role: "DELIVERING" })
+      .values({ network: ctx.network, reference: barcode, orderId, customerReference: barcode, role: "DELIVERING" })
       .onConflictDoUpdate({
         target: [consignments.network, consignments.reference],
         set: { orderId, customerReference: sql`coalesce(${consignments.customerReference}, ${barcode})`, role: sql`coalesce(${consignments.role}, 'DELIVERING')`, updatedAt: now },

@@ -329,7 +329,7 @@ export const applyTrackingJob = defineJob("upn.tracking-apply", z.object({ event
   const barcodes = [...new Set(rows.map((r) => r.barcode))];
   const known = new Map<string, { orderId: string | null; customerReference: string | null }>();
   for (const part of chunk(barcodes, 90)) {
-    const cs = await db.select({ reference: consignments.reference, orderId: consignments.orderId, customerReference: consignments.customerReference }).from(consignments).where(and(eq(consignments.network, "upn"), inArray(consignments.reference, part)));
+    const cs = await db.select({ reference: consignments.reference, orderId: consignments.orderId, customerReference: consignments.customerReference }).from(consignments).where(and(eq(consignments.network, ctx.network), inArray(consignments.reference, part)));
     for (const c of cs) known.set(c.reference, c);
   }
   // Keep the job's order (barcode by barcode, each in occurrence order).
@@ -383,7 +383,7 @@ async function sendPart(
   }
   const at = Date.now();
   const entries: TimelineEntry[] = part.map(({ row, event }) => ({
-    network: "upn",
+    network: ctx.network,
     reference: row.barcode,
     kind: "event",
     step: "upn.tracking-apply",
