@@ -3,13 +3,13 @@ import type { Db } from "../../db/client";
 import { consignments } from "../../db/schema";
 import { sha256Hex } from "../../lib/bytes";
 import { DeferError, errorMessage, TransientError } from "../../lib/errors";
-import { jobWrite, queueJobs, type Statement } from "../../lib/jobs";
 import { log } from "../../lib/log";
 import { sleep } from "../../lib/sleep";
-import { recordTimeline, timelineInserts, type TimelineEntry } from "../../lib/timeline";
+import { z } from "zod";
+import { defineJob, jobWrite, queueJobs, recordTimeline, timelineInserts, type Statement, type TimelineEntry } from "../../engine";
 import { TmsClient } from "../../tms/client";
 import { dispatchAnswer, type DispatchAnswer, type SubcontractorDispatch } from "../../tms/dispatch";
-import type { DispatchCapability, DispatchView, JobHandler } from "../carrier";
+import type { DispatchCapability, DispatchView } from "../carrier";
 import { PalletforceClient, PalletforceError, type ManifestBody } from "./client";
 import { LABEL, NETWORK } from "./enums";
 import { bookingWriteBack, manifestFromDispatch, palletCounts } from "./mapping";
@@ -119,7 +119,7 @@ export async function bookNow(env: Env, db: Db, orderId: string, deadline: numbe
 }
 
 async function queueBooking(env: Env, db: Db, b: Booking, why: unknown): Promise<void> {
-  const write = jobWrite(db, [{ kind: "palletforce.book", network: NETWORK, reference: b.orderName, payload: { orderId: b.orderId }, dedupeKey: `palletforce.book:${b.orderId}:${await sha256Hex(b.manifest)}` }]);
+  const write = jobWrite(db, [bookJob.job({ network: NETWORK, reference: b.orderName, payload: { orderId: b.orderId }, dedupeKey: `${bookJob.kind}:${b.orderId}:${await sha256Hex(b.manifest)}` })]);
   const entries: TimelineEntry[] = [{ network: NETWORK, reference: b.orderName, kind: "info", step: "palletforce.book", outcome: "waiting", message: `${LABEL} has not answered the booking of ${b.orderName} in time (${why ? errorMessage(why) : "no answer"}): it goes on as queued work, resent under the same transaction number (Palletforce books it once)` }];
   const results = await db.batch([...write.statements, ...timelineInserts(db, entries)] as [Statement, ...Statement[]]);
   await queueJobs(env, write.created(results), { network: NETWORK, reference: b.orderName, step: "palletforce.book.queue" }, 30);
@@ -138,7 +138,7 @@ async function recordRefusal(db: Db, b: Booking, err: PalletforceError): Promise
 /** Booked: the row, the consignment we now follow, and the TMS write-back as a job, in one batch. */
 async function recordBooked(env: Env, db: Db, b: Booking, trackingNumber: string, tries: number): Promise<void> {
   const now = Date.now();
-  const write = jobWrite(db, [{ kind: "palletforce.booking-writeback", network: NETWORK, reference: trackingNumber, payload: { orderId: b.orderId, trackingNumber }, dedupeKey: `palletforce.writeback:${b.orderId}` }]);
+  const write = jobWrite(db, [writeBackJob.job({ network: NETWORK, reference: trackingNumber, payload: { orderId: b.orderId, trackingNumber }, dedupeKey: `palletforce.writeback:${b.orderId}` })]);
   const entries: TimelineEntry[] = [
     { network: NETWORK, reference: trackingNumber, kind: "upload", step: "palletforce.book", outcome: "ok", message: `Booked with ${LABEL} as ${trackingNumber} (order ${b.orderName}${tries ? `, answered after ${tries + 1} sends under the same transaction number` : ""})`, detail: { order_id: b.orderId, trip_id: b.tripId } },
     { network: NETWORK, reference: b.orderName, kind: "upload", step: "palletforce.book", outcome: "ok", message: `Booked with ${LABEL} as ${trackingNumber}` },
@@ -161,7 +161,7 @@ async function recordBooked(env: Env, db: Db, b: Booking, trackingNumber: string
 }
 
 /** `palletforce.book`: the booking past the door's 20 seconds (same key, so never twice). */
-export const bookJob: JobHandler<{ orderId: string }> = async (ctx) => {
+export const bookJob = defineJob("palletforce.book", z.object({ orderId: z.string().min(1) }), async (ctx) => {
   const [b] = await ctx.db.select().from(palletforceBookings).where(eq(palletforceBookings.orderId, ctx.payload.orderId));
   if (!b) return { status: "skipped", message: "no booking recorded for this order" };
   if (b.status !== "booking") return { status: "skipped", message: `the booking is ${b.status} already` };
@@ -176,14 +176,14 @@ export const bookJob: JobHandler<{ orderId: string }> = async (ctx) => {
     }
     throw err;
   }
-};
+});
 
 /** `palletforce.booking-writeback`: the TMS learns the tracking number (a repeat is harmless). */
-export const writeBackJob: JobHandler<{ orderId: string; trackingNumber: string }> = async (ctx) => {
+export const writeBackJob = defineJob("palletforce.booking-writeback", z.object({ orderId: z.string().min(1), trackingNumber: z.string().regex(/^\d{13}$/) }), async (ctx) => {
   const s = palletforceSettings(ctx.env)!;
   await new TmsClient(ctx.env).partialOrderUpdate(bookingWriteBack(ctx.payload.orderId, ctx.payload.trackingNumber, s.account ?? ""));
   await ctx.timeline({ kind: "upload", step: "palletforce.booking-writeback", outcome: "ok", message: `The TMS order now carries ${LABEL} tracking number ${ctx.payload.trackingNumber} (consignment palletforce fields and the order's network fields, role COLLECTING)` });
-};
+});
 
 /** The booking behind a tracking number (or an order name), for the console. */
 export async function bookingView(_env: Env, db: Db, reference: string): Promise<DispatchView | null> {

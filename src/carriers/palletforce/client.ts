@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
-import { acquire, pausePartner, type Limit } from "../../lib/limiter";
+import { acquire, pausePartner, type Limit } from "../../engine";
 import { partnerFetch, readJson, waitWords, type PartnerCall } from "../../lib/http";
 import { palletforceSettings } from "./settings";
 

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { cursors } from "../../db/schema";
 import { errorMessage } from "../../lib/errors";
-import type { CronTask } from "../carrier";
+import type { CronTask } from "../../engine";
 import { importPass } from "./import";
 import { trackingPass } from "./tracking";
 

@@ -3,12 +3,11 @@ import type { Db } from "../../db/client";
 import { consignments, cursors } from "../../db/schema";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { DeferError, PermanentError } from "../../lib/errors";
-import { jobWrite, queueJobs, type Statement } from "../../lib/jobs";
 import { log } from "../../lib/log";
 import { sleep } from "../../lib/sleep";
-import { timelineInserts } from "../../lib/timeline";
+import { z } from "zod";
+import { defineJob, jobWrite, queueJobs, timelineInserts, type JobContext, type Statement } from "../../engine";
 import { TmsClient } from "../../tms/client";
-import type { JobHandler } from "../carrier";
 import { consignmentSchema, PalletforceClient } from "./client";
 import { LABEL, NETWORK } from "./enums";
 import { consignmentToOrderInput, orderIdentifier } from "./mapping";
@@ -89,7 +88,7 @@ export async function importPass(env: Env, db: Db): Promise<Record<string, unkno
 export async function queueImports(env: Env, db: Db): Promise<number> {
   const rows = await db.select({ t: palletforceImports.trackingNumber }).from(palletforceImports).where(eq(palletforceImports.status, "new")).limit(500);
   if (rows.length === 0) return 0;
-  const write = jobWrite(db, rows.map((r) => ({ kind: "palletforce.import", network: NETWORK, reference: r.t, payload: { trackingNumber: r.t }, dedupeKey: `palletforce.import:${r.t}` })));
+  const write = jobWrite(db, rows.map((r) => importJob.job({ network: NETWORK, reference: r.t, payload: { trackingNumber: r.t }, dedupeKey: `${importJob.kind}:${r.t}` })));
   const marks = chunk(rows.map((r) => r.t), IN_LIST_MAX).map((part) =>
     db.update(palletforceImports).set({ status: "queued", updatedAt: Date.now() }).where(and(inArray(palletforceImports.trackingNumber, part), eq(palletforceImports.status, "new"))),
   );
@@ -99,7 +98,7 @@ export async function queueImports(env: Env, db: Db): Promise<number> {
 }
 
 /** `palletforce.import`: create the TMS order, wait for its id, start tracking it. */
-export const importJob: JobHandler<{ trackingNumber: string }> = async (ctx) => {
+export const importJob = defineJob("palletforce.import", z.object({ trackingNumber: z.string().regex(/^\d{13}$/) }), async (ctx) => {
   const { env, db } = ctx;
   const t = ctx.payload.trackingNumber;
   const [row] = await db.select().from(palletforceImports).where(eq(palletforceImports.trackingNumber, t));
@@ -133,9 +132,9 @@ export const importJob: JobHandler<{ trackingNumber: string }> = async (ctx) => 
   }
   await db.update(palletforceImports).set({ polls, updatedAt: Date.now() }).where(eq(palletforceImports.trackingNumber, t));
   throw new DeferError(`the TMS is still importing ${orderIdentifier(t)}`, Math.min(5_000 * 2 ** Math.floor(polls / INLINE_POLLS), 300_000));
-};
+});
 
-async function complete(db: Db, ctx: Parameters<typeof importJob>[0], c: ReturnType<typeof consignmentSchema.parse>, orderId: string, how: string) {
+async function complete(db: Db, ctx: JobContext<{ trackingNumber: string }>, c: ReturnType<typeof consignmentSchema.parse>, orderId: string, how: string) {
   const now = Date.now();
   const t = c.trackingNumber;
   await db.batch([

@@ -25,12 +25,11 @@ export const palletforce: Carrier = {
     return { enabled: s.value !== null, problems: s.problems };
   },
   jobs: palletforceJobs,
-  cron: palletforceCron,
+  pulls: palletforceCron,
   refresh: palletforceRefresh,
-  // Palletforce takes no documents: a POD is reported to it as a scan (onTmsUpdate).
-  routeDocument: (_env, doc) => ({ skip: `${LABEL} takes no documents${doc.documentType.startsWith("PROOF_OF_DELIVERY") ? " (the POD is sent to it as a POD scan when we deliver)" : ""}` }),
+  // No `documents`: Palletforce takes none; a POD is reported to it as a POD scan (onTmsUpdate).
   onTmsUpdate: (_env, seen) => ourScanReaction(seen),
-  handlingUnitScans,
+  scans: handlingUnitScans,
   explain: explainPalletforce,
   attention: palletforceAttention,
   dispatch: palletforceDispatch,

@@ -1,14 +1,8 @@
-import type { JobHandlers } from "../carrier";
+import type { AnyJobDefinition } from "../../engine";
 import { bookJob, writeBackJob } from "./booking";
 import { importJob } from "./import";
 import { ourScanJob } from "./our-scans";
 import { trackJob } from "./tracking";
 
-// Job kinds "palletforce.*" run by the queue consumer.
-export const palletforceJobs: JobHandlers = {
-  "palletforce.book": bookJob,
-  "palletforce.booking-writeback": writeBackJob,
-  "palletforce.track": trackJob,
-  "palletforce.import": importJob,
-  "palletforce.our-scan": ourScanJob,
-};
+// Job kinds "palletforce.*", each declared beside its handler.
+export const palletforceJobs: readonly AnyJobDefinition[] = [bookJob, writeBackJob, trackJob, importJob, ourScanJob];

@@ -1,8 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { errorMessage } from "../../lib/errors";
-import type { JobHandler, Reaction, TmsUpdateSeen } from "../carrier";
+import { z } from "zod";
+import { defineJob } from "../../engine";
+import type { Reaction, TmsUpdateSeen } from "../carrier";
 import { PalletforceClient } from "./client";
-import { LABEL, NETWORK, TRACKING_NUMBER, type OurScanCode } from "./enums";
+import { LABEL, NETWORK, TRACKING_NUMBER } from "./enums";
 import { eventTime, ourScanFor } from "./mapping";
 import { palletforceMoves, palletforceOurScans, palletforceTracked } from "./schema";
 
@@ -24,7 +26,7 @@ export function ourScanReaction(seen: TmsUpdateSeen): Reaction {
   const u = seen.update;
   const at = u.kind === "stop" ? (code === "DONR" ? u.actualEnd : u.actualStart) ?? u.at : u.at;
   return {
-    jobs: [{ kind: "palletforce.our-scan", network: NETWORK, reference: seen.reference, payload: { code, eventTime: eventTime(at) }, dedupeKey: `palletforce.our-scan:${seen.reference}:${code}` }],
+    jobs: [ourScanJob.job({ network: NETWORK, reference: seen.reference, payload: { code, eventTime: eventTime(at) }, dedupeKey: `${ourScanJob.kind}:${seen.reference}:${code}` })],
     timeline: [{ kind: "webhook", step: "palletforce.our-scan", outcome: "info", message: `TMS: ${describe(seen)}; ${code} scan to ${LABEL} queued` }],
   };
 }
@@ -35,7 +37,7 @@ function describe(seen: TmsUpdateSeen): string {
 }
 
 /** `palletforce.our-scan`: one scan, once. */
-export const ourScanJob: JobHandler<{ code: OurScanCode; eventTime: string }> = async (ctx) => {
+export const ourScanJob = defineJob("palletforce.our-scan", z.object({ code: z.enum(["DONR", "ARDL", "POD"]), eventTime: z.string().min(1) }), async (ctx) => {
   const { env, db } = ctx;
   const t = ctx.reference;
   const { code, eventTime: at } = ctx.payload;
@@ -64,4 +66,4 @@ export const ourScanJob: JobHandler<{ code: OurScanCode; eventTime: string }> = 
     ...(code === "POD" ? [db.update(palletforceTracked).set({ status: "complete", closedAt: now }).where(and(eq(palletforceTracked.trackingNumber, t), eq(palletforceTracked.status, "open")))] : []),
   ]);
   await ctx.timeline({ kind: "upload", step: "palletforce.our-scan", outcome: "ok", message: `${code} scan sent to ${LABEL} (time ${at})`, detail: { code, event_time: at } });
-};
+});

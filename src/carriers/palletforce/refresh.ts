@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { recordTimeline } from "../../lib/timeline";
+import { recordTimeline } from "../../engine";
 import type { Refresher } from "../carrier";
 import { LABEL, NETWORK, TRACKING_NUMBER } from "./enums";
 import { pollOne } from "./tracking";

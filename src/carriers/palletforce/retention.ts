@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client";
-import { BATCH, deleteInRounds } from "../../lib/retention";
+import { RETENTION_BATCH as BATCH, deleteInRounds } from "../../engine";
 
 // Palletforce's share of the daily retention pass: consignments no longer tracked (complete or
 // stale) closed before the cutoff lose their events, moves and our scans, then their own row;

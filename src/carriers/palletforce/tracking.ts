@@ -3,11 +3,10 @@ import type { Db } from "../../db/client";
 import { cursors } from "../../db/schema";
 import { chunk, insertChunks } from "../../lib/chunk";
 import { PermanentError } from "../../lib/errors";
-import { jobWrite, queueJobs, type Statement } from "../../lib/jobs";
 import { log } from "../../lib/log";
-import { recordTimeline, timelineInserts, type TimelineEntry } from "../../lib/timeline";
+import { z } from "zod";
+import { defineJob, jobWrite, queueJobs, recordTimeline, timelineInserts, type Statement, type TimelineEntry } from "../../engine";
 import { TmsClient } from "../../tms/client";
-import type { JobHandler } from "../carrier";
 import { PalletforceClient, PalletforceError, type PalletforceEvent } from "./client";
 import { DELIVERED_CODES, EXCEPTION_CODES, FINAL_CODES, INCOMPLETE_LIMIT_MS, LABEL, NETWORK } from "./enums";
 import { describeEvent, dueMoves, eventKey, eventTime, isPalletScan, moveToStatusUpdate, scanUpdate, type AppliedMove, type DueMove, type Role, type StopTarget } from "./mapping";
@@ -41,13 +40,9 @@ export async function trackingPass(env: Env, db: Db, now = Date.now()): Promise<
     .where(eq(palletforceTracked.status, "open"));
   const budget = trackingBudget(s.ratePerMinute);
   const chosen = choosePolls(open, now, budget);
-  const jobs = chunk(chosen, REFERENCES_PER_JOB).map((references, i) => ({
-    kind: "palletforce.track",
-    network: NETWORK,
-    reference: references[0]!,
-    payload: { references, since: now },
-    dedupeKey: `palletforce.track:${now}:${i}`,
-  }));
+  const jobs = chunk(chosen, REFERENCES_PER_JOB).map((references, i) =>
+    trackJob.job({ network: NETWORK, reference: references[0]!, payload: { references, since: now }, dedupeKey: `${trackJob.kind}:${now}:${i}` }),
+  );
   const write = jobWrite(db, jobs);
   const created = write.statements.length ? write.created(await db.batch(write.statements as [Statement, ...Statement[]])) : [];
   await queueJobs(env, created, { network: NETWORK, step: "palletforce.tracking.queue" });
@@ -75,7 +70,7 @@ async function closeStale(db: Db, now: number): Promise<number> {
 }
 
 /** `palletforce.track`: read each of its consignments once for this pass. */
-export const trackJob: JobHandler<{ references: string[]; since: number }> = async (ctx) => {
+export const trackJob = defineJob("palletforce.track", z.object({ references: z.array(z.string().regex(/^\d{13}$/)).min(1), since: z.number().int() }), async (ctx) => {
   const { env, db } = ctx;
   const results: Record<string, string> = {};
   for (const reference of ctx.payload.references) {
@@ -103,7 +98,7 @@ export const trackJob: JobHandler<{ references: string[]; since: number }> = asy
     }
   }
   return { status: "done", message: `${Object.keys(results).length} consignment(s) read` };
-};
+});
 
 /** Read one consignment's history and apply what is new. Safe to repeat at any point. */
 export async function pollOne(env: Env, db: Db, row: Tracked): Promise<{ newEvents: number; moves: number; scans: number; complete: boolean; summary: string }> {
