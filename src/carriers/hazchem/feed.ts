@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import { defineJob, type JobContext } from "../../engine";
+import { defineJob, type JobContext, timelineInserts, type TimelineEntry, jobWrite, queueJobs, type NewJob } from "../../engine";
 import type { BatchItem } from "drizzle-orm/batch";
 import { consignments, cursors, documents } from "../../db/schema";
 import { hazchemFeedDocuments } from "./schema";
@@ -8,8 +8,6 @@ import type { Db } from "../../db/client";
 import { sha256Hex, sniffContentType } from "../../lib/bytes";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { timelineInserts, type TimelineEntry } from "../../engine";
-import { jobWrite, queueJobs, type NewJob } from "../../engine";
 import { importDocumentOnce } from "../../tms/import-once";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { HazchemClient, type FeedDocument } from "./client";

@@ -1,8 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments, cursors } from "../../db/schema";
-import { recordTimeline } from "../../engine";
-import { enqueue } from "../../engine";
+import { recordTimeline, enqueue } from "../../engine";
 import { deliveryCompletedJob } from "./delivery-completed";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { PalletwaysClient } from "./client";

@@ -1,9 +1,8 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { palletwaysWindows } from "./schema";
-import { enqueue } from "../../engine";
+import { enqueue, recordTimeline } from "../../engine";
 import { fetchPhotosJob } from "./photos";
-import { recordTimeline } from "../../engine";
 import { windowStub } from "./window";
 
 // Windows whose alarm never finished (contract rule 9), found through the D1 mirror and closed

@@ -6,8 +6,7 @@ import { fetchDeliveryPhotos, type FetchSummary } from "./photos";
 import { DeferError, errorMessage } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { registerSecrets } from "../../lib/secrets";
-import { recordTimeline } from "../../engine";
-import { enqueue } from "../../engine";
+import { recordTimeline, enqueue } from "../../engine";
 import { fetchPhotosJob } from "./photos";
 
 // One object per tracking ID holds its photo catch-up window: fetches at each offset of

@@ -1,14 +1,12 @@
 import { and, eq, sql } from "drizzle-orm";
-import { defineJob } from "../../engine";
+import { defineJob, raiseAlert, recordTimeline } from "../../engine";
 import { outboundDocumentPayload } from "../../tms/document-job";
 import type { Db } from "../../db/client";
 import { documents, jobs } from "../../db/schema";
 import { upnEpods } from "./schema";
-import { raiseAlert } from "../../engine";
 import { bytesToBase64 } from "../../lib/bytes";
 import { DeferError, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { recordTimeline } from "../../engine";
 import { UpnClient, UpnError } from "./client";
 import { MAX_IMAGE_BYTES } from "./enums";
 

@@ -1,14 +1,12 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { defineJob, type JobContext } from "../../engine";
+import { defineJob, type JobContext, timelineValues, jobWrite, queueJobs } from "../../engine";
 import type { Db } from "../../db/client";
 import { consignments, cursors, timeline } from "../../db/schema";
 import { upnImports } from "./schema";
 import { DeferError, errorMessage, PermanentError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { sleep } from "../../lib/sleep";
-import { timelineValues } from "../../engine";
-import { jobWrite, queueJobs } from "../../engine";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { TmsClient } from "../../tms/client";
 import { consignmentSchema, UpnClient } from "./client";

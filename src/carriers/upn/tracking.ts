@@ -1,13 +1,11 @@
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
-import { defineJob, type JobContext } from "../../engine";
+import { defineJob, type JobContext, timelineValues, type TimelineEntry, jobWrite, queueJobs } from "../../engine";
 import type { Db } from "../../db/client";
 import { consignments, cursors, timeline } from "../../db/schema";
 import { upnEvents, upnTrackingBatches } from "./schema";
 import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { timelineValues, type TimelineEntry } from "../../engine";
-import { jobWrite, queueJobs } from "../../engine";
 import { chunk } from "../../lib/chunk";
 import { TmsClient } from "../../tms/client";
 import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
