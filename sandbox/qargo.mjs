@@ -519,5 +519,6 @@ function recordOrderUpdate(s, order, u, matched_by, at) {
   if (!orderData && !consignmentData.length) return;
   if (orderData?.custom_fields) order.custom_fields = { ...(order.custom_fields ?? {}), ...orderData.custom_fields };
   for (const data of consignmentData) for (const c of order.consignments ?? []) Object.assign(c, data);
-  s.order_updates.push({ order_id: order.id, matched_by, order: orderData, consignments: consignmentData, at });
+  // The shape the booking helper's dispatch simulator records too (sandbox/qargo-dispatch.mjs on `book`).
+  s.order_updates.push({ order_id: order.id, custom_fields: orderData?.custom_fields ?? null, consignment: consignmentData, at });
 }

@@ -106,7 +106,7 @@ export interface QargoState {
   scans: { order_id: string; matched_by: string; handling_unit: string; question: string; status: string | null; timestamp: string; description: string | null; stop_location_code: string | null; stop_match: unknown; scan: any; at: string }[];
   emitted: { target: string; status: number; body?: string; at: string }[];
   /** Order custom fields and consignment network fields set through partial-order-update. */
-  order_updates: { order_id: string; matched_by: string; order: { custom_fields?: Record<string, unknown> } | null; consignments: Record<string, any>[]; at: string }[];
+  order_updates: { order_id: string; custom_fields: Record<string, unknown> | null; consignment: Record<string, any>[]; at: string }[];
 }
 export interface QargoSignature {
   type: "CONSIGNEE" | string;
