@@ -141,7 +141,7 @@ async function complete(db: Db, ctx: JobContext<{ trackingNumber: string }>, c: 
     db.update(palletforceImports).set({ orderId, status: "completed", error: null, updatedAt: now }).where(eq(palletforceImports.trackingNumber, t)),
     db
       .insert(consignments)
-      .values({ network: NETWORK, reference: t, orderId, customerReference: t, role: "DELIVERING" })
+      .values({ network: ctx.network, reference: t, orderId, customerReference: t, role: "DELIVERING" })
       .onConflictDoUpdate({ target: [consignments.network, consignments.reference], set: { orderId, customerReference: sql`coalesce(${consignments.customerReference}, ${t})`, role: sql`coalesce(${consignments.role}, 'DELIVERING')`, updatedAt: now } }),
     db
       .insert(palletforceTracked)

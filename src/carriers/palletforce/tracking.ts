@@ -94,7 +94,7 @@ export const trackJob = defineJob("palletforce.track", z.object({ references: z.
       if (!(err instanceof PalletforceError) || err.code === "AUTH") throw err;
       results[reference] = err.message;
       await db.update(palletforceTracked).set({ lastPolledAt: Date.now() }).where(eq(palletforceTracked.trackingNumber, reference));
-      await recordTimeline(db, { network: NETWORK, reference, kind: "error", step: "palletforce.tracking", outcome: "error", message: `${LABEL} tracking for ${reference} was refused: ${err.message}`, detail: { code: err.code }, jobId: ctx.jobId });
+      await recordTimeline(db, { network: ctx.network, reference, kind: "error", step: "palletforce.tracking", outcome: "error", message: `${LABEL} tracking for ${reference} was refused: ${err.message}`, detail: { code: err.code }, jobId: ctx.jobId });
     }
   }
   return { status: "done", message: `${Object.keys(results).length} consignment(s) read` };
