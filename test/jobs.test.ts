@@ -64,7 +64,7 @@ describe("job pipeline", () => {
     expect(res.status).toBe(200);
     const body = await res.json<{ ok: boolean; networks: Record<string, { enabled: boolean }> }>();
     expect(body.ok).toBe(true);
-    expect(Object.keys(body.networks).sort()).toEqual(["hazchem", "palletways", "upn"]);
+    expect(Object.keys(body.networks).sort()).toEqual(["hazchem", "palletforce", "palletways", "upn"]);
     expect(body.networks.upn!.enabled).toBe(true);
     const { app } = await import("../src/app");
     const off = await app.request("/healthz", {}, { ...env, UPN_API_URL: "" });
