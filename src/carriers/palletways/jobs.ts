@@ -4,6 +4,7 @@ import { attachPhoto } from "./attach";
 import { fetchDeliveryPhotos } from "./photos";
 import { ftpUpload } from "./ftp-upload";
 import { windowStub } from "./window";
+import { importJobs } from "./import-jobs";
 
 // Job kinds "palletways.*" run by the queue consumer.
 export const palletwaysJobs: JobHandlers = {
@@ -24,4 +25,5 @@ export const palletwaysJobs: JobHandlers = {
   },
   "palletways.attach-photo": attachPhoto,
   "palletways.ftp-upload": ftpUpload,
+  ...importJobs,
 };

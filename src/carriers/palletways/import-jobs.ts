@@ -1,0 +1,11 @@
+import type { JobHandlers } from "../carrier";
+import { importOrder, IMPORT_JOB } from "./import";
+import { applyNotes, APPLY_JOB } from "./import-apply";
+import { lookupRun, LOOKUP_RUN_JOB } from "./import-lookups";
+
+// The import's job kinds, spread into the carrier's jobs (jobs.ts).
+export const importJobs: JobHandlers = {
+  [LOOKUP_RUN_JOB]: lookupRun,
+  [IMPORT_JOB]: importOrder,
+  [APPLY_JOB]: applyNotes,
+};

@@ -1,0 +1,125 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { consignments, palletwaysImports } from "../../db/schema";
+import { DeferError, PermanentError } from "../../lib/errors";
+import { sleep } from "../../lib/sleep";
+import type { JobContext, JobHandler } from "../carrier";
+import { TmsClient } from "../../tms/client";
+import { consignmentSchema, type PalletwaysConsignment } from "./import-client";
+import { dispatchNotes } from "./import-apply";
+import { consignmentToOrderInput, missingForOrder, orderIdentifier, palletwaysFieldsUpdate } from "./import-mapping";
+import { palletwaysSettings } from "./settings";
+
+// A consignment for our depot becomes a TMS order exactly once (tms-qargo.md, "Orders the
+// connector creates (Palletways import)"): upload, poll the upload to its order id, keep the
+// id (so webhooks, photos and notes find the order), then one partial-order-update for the
+// consignment's `palletways` fields, then the notes that waited for the order. Each step is
+// recorded on the import row before the next, so a retry or a replay resumes where it stopped;
+// the tracking ID is the key (and Qargo dedupes uploads on order_identifier as well).
+
+export const IMPORT_JOB = "palletways.import";
+/** Upload-status checks in one run before the job steps aside and comes back. */
+const INLINE_POLLS = 3;
+const MAX_POLLS = 60;
+const PENDING = new Set(["TODO", "IN_PROGRESS", "READY_TO_UPSERT", "UPSERT_IN_PROGRESS"]);
+
+const setRow = (db: Db, trackingId: string, values: Partial<typeof palletwaysImports.$inferInsert>) =>
+  db.update(palletwaysImports).set({ ...values, updatedAt: Date.now() }).where(eq(palletwaysImports.trackingId, trackingId));
+
+export const importOrder: JobHandler<{ trackingId: string }> = async (ctx) => {
+  const { env, db } = ctx;
+  const trackingId = ctx.payload.trackingId;
+  const [row] = await db.select().from(palletwaysImports).where(eq(palletwaysImports.trackingId, trackingId));
+  if (!row) throw new PermanentError(`no Palletways import is recorded for ${trackingId}`);
+  if (row.status === "completed") return { status: "skipped", message: `already imported as TMS order ${row.orderId}` };
+  if (row.status === "not_ours" || row.status === "lookup" || row.status === "looking") return { status: "skipped", message: `not an import of ours (${row.status})` };
+  const parsed = consignmentSchema.safeParse(safeJson(row.body));
+  if (!parsed.success) throw new PermanentError(`the Palletways consignment kept for ${trackingId} is unreadable`, "PALLETWAYS_IMPORT_BODY");
+  const c = parsed.data;
+  let orderId = row.orderId;
+  if (!orderId) orderId = await createOrder(ctx, row, c);
+  await ctx.timeline({ kind: "info", step: "palletways.import", outcome: "info", message: `Setting the Palletways fields (tracking ID, consignment number ${c.Number}) on TMS order ${orderIdentifier(trackingId)}` });
+  // Harmless to repeat (the same values), so a retry after an unclear answer simply sends it again.
+  await new TmsClient(env).partialOrderUpdate(palletwaysFieldsUpdate(c, orderId));
+  await setRow(db, trackingId, { status: "completed", error: null });
+  await ctx.timeline({ kind: "upload", step: "palletways.import", outcome: "ok", message: `TMS order ${orderIdentifier(trackingId)} (${orderId}) carries Palletways tracking ID ${trackingId} and consignment number ${c.Number}` });
+};
+
+/** Upload (once) and poll to the order id; the id and the consignment link are kept together. */
+async function createOrder(ctx: JobContext<{ trackingId: string }>, row: typeof palletwaysImports.$inferSelect, c: PalletwaysConsignment): Promise<string> {
+  const { env, db } = ctx;
+  const trackingId = c.TrackingID;
+  const tms = new TmsClient(env);
+  let uploadId = row.uploadId;
+  if (!uploadId) {
+    const missing = missingForOrder(c);
+    if (missing) {
+      const error = `Palletways consignment ${trackingId} has no ${missing}; no TMS order can be made from it`;
+      await setRow(db, trackingId, { status: "failed", error });
+      throw new PermanentError(error, "PALLETWAYS_IMPORT_INCOMPLETE", "Key the order in by hand from the Palletways portal, or ask Palletways to correct the consignment and replay this job");
+    }
+    const up = await tms.uploadOrder(consignmentToOrderInput(c, palletwaysSettings(env)?.import.serviceLevels ?? {}));
+    uploadId = up.uploadId;
+    await setRow(db, trackingId, { uploadId, status: "uploaded", polls: 0, error: null });
+    await ctx.timeline({ kind: "upload", step: "palletways.import", outcome: "ok", message: `Palletways consignment sent to the TMS as order ${orderIdentifier(trackingId)} (upload ${uploadId}); waiting for the TMS to create it`, detail: { upload_id: uploadId } });
+    if (up.orderId) return linked(ctx, trackingId, up.orderId, "COMPLETED");
+  }
+  let polls = row.uploadId ? row.polls : 0;
+  for (let i = 0; i < INLINE_POLLS; i++) {
+    if (i > 0) await sleep(1_000);
+    const st = await tms.uploadStatus(uploadId);
+    polls++;
+    if ((st.status === "COMPLETED" || st.status === "DUPLICATE") && st.orderId) return linked(ctx, trackingId, st.orderId, st.status);
+    if (!PENDING.has(st.status)) {
+      const detail = st.errors ? `: ${JSON.stringify(st.errors).slice(0, 500)}` : "";
+      const error = `the TMS did not create order ${orderIdentifier(trackingId)} (upload ${uploadId} ended ${st.status})${detail}`;
+      // A replay starts with a fresh upload: this one is finished and cannot give an order.
+      await setRow(db, trackingId, { status: "failed", uploadId: null, polls: 0, error });
+      throw new PermanentError(error, `TMS_UPLOAD_${st.status}`, "Check the order import in the TMS (customer PALLETWAYS, addresses, service level), then replay this job");
+    }
+  }
+  if (polls >= MAX_POLLS) {
+    // Qargo dedupes on order_identifier: a fresh upload on replay answers DUPLICATE with the id.
+    await setRow(db, trackingId, { status: "failed", uploadId: null, polls: 0 });
+    throw new PermanentError(`the TMS has not finished importing ${orderIdentifier(trackingId)} after ${polls} checks (upload ${uploadId})`, "TMS_UPLOAD_STUCK", "Look at the upload in the TMS, then replay this job");
+  }
+  await setRow(db, trackingId, { polls });
+  throw new DeferError(`the TMS is still importing ${orderIdentifier(trackingId)}`, Math.min(5_000 * 2 ** Math.floor(polls / INLINE_POLLS), 300_000));
+}
+
+async function linked(ctx: JobContext<{ trackingId: string }>, trackingId: string, orderId: string, how: string): Promise<string> {
+  const { env, db } = ctx;
+  const now = Date.now();
+  await db.batch([
+    db.update(palletwaysImports).set({ orderId, status: "created", error: null, updatedAt: now }).where(and(eq(palletwaysImports.trackingId, trackingId))),
+    db
+      .insert(consignments)
+      .values({ network: "palletways", reference: trackingId, orderId, customerReference: trackingId, role: "DELIVERING" })
+      .onConflictDoUpdate({
+        target: [consignments.network, consignments.reference],
+        set: { orderId, customerReference: sql`coalesce(${consignments.customerReference}, ${trackingId})`, role: sql`coalesce(${consignments.role}, 'DELIVERING')`, updatedAt: now },
+      }),
+  ]);
+  await ctx.timeline({
+    kind: "upload",
+    step: "palletways.import",
+    outcome: "ok",
+    message: how === "DUPLICATE" ? `The TMS already had order ${orderIdentifier(trackingId)} (${orderId}); linked to it` : `TMS order ${orderIdentifier(trackingId)} created (${orderId})`,
+    detail: { order_id: orderId },
+  });
+  // Notes that arrived before the order now have somewhere to go.
+  const released = await dispatchNotes(env, db, [trackingId]);
+  if (released.queued) {
+    await ctx.timeline({ kind: "info", step: "palletways.import", outcome: "info", message: `${released.queued} waiting Palletways status note${released.queued === 1 ? "" : "s"} released to the TMS order` });
+  }
+  return orderId;
+}
+
+function safeJson(text: string | null | undefined): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
