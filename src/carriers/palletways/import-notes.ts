@@ -9,6 +9,7 @@ import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
 import type { StatusNote } from "./client";
 import { dispatchNotes } from "./import-apply";
 import { ensureLookupRun } from "./import-lookups";
+import { ensureFieldsRun, fieldsOverdue } from "./import-fields";
 import { isException, noteKey, noteTime, palletOf, type ImportNote } from "./import-mapping";
 import { importsFor, knownConsignments, ORDER_EXISTS, runBatches } from "./import-store";
 import { palletwaysSettings } from "./settings";
@@ -74,8 +75,10 @@ export async function importFromNotes(env: Env, db: Db, notes: StatusNote[]): Pr
     outcome: "info",
     message: `Palletways status notes name ${id}, a consignment not seen before: looking it up to see whether our depot (${depot}) delivers it`,
   }));
+  // Every column that binds a value is named in each row (defaults included), so insertChunks
+  // counts D1's bound parameters right.
   const statements: Statement[] = [
-    ...insertChunks(fresh.map((trackingId) => ({ trackingId, status: "lookup", nextLookupAt: now }))).map((part) => db.insert(palletwaysImports).values(part).onConflictDoNothing()),
+    ...insertChunks(fresh.map((trackingId) => ({ trackingId, status: "lookup", nextLookupAt: now, lookups: 0, polls: 0 }))).map((part) => db.insert(palletwaysImports).values(part).onConflictDoNothing()),
     // A note read again (a replayed pass, an overlapping cursor) is the same row.
     ...insertChunks(rows).map((part) => db.insert(palletwaysImportNotes).values(part).onConflictDoNothing()),
     ...timelineInserts(db, entries),
@@ -92,8 +95,8 @@ export async function importFromNotes(env: Env, db: Db, notes: StatusNote[]): Pr
 
 /**
  * The cron's safety net, every pass (also when Palletways has no new notes): lookups whose
- * retry time has come get a run, and notes still waiting for an order that now exists (their
- * release was interrupted) are dispatched.
+ * retry time has come get a run, notes still waiting for an order that now exists (their
+ * release was interrupted) are dispatched, and orders whose fields run never came get one.
  */
 export async function importUpkeep(env: Env, db: Db): Promise<Record<string, number>> {
   if (!palletwaysSettings(env)?.import.depot) return {};
@@ -104,5 +107,6 @@ export async function importUpkeep(env: Env, db: Db): Promise<Record<string, num
     .where(and(eq(palletwaysImportNotes.status, "waiting"), inArray(palletwaysImports.status, [...ORDER_EXISTS])))
     .limit(500);
   const dispatched = waiting.length ? await dispatchNotes(env, db, waiting.map((w) => w.id)) : { queued: 0 };
-  return { lookup_runs: await ensureLookupRun(env, db), notes_released: dispatched.queued };
+  const fieldsRuns = (await fieldsOverdue(db, 5 * 60_000)) ? await ensureFieldsRun(env, db, 0) : 0;
+  return { lookup_runs: await ensureLookupRun(env, db), notes_released: dispatched.queued, fields_runs: fieldsRuns };
 }

@@ -2,24 +2,22 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments, palletwaysImports } from "../../db/schema";
 import { DeferError, PermanentError } from "../../lib/errors";
-import { sleep } from "../../lib/sleep";
 import type { JobContext, JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { consignmentSchema, type PalletwaysConsignment } from "./import-client";
 import { dispatchNotes } from "./import-apply";
-import { consignmentToOrderInput, missingForOrder, orderIdentifier, palletwaysFieldsUpdate } from "./import-mapping";
+import { consignmentToOrderInput, missingForOrder, orderIdentifier } from "./import-mapping";
+import { ensureFieldsRun } from "./import-fields";
 import { palletwaysSettings } from "./settings";
 
 // A consignment for our depot becomes a TMS order exactly once (tms-qargo.md, "Orders the
 // connector creates (Palletways import)"): upload, poll the upload to its order id, keep the
-// id (so webhooks, photos and notes find the order), then one partial-order-update for the
-// consignment's `palletways` fields, then the notes that waited for the order. Each step is
+// id (so webhooks, photos and notes find the order) and release the notes that waited for it;
+// the consignment's `palletways` fields follow (import-fields.ts). Each step is
 // recorded on the import row before the next, so a retry or a replay resumes where it stopped;
 // the tracking ID is the key (and Qargo dedupes uploads on order_identifier as well).
 
 export const IMPORT_JOB = "palletways.import";
-/** Upload-status checks in one run before the job steps aside and comes back. */
-const INLINE_POLLS = 3;
 const MAX_POLLS = 60;
 const PENDING = new Set(["TODO", "IN_PROGRESS", "READY_TO_UPSERT", "UPSERT_IN_PROGRESS"]);
 
@@ -32,17 +30,17 @@ export const importOrder: JobHandler<{ trackingId: string }> = async (ctx) => {
   const [row] = await db.select().from(palletwaysImports).where(eq(palletwaysImports.trackingId, trackingId));
   if (!row) throw new PermanentError(`no Palletways import is recorded for ${trackingId}`);
   if (row.status === "completed") return { status: "skipped", message: `already imported as TMS order ${row.orderId}` };
+  if (row.status === "created") {
+    await ensureFieldsRun(env, db);
+    return { status: "skipped", message: `already imported as TMS order ${row.orderId}; its Palletways fields follow` };
+  }
   if (row.status === "not_ours" || row.status === "lookup" || row.status === "looking") return { status: "skipped", message: `not an import of ours (${row.status})` };
   const parsed = consignmentSchema.safeParse(safeJson(row.body));
   if (!parsed.success) throw new PermanentError(`the Palletways consignment kept for ${trackingId} is unreadable`, "PALLETWAYS_IMPORT_BODY");
   const c = parsed.data;
-  let orderId = row.orderId;
-  if (!orderId) orderId = await createOrder(ctx, row, c);
-  await ctx.timeline({ kind: "info", step: "palletways.import", outcome: "info", message: `Setting the Palletways fields (tracking ID, consignment number ${c.Number}) on TMS order ${orderIdentifier(trackingId)}` });
-  // Harmless to repeat (the same values), so a retry after an unclear answer simply sends it again.
-  await new TmsClient(env).partialOrderUpdate(palletwaysFieldsUpdate(c, orderId));
-  await setRow(db, trackingId, { status: "completed", error: null });
-  await ctx.timeline({ kind: "upload", step: "palletways.import", outcome: "ok", message: `TMS order ${orderIdentifier(trackingId)} (${orderId}) carries Palletways tracking ID ${trackingId} and consignment number ${c.Number}` });
+  if (!row.orderId) await createOrder(ctx, row, c);
+  // The order exists: its `palletways` fields follow in a shared call (import-fields.ts).
+  await ensureFieldsRun(env, db);
 };
 
 /** Upload (once) and poll to the order id; the id and the consignment link are kept together. */
@@ -63,20 +61,19 @@ async function createOrder(ctx: JobContext<{ trackingId: string }>, row: typeof 
     await setRow(db, trackingId, { uploadId, status: "uploaded", polls: 0, error: null });
     await ctx.timeline({ kind: "upload", step: "palletways.import", outcome: "ok", message: `Palletways consignment sent to the TMS as order ${orderIdentifier(trackingId)} (upload ${uploadId}); waiting for the TMS to create it`, detail: { upload_id: uploadId } });
     if (up.orderId) return linked(ctx, trackingId, up.orderId, "COMPLETED");
+    throw new DeferError(`the TMS is importing ${orderIdentifier(trackingId)}`, pollDelayMs(0));
   }
-  let polls = row.uploadId ? row.polls : 0;
-  for (let i = 0; i < INLINE_POLLS; i++) {
-    if (i > 0) await sleep(1_000);
-    const st = await tms.uploadStatus(uploadId);
-    polls++;
-    if ((st.status === "COMPLETED" || st.status === "DUPLICATE") && st.orderId) return linked(ctx, trackingId, st.orderId, st.status);
-    if (!PENDING.has(st.status)) {
-      const detail = st.errors ? `: ${JSON.stringify(st.errors).slice(0, 500)}` : "";
-      const error = `the TMS did not create order ${orderIdentifier(trackingId)} (upload ${uploadId} ended ${st.status})${detail}`;
-      // A replay starts with a fresh upload: this one is finished and cannot give an order.
-      await setRow(db, trackingId, { status: "failed", uploadId: null, polls: 0, error });
-      throw new PermanentError(error, `TMS_UPLOAD_${st.status}`, "Check the order import in the TMS (customer PALLETWAYS, addresses, service level), then replay this job");
-    }
+  // One status check a run, then the job steps aside (a queue delay, not a sleeping isolate), so
+  // hundreds of imports in flight hold no consumer slot while the TMS works on them.
+  const st = await tms.uploadStatus(uploadId);
+  const polls = row.polls + 1;
+  if ((st.status === "COMPLETED" || st.status === "DUPLICATE") && st.orderId) return linked(ctx, trackingId, st.orderId, st.status);
+  if (!PENDING.has(st.status)) {
+    const detail = st.errors ? `: ${JSON.stringify(st.errors).slice(0, 500)}` : "";
+    const error = `the TMS did not create order ${orderIdentifier(trackingId)} (upload ${uploadId} ended ${st.status})${detail}`;
+    // A replay starts with a fresh upload: this one is finished and cannot give an order.
+    await setRow(db, trackingId, { status: "failed", uploadId: null, polls: 0, error });
+    throw new PermanentError(error, `TMS_UPLOAD_${st.status}`, "Check the order import in the TMS (customer PALLETWAYS, addresses, service level), then replay this job");
   }
   if (polls >= MAX_POLLS) {
     // Qargo dedupes on order_identifier: a fresh upload on replay answers DUPLICATE with the id.
@@ -84,8 +81,11 @@ async function createOrder(ctx: JobContext<{ trackingId: string }>, row: typeof 
     throw new PermanentError(`the TMS has not finished importing ${orderIdentifier(trackingId)} after ${polls} checks (upload ${uploadId})`, "TMS_UPLOAD_STUCK", "Look at the upload in the TMS, then replay this job");
   }
   await setRow(db, trackingId, { polls });
-  throw new DeferError(`the TMS is still importing ${orderIdentifier(trackingId)}`, Math.min(5_000 * 2 ** Math.floor(polls / INLINE_POLLS), 300_000));
+  throw new DeferError(`the TMS is still importing ${orderIdentifier(trackingId)}`, pollDelayMs(polls));
 }
+
+/** 1, 2, 4 … s between status checks, at most a minute: MAX_POLLS checks span about 55 minutes. */
+const pollDelayMs = (polls: number) => Math.min(1_000 * 2 ** Math.max(0, polls - 1), 60_000);
 
 async function linked(ctx: JobContext<{ trackingId: string }>, trackingId: string, orderId: string, how: string): Promise<string> {
   const { env, db } = ctx;
