@@ -158,6 +158,22 @@ export interface HandlingUnitScans {
   scans: HandlingUnitScan[];
 }
 
+/** A consignment the connector itself made into a TMS order (an import), and where it came from. */
+export interface ImportedConsignment {
+  reference: string;
+  /** Where the connector learnt of it, in an operator's words ("UPN consignment list"). */
+  source: string;
+  /** Where the import stands, in plain words ("TMS order created", "looking it up at Palletways"). */
+  status: string;
+  /** Finished (its TMS order exists), or still under way / failed. */
+  done: boolean;
+  orderId: string | null;
+  /** Epoch ms: when it was first seen, and last changed. */
+  firstSeenAt: number;
+  updatedAt: number;
+  error: string | null;
+}
+
 export interface Carrier {
   /** Lower-case name: job kinds, D1 rows, URLs (`/api/consignments/{network}/…`). */
   network: string;
@@ -176,6 +192,8 @@ export interface Carrier {
   onDeliveryCompleted?(env: Env, stop: StopCompleted): Reaction;
   /** The consignment's handling units (pallets) and their scans, for the console (none, when absent). */
   handlingUnitScans?(env: Env, reference: string): Promise<HandlingUnitScans[]>;
+  /** Consignments this network imports as TMS orders, newest first (one, with `reference`). */
+  imports?(env: Env, db: Db, query: { reference?: string; limit: number }): Promise<ImportedConsignment[]>;
   /** What an operator should do about one of this network's error codes, in plain words. */
   explain(code: string): string | null;
   /** Where a document it sent went, in an operator's words ("Palletways FTP as 600123_1.jpg"). */

@@ -5,7 +5,9 @@ import { runScheduled, scheduledTasks } from "../../src/cron";
 import { attentionSweep } from "../../src/cron/attention";
 import { sim } from "../support/sim";
 import { pwImportSim } from "../support/palletways-import-sim";
-import { admin, uniqueRef, waitFor } from "../support/webhook";
+import { admin, consoleSession, uniqueRef, waitFor } from "../support/webhook";
+import { consignmentAnswer, importsAnswer } from "../../src/routes/api/schemas";
+import { SELF } from "cloudflare:test";
 
 // Palletways consignments for our delivery depot imported as TMS orders, through the real path:
 // the status-notes cron → getConsignment on the simulator → the queue → order upload on the
@@ -223,5 +225,30 @@ describe("Palletways import", () => {
     const win = await env.DB.prepare("SELECT completed_at FROM palletways_windows WHERE tracking_id = ?").bind(id).first<number>("completed_at");
     expect(win).toBe(Date.parse("2026-12-04T14:01:00Z"));
     expect((await sim.qargo.state()).status_updates.filter((u) => u.order_id === row!.order_id)).toEqual([]);
+  });
+
+  it("lists imported consignments with their source in the API and the console, with each pallet's scans", async () => {
+    const id = trackingId();
+    const [a, b] = pallets(id);
+    await pwImportSim.seedConsignments([{ TrackingID: id, DeliveryDepot: depot, Pallet: pallets(id) }]);
+    await sim.palletways.seedNotes([{ TrackingID: id, Barcode: a!.Barcode, StatusCode: "700", NoteType: "At delivery depot", NoteDate: "2026-12-04", NoteTime: "10:00" }]);
+    await pass();
+    const row = await importStatus(id, "completed");
+    await notesApplied(id, 1);
+
+    const list = await (await admin("/api/imports")).json();
+    expect(importsAnswer.safeParse(list).error).toBeUndefined();
+    expect((list as { imports: unknown[] }).imports).toContainEqual(expect.objectContaining({ network: "palletways", reference: id, source: "Palletways status notes (getConsignment)", done: true, order_id: row!.order_id }));
+    const view = await (await admin(`/api/consignments/palletways/${id}`)).json<{ import: { source: string; done: boolean }; handling_units: { barcode: string; scans: { status: string | null; state: string }[] }[] }>();
+    expect(consignmentAnswer.safeParse(view).error).toBeUndefined();
+    expect(view.import).toMatchObject({ source: "Palletways status notes (getConsignment)", done: true });
+    expect(view.handling_units.map((u) => [u.barcode, u.scans.map((x) => [x.status, x.state])])).toEqual([
+      [a!.Barcode, [["SCANNED_IN", "in the TMS"]]],
+      [b!.Barcode, []],
+    ]);
+    const cookie = await consoleSession();
+    const page = await (await SELF.fetch("https://connector.test/ops/imports", { headers: { cookie } })).text();
+    expect(page).toContain(id);
+    expect(page).toContain("Palletways status notes (getConsignment)");
   });
 });

@@ -15,8 +15,8 @@ export async function refreshImport(env: Env, trackingId: string): Promise<Recor
   if (row.status === "lookup") {
     await db.update(palletwaysImports).set({ nextLookupAt: Date.now(), updatedAt: Date.now() }).where(eq(palletwaysImports.trackingId, trackingId));
     await recordTimeline(db, { network: "palletways", reference: trackingId, kind: "info", step: "palletways.import", outcome: "info", message: "Lookup asked for by an operator: Palletways is asked again now" });
-    return { import: "lookup", lookup_runs: await ensureLookupRun(env, db) };
+    return { import_status: "lookup", lookup_runs: await ensureLookupRun(env, db) };
   }
-  if ((ORDER_EXISTS as readonly string[]).includes(row.status)) return { import: row.status, order_id: row.orderId, notes_released: (await dispatchNotes(env, db, [trackingId])).queued };
-  return { import: row.status };
+  if ((ORDER_EXISTS as readonly string[]).includes(row.status)) return { import_status: row.status, notes_released: (await dispatchNotes(env, db, [trackingId])).queued };
+  return { import_status: row.status };
 }

@@ -6,7 +6,7 @@ import { refreshImport } from "./import-refresh";
 export const palletwaysRefresh: Refresher = async (env, trackingId) => {
   const imported = await refreshImport(env, trackingId);
   const r = await windowStub(env, trackingId).refresh(trackingId);
-  if (r.ok) return { ...r.summary, ...(imported ? { import: imported } : {}) };
+  if (r.ok) return { ...r.summary, ...imported };
   if (r.deferredMs !== undefined) return { deferred: true, retry_in_s: Math.ceil(r.deferredMs / 1000), message: r.message };
   throw new Error(r.message);
 };
