@@ -11,9 +11,10 @@ export function parseServiceLevels(raw: string): { map: Record<string, string> }
     const entry = part.trim();
     if (!entry) continue;
     const m = /^([^=\s]+)\s*=\s*([^=\s]+)$/.exec(entry);
-    if (!m) return { problem: `must be CODE=LEVEL pairs separated by commas (e.g. B=ND,E=ECO); “${entry.slice(0, 40)}” is not` };
+    // The value itself is never repeated: settings sit beside secrets in the same files.
+    if (!m) return { problem: "must be CODE=LEVEL pairs separated by commas (e.g. B=ND,E=ECO)" };
     const code = m[1]!.toUpperCase();
-    if (map[code] !== undefined && map[code] !== m[2]) return { problem: `maps ${code} twice` };
+    if (map[code] !== undefined && map[code] !== m[2]) return { problem: "maps one service code twice" };
     map[code] = m[2]!;
   }
   return { map };
