@@ -251,4 +251,31 @@ describe("Palletways import", () => {
     expect(page).toContain(id);
     expect(page).toContain("Palletways status notes (getConsignment)");
   });
+
+  it("makes no second order when the upload's answer is lost after the TMS stored it, nor when the fields' answer is", async () => {
+    const id = trackingId();
+    await pwImportSim.seedConsignments([{ TrackingID: id, DeliveryDepot: depot, Pallet: pallets(id) }]);
+    // The TMS stores the upload, then the connection drops before its answer (rule 8): the retry
+    // uploads again and Qargo's dedupe on order_identifier answers with the same order.
+    await sim.qargo.fail([
+      { method: "POST", path: "^/v1/orders/order/upload$", status: 0, after: true, times: 1 },
+      { method: "POST", path: "^/v1/webhook/partial-order-update$", status: 502, after: true, times: 1 },
+    ]);
+    await sim.palletways.seedNotes([{ TrackingID: id, StatusCode: "300", NoteType: "At collection depot" }]);
+    await pass();
+    const row = await importStatus(id, "completed");
+    const orders = await created(id);
+    expect(orders).toHaveLength(1);
+    expect(row!.order_id).toBe(orders[0]!.order_id);
+    const uploads = (await sim.qargo.state() as unknown as { uploads: { order_identifier: string; duplicate: boolean }[] }).uploads.filter((u) => u.order_identifier === `PW-${id}`);
+    expect(uploads.map((u) => u.duplicate)).toEqual([false, true]);
+    const [job] = await jobsOf(id, "palletways.import");
+    expect(job).toMatchObject({ status: "done", attempts: 2 });
+    const q = await sim.qargo.state() as unknown as { consignment_updates: { order_id: string; data: unknown }[] };
+    // Sent again after the lost answer: the same values twice, harmless.
+    expect(q.consignment_updates.filter((u) => u.order_id === row!.order_id).map((u) => u.data)).toEqual([
+      { palletways: { tracking_id: id, consignment_number: orders[0]!.input.consignments[0].consignment_reference_number } },
+      { palletways: { tracking_id: id, consignment_number: orders[0]!.input.consignments[0].consignment_reference_number } },
+    ]);
+  });
 });
