@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { db as openDb } from "../../src/db/client";
 import { runScheduled, scheduledTasks } from "../../src/cron";
+import { importRetention } from "../../src/carriers/palletways/import-retention";
 import { attentionSweep } from "../../src/cron/attention";
 import { sim } from "../support/sim";
 import { pwImportSim } from "../support/palletways-import-sim";
@@ -277,5 +278,23 @@ describe("Palletways import", () => {
       { palletways: { tracking_id: id, consignment_number: orders[0]!.input.consignments[0].consignment_reference_number } },
       { palletways: { tracking_id: id, consignment_number: orders[0]!.input.consignments[0].consignment_reference_number } },
     ]);
+  });
+
+  it("forgets, after the retention period, applied notes and another depot's consignments, never waiting notes or our imports", async () => {
+    const [old, mine, waiting] = [trackingId(), trackingId(), trackingId()];
+    const long = Date.now() - 100 * 86_400_000;
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO palletways_imports (tracking_id, status, lookups, polls, created_at, updated_at) VALUES (?, 'not_ours', 1, 0, ?, ?)").bind(old, long, long),
+      env.DB.prepare("INSERT INTO palletways_imports (tracking_id, status, order_id, lookups, polls, created_at, updated_at) VALUES (?, 'completed', 'o-1', 1, 0, ?, ?)").bind(mine, long, long),
+      env.DB.prepare("INSERT INTO palletways_import_notes (id, tracking_id, delta, status_code, body, status, created_at) VALUES (?, ?, 1, '700', '{}', 'applied', ?)").bind(`${mine}:1`, mine, long),
+      env.DB.prepare("INSERT INTO palletways_import_notes (id, tracking_id, delta, status_code, body, status, created_at) VALUES (?, ?, 1, '700', '{}', 'waiting', ?)").bind(`${waiting}:1`, waiting, long),
+    ]);
+    const removed = await importRetention(env, Date.now() - 90 * 86_400_000);
+    expect(removed.palletways_import_notes).toBeGreaterThanOrEqual(1);
+    expect(removed.palletways_other_depot).toBeGreaterThanOrEqual(1);
+    expect(await importRow(old)).toBeNull();
+    expect((await importRow(mine))?.status).toBe("completed");
+    expect((await notesOf(mine))).toEqual([]);
+    expect((await notesOf(waiting)).map((n) => n.status)).toEqual(["waiting"]);
   });
 });

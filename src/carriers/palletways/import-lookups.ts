@@ -37,6 +37,8 @@ export const LOOKAHEAD_MS = 2_000;
 const RUN_MS = 25_000;
 const CLAIM = 8;
 const CONCURRENCY = 4;
+/** Lookups due within this long keep the run waiting for them; later ones are the cron's. */
+const CHAIN_MS = 10 * 60_000;
 /** A claimed lookup whose run died is due again after this. */
 const CLAIM_MS = 5 * 60_000;
 /** Backoff after a failed lookup, by lookups so far: 1, 2, 5, 10, 30, 60 minutes, then hourly. */
@@ -58,7 +60,13 @@ export async function ensureLookupRun(env: Env, db: Db): Promise<number> {
   const now = Date.now();
   const [pending] = await db.select({ id: palletwaysImports.trackingId }).from(palletwaysImports).where(due(now)).limit(1);
   if (!pending) return 0;
-  const [running] = await db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.kind, LOOKUP_RUN_JOB), inArray(jobs.status, ["queued", "running"]))).limit(1);
+  // A run that is running, or queued to start now, takes them; one waiting for later lookups
+  // (a retry's backoff) does not hold new ones back: a second run starts, claims keep them apart.
+  const [running] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.kind, LOOKUP_RUN_JOB), or(eq(jobs.status, "running"), and(eq(jobs.status, "queued"), lte(jobs.nextRunAt, now + 5_000)))))
+    .limit(1);
   if (running) return 0;
   const write = jobWrite(db, [runJob(now)]);
   const ids = write.created(await runBatches(db, write.statements));
@@ -131,10 +139,19 @@ export const lookupRun: JobHandler<Record<string, never>> = async (ctx) => {
     const refused = outcomes.find((o) => o.kind === "failed" && errorCode(o.error) === "PALLETWAYS_KEY");
     if (refused && refused.kind === "failed") throw refused.error;
   }
-  const [more] = await db.select({ id: palletwaysImports.trackingId }).from(palletwaysImports).where(due(Date.now() + Math.max(waitMs, 0))).limit(1);
-  if (more && waitMs > RUN_MS) throw new DeferError(`Palletways lookups wait ${Math.ceil(waitMs / 1000)} s for the partner (a ban or a full budget)`, waitMs);
-  if (more) await ctx.enqueue([runJob(Date.now())]);
-  return { status: "done", message: `${looked} looked up${more ? "; more follow in the next run" : ""}` };
+  // What is due next: now (the next run follows at once), soon (this run comes back for it: a
+  // wait, not a failure), or later than CHAIN_MS (the cron's upkeep starts a run then).
+  const [next] = await db
+    .select({ at: sql<number | null>`min(case when ${palletwaysImports.status} = 'looking' then ${palletwaysImports.claimedUntil} else ${palletwaysImports.nextLookupAt} end)` })
+    .from(palletwaysImports)
+    .where(inArray(palletwaysImports.status, ["lookup", "looking"]));
+  const inMs = next?.at == null ? null : next.at - Date.now();
+  if (inMs !== null && inMs <= 0) {
+    await ctx.enqueue([runJob(Date.now())]);
+    return { status: "done", message: `${looked} looked up; more follow in the next run` };
+  }
+  if (inMs !== null && inMs <= CHAIN_MS) throw new DeferError(`${looked} looked up; the next lookups are due in ${Math.ceil(inMs / 1000)} s${waitMs ? " (Palletways' budget or a pause)" : ""}`, inMs);
+  return { status: "done", message: `${looked} looked up` };
 };
 
 /** Each outcome written with its consequences (an import job, skipped notes, the timeline) in one batch. */
