@@ -42,6 +42,9 @@ export async function dispatchNotes(env: Env, db: Db, trackingIds: readonly stri
             inArray(palletwaysImportNotes.trackingId, part),
             eq(palletwaysImportNotes.status, "waiting"),
             sql`exists (select 1 from ${palletwaysImports} where ${palletwaysImports.trackingId} = ${palletwaysImportNotes.trackingId} and ${palletwaysImports.status} in ${ORDER_EXISTS})`,
+            // One apply job per consignment at a time, so a later job never overtakes an earlier
+            // one (rule 11); the job that finishes releases what waited behind it.
+            sql`not exists (select 1 from palletways_import_notes q where q.tracking_id = ${palletwaysImportNotes.trackingId} and q.status = 'queued')`,
           ),
         )),
     );
@@ -135,4 +138,5 @@ export const applyNotes: JobHandler<{ noteIds: string[] }> = async (ctx) => {
     ...timelineInserts(db, entries),
   ]);
   if (follow.length) await ctx.enqueue(follow);
+  await dispatchNotes(env, db, [trackingId]);
 };
