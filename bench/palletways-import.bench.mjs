@@ -91,7 +91,9 @@ async function main() {
     queueProducers: { JOBS: "palletbridge-jobs" },
     queueConsumers: { "palletbridge-jobs": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 20 } },
     durableObjects: { LIMITER: { className: "RateLimiter", useSQLite: true }, TMS_TOKEN: { className: "TmsTokenCache", useSQLite: true } },
+    // One JSON log line per job and lookup: keep the bench output to its figures.
     handleRuntimeStdio: (out, err) => { out.resume(); err.resume(); },
+    handleStructuredLogs: () => {},
   }));
   try {
     const d1 = await mf.getD1Database("DB");
