@@ -30,7 +30,7 @@ const DEPOT = "045";
 const WORKER_SRC = `
 import { db as openDb } from ${JSON.stringify(path.join(root, "src/db/client.ts"))};
 import { pullStatusNotes } from ${JSON.stringify(path.join(root, "src/carriers/palletways/notes.ts"))};
-import { handleJobBatch } from ${JSON.stringify(path.join(root, "src/queues/consumer.ts"))};
+import { handleJobBatch } from ${JSON.stringify(path.join(root, "src/engine/index.ts"))};
 import { palletwaysJobs } from ${JSON.stringify(path.join(root, "src/carriers/palletways/jobs.ts"))};
 export { RateLimiter } from ${JSON.stringify(path.join(root, "src/durable/rate-limiter.ts"))};
 export { TmsTokenCache } from ${JSON.stringify(path.join(root, "src/durable/tms-token.ts"))};
@@ -47,7 +47,7 @@ export default {
     return new Response("not found", { status: 404 });
   },
   async queue(batch, env) {
-    return handleJobBatch(batch, env, palletwaysJobs);
+    return handleJobBatch(batch, env, { find: (kind) => palletwaysJobs.find((j) => j.kind === kind), label: () => "Palletways" });
   },
 };`;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { LOOKAHEAD_MS, lookupHeadroom, lookupLimit } from "../../src/carriers/palletways/import-lookups";
 import { palletwaysLimit } from "../../src/carriers/palletways/limits";
 import { DeferError } from "../../src/lib/errors";
-import { acquire } from "../../src/lib/limiter";
+import { acquire } from "../../src/engine";
 
 // How the import's lookups share the one Palletways limiter (the real RateLimiter Durable
 // Object): they fill a minute's budget only up to its headroom, so a photo fetch that arrives

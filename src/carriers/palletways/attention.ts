@@ -1,6 +1,6 @@
 import { and, asc, gte, lt, ne } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysWindows } from "../../db/schema";
+import { palletwaysWindows } from "./schema";
 import type { AttentionItem } from "../carrier";
 import { importAttention } from "./import-attention";
 

@@ -1,11 +1,11 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysImportNotes, palletwaysImports } from "../../db/schema";
+import { palletwaysImportNotes, palletwaysImports } from "./schema";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { errorMessage, PermanentError } from "../../lib/errors";
-import { jobWrite, queueJobs, type NewJob, type Statement } from "../../lib/jobs";
-import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
-import type { JobHandler } from "../carrier";
+import { z } from "zod";
+import { defineJob, jobWrite, queueJobs, timelineInserts, type JobHandler, type NewJob, type Statement, type TimelineEntry } from "../../engine";
+import { deliveryCompletedJob } from "./delivery-completed";
 import { TmsClient } from "../../tms/client";
 import { describeNote, isException, JOB_COMPLETE, noteToScanUpdate, palletOf, scanStatusFor, type ImportNote } from "./import-mapping";
 import { ORDER_EXISTS, runBatches } from "./import-store";
@@ -54,7 +54,7 @@ export async function dispatchNotes(env: Env, db: Db, trackingIds: readonly stri
   for (const r of rows) byId.set(r.trackingId, [...(byId.get(r.trackingId) ?? []), r]);
   // One consignment's notes stay in one job, oldest first, so they are applied in order.
   const groups = [...byId.values()].flatMap((list) => chunk(list.sort(byHappening), NOTES_PER_JOB));
-  const write = jobWrite(db, groups.map((g) => ({ kind: APPLY_JOB, network: "palletways", reference: g[0]!.trackingId, payload: { noteIds: g.map((n) => n.id) } })));
+  const write = jobWrite(db, groups.map((g) => applyJob.job({ network: "palletways", reference: g[0]!.trackingId, payload: { noteIds: g.map((n) => n.id) } })));
   const statements: Statement[] = [...write.statements];
   groups.forEach((g, i) => {
     for (const ids of chunk(g.map((n) => n.id), IN_LIST_MAX)) {
@@ -67,7 +67,7 @@ export async function dispatchNotes(env: Env, db: Db, trackingIds: readonly stri
 }
 
 /** The job: one consignment's notes, in the order they happened, to its TMS order. */
-export const applyNotes: JobHandler<{ noteIds: string[] }> = async (ctx) => {
+const applyNotes: JobHandler<{ noteIds: string[] }> = async (ctx) => {
   const { env, db } = ctx;
   const rows: NoteRow[] = [];
   for (const ids of chunk(ctx.payload.noteIds, IN_LIST_MAX)) {
@@ -113,7 +113,7 @@ export const applyNotes: JobHandler<{ noteIds: string[] }> = async (ctx) => {
     if (n.StatusCode === JOB_COMPLETE) {
       const completedAt = (n.PodDate && n.PodTime && ukLocalToEpochMs(n.PodDate, n.PodTime)) || at;
       // The same key as the notes pull's own signal, so a 900 opens one window however it came.
-      follow.push({ kind: "palletways.delivery-completed", network: "palletways", reference: trackingId, payload: { trackingId, completedAt, source: "note" }, dedupeKey: `palletways.delivery-completed:${trackingId}:note:${n.Delta}` });
+      follow.push(deliveryCompletedJob.job({ network: ctx.network, reference: trackingId, payload: { trackingId, completedAt, source: "note" }, dedupeKey: `palletways.delivery-completed:${trackingId}:note:${n.Delta}` }));
       effect += "; the photo catch-up window opens";
     }
     if (isException(n)) effect += "; an exception: on the attention list";
@@ -140,3 +140,5 @@ export const applyNotes: JobHandler<{ noteIds: string[] }> = async (ctx) => {
   if (follow.length) await ctx.enqueue(follow);
   await dispatchNotes(env, db, [trackingId]);
 };
+
+export const applyJob = defineJob(APPLY_JOB, z.object({ noteIds: z.array(z.string().min(1)).min(1) }), applyNotes);

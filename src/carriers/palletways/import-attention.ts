@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, ne } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysImportNotes, palletwaysImports } from "../../db/schema";
+import { palletwaysImportNotes, palletwaysImports } from "./schema";
 import type { AttentionItem } from "../carrier";
 import type { ImportNote } from "./import-mapping";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PermanentError, TransientError } from "../../lib/errors";
 import { readText } from "../../lib/http";
-import type { Limit } from "../../lib/limiter";
+import type { Limit } from "../../engine";
 import { PalletwaysClient } from "./client";
 import { classifyText } from "./messages";
 

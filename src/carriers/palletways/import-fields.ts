@@ -1,10 +1,10 @@
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { jobs, palletwaysImports } from "../../db/schema";
+import { jobs } from "../../db/schema";
+import { palletwaysImports } from "./schema";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
-import { jobWrite, queueJobs, type NewJob } from "../../lib/jobs";
-import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
-import type { JobHandler } from "../carrier";
+import { z } from "zod";
+import { defineJob, jobWrite, queueJobs, timelineInserts, type JobHandler, type NewJob, type TimelineEntry } from "../../engine";
 import { TmsClient } from "../../tms/client";
 import { consignmentSchema } from "./import-client";
 import { orderIdentifier, palletwaysFieldsUpdate } from "./import-mapping";
@@ -22,7 +22,7 @@ const FIELDS_PER_CALL = 50;
 export const GATHER_S = 1;
 
 export function fieldsJob(now = Date.now()): NewJob {
-  return { kind: FIELDS_JOB, network: "palletways", reference: "import-fields", payload: {}, dedupeKey: `${FIELDS_JOB}:${now}:${crypto.randomUUID().slice(0, 8)}` };
+  return fieldsRunJob.job({ network: "palletways", reference: "import-fields", payload: {}, dedupeKey: `${FIELDS_JOB}:${now}:${crypto.randomUUID().slice(0, 8)}` });
 }
 
 /** Queues a fields run unless one is waiting to run already (one running may have read its rows). */
@@ -52,7 +52,7 @@ async function claim(db: Db) {
   return db.update(palletwaysImports).set({ claimedUntil: now + CLAIM_MS }).where(and(inArray(palletwaysImports.trackingId, ids), free)).returning();
 }
 
-export const setFields: JobHandler<Record<string, never>> = async (ctx) => {
+const setFields: JobHandler<Record<string, never>> = async (ctx) => {
   const { env, db } = ctx;
   const rows = await claim(db);
   if (!rows.length) return { status: "skipped", message: "no imported order is waiting for its Palletways fields" };
@@ -86,3 +86,5 @@ export const setFields: JobHandler<Record<string, never>> = async (ctx) => {
   if (rows.length === FIELDS_PER_CALL) await ctx.enqueue([fieldsJob()]);
   return { status: "done", message: `Palletways fields set on ${rows.length} imported order${rows.length === 1 ? "" : "s"}` };
 };
+
+export const fieldsRunJob = defineJob(FIELDS_JOB, z.object({}).strict(), setFields);

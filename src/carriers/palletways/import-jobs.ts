@@ -1,13 +1,8 @@
-import type { JobHandlers } from "../carrier";
-import { importOrder, IMPORT_JOB } from "./import";
-import { applyNotes, APPLY_JOB } from "./import-apply";
-import { lookupRun, LOOKUP_RUN_JOB } from "./import-lookups";
-import { FIELDS_JOB, setFields } from "./import-fields";
+import type { AnyJobDefinition } from "../../engine";
+import { importJob } from "./import";
+import { applyJob } from "./import-apply";
+import { fieldsRunJob } from "./import-fields";
+import { lookupRunJob } from "./import-lookups";
 
-// The import's job kinds, spread into the carrier's jobs (jobs.ts).
-export const importJobs: JobHandlers = {
-  [LOOKUP_RUN_JOB]: lookupRun,
-  [IMPORT_JOB]: importOrder,
-  [APPLY_JOB]: applyNotes,
-  [FIELDS_JOB]: setFields,
-};
+// The import's job kinds, listed with Palletways' own (jobs.ts).
+export const importJobs: readonly AnyJobDefinition[] = [lookupRunJob, importJob, applyJob, fieldsRunJob];

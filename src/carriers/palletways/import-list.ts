@@ -1,6 +1,6 @@
 import { desc, eq, ne } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysImports } from "../../db/schema";
+import { palletwaysImports } from "./schema";
 import type { ImportedConsignment } from "../carrier";
 
 // The import as the console and the API list it: consignments for our depot (and those still

@@ -1,15 +1,14 @@
 import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { jobs, palletwaysImportNotes, palletwaysImports } from "../../db/schema";
+import { jobs } from "../../db/schema";
+import { palletwaysImportNotes, palletwaysImports } from "./schema";
 import { DeferError, errorCode, errorMessage, PermanentError } from "../../lib/errors";
-import { jobWrite, queueJobs, type Statement } from "../../lib/jobs";
-import type { Limit } from "../../lib/limiter";
+import { z } from "zod";
+import { defineJob, jobWrite, queueJobs, timelineInserts, type JobHandler, type Limit, type Statement, type TimelineEntry } from "../../engine";
 import { log } from "../../lib/log";
 import { sleep } from "../../lib/sleep";
-import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
-import type { JobHandler } from "../carrier";
 import { ConsignmentClient, type Lookup } from "./import-client";
-import { IMPORT_JOB } from "./import";
+import { IMPORT_JOB, importJob } from "./import";
 import { runBatches } from "./import-store";
 import { palletwaysLimit } from "./limits";
 import { palletwaysSettings } from "./settings";
@@ -74,7 +73,7 @@ export async function ensureLookupRun(env: Env, db: Db): Promise<number> {
   return ids.length;
 }
 
-const runJob = (now: number) => ({ kind: LOOKUP_RUN_JOB, network: "palletways", reference: "import-lookups", payload: {}, dedupeKey: `${LOOKUP_RUN_JOB}:${now}:${crypto.randomUUID().slice(0, 8)}` });
+const runJob = (now: number) => lookupRunJob.job({ network: "palletways", reference: "import-lookups", payload: {}, dedupeKey: `${LOOKUP_RUN_JOB}:${now}:${crypto.randomUUID().slice(0, 8)}` });
 
 async function claim(db: Db, now: number): Promise<string[]> {
   const rows = await db.select({ id: palletwaysImports.trackingId }).from(palletwaysImports).where(due(now)).orderBy(asc(palletwaysImports.nextLookupAt)).limit(CLAIM);
@@ -118,7 +117,7 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Prom
 }
 
 /** The run: lookups due now, a few at a time, until none is due or its time is up. */
-export const lookupRun: JobHandler<Record<string, never>> = async (ctx) => {
+const lookupRun: JobHandler<Record<string, never>> = async (ctx) => {
   const { env, db } = ctx;
   const settings = palletwaysSettings(env);
   const depot = settings?.import.depot;
@@ -195,9 +194,11 @@ async function record(env: Env, db: Db, depot: string, outcomes: Outcome[]): Pro
     line(o.id, "error", `Looking up Palletways consignment ${o.id} failed (${error}); tried again later${permanent ? ", and on the attention list after 5 tries" : ""}`, "error");
     log({ network: "palletways", reference: o.id, step: "palletways.import.lookup", outcome: "error", error });
   }
-  const write = jobWrite(db, ours.map((id) => ({ kind: IMPORT_JOB, network: "palletways", reference: id, payload: { trackingId: id }, dedupeKey: `${IMPORT_JOB}:${id}` })));
+  const write = jobWrite(db, ours.map((id) => importJob.job({ network: "palletways", reference: id, payload: { trackingId: id }, dedupeKey: `${IMPORT_JOB}:${id}` })));
   const offset = statements.length;
   statements.push(...write.statements, ...timelineInserts(db, entries));
   const results = await runBatches(db, statements);
   await queueJobs(env, write.created(results, offset), { network: "palletways", step: "palletways.import.queue" });
 }
+
+export const lookupRunJob = defineJob(LOOKUP_RUN_JOB, z.object({}).strict(), lookupRun);

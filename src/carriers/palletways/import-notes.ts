@@ -1,11 +1,10 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client";
-import { palletwaysImportNotes, palletwaysImports } from "../../db/schema";
+import { palletwaysImportNotes, palletwaysImports } from "./schema";
 import { insertChunks } from "../../lib/chunk";
 import { log } from "../../lib/log";
-import type { Statement } from "../../lib/jobs";
-import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
+import { timelineInserts, type Statement, type TimelineEntry } from "../../engine";
 import type { StatusNote } from "./client";
 import { dispatchNotes } from "./import-apply";
 import { ensureLookupRun } from "./import-lookups";

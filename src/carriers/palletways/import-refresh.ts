@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { palletwaysImports } from "../../db/schema";
-import { recordTimeline } from "../../lib/timeline";
+import { palletwaysImports } from "./schema";
+import { recordTimeline } from "../../engine";
 import { dispatchNotes } from "./import-apply";
 import { ensureLookupRun } from "./import-lookups";
 import { ORDER_EXISTS } from "./import-store";

@@ -1,4 +1,4 @@
-import { BATCH } from "../../lib/retention";
+import { RETENTION_BATCH as BATCH } from "../../engine";
 
 // The import's share of the daily retention pass: notes applied (or set aside) and another
 // depot's consignments, older than the cutoff, in bounded batches. A forgotten other-depot

@@ -1,8 +1,9 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { consignments, palletwaysImports } from "../../db/schema";
+import { consignments } from "../../db/schema";
+import { palletwaysImports } from "./schema";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
-import type { Statement } from "../../lib/jobs";
+import type { Statement } from "../../engine";
 
 // Small D1 helpers the import's modules share.
 

@@ -1,8 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { consignments, palletwaysImports } from "../../db/schema";
+import { consignments } from "../../db/schema";
+import { palletwaysImports } from "./schema";
 import { DeferError, PermanentError } from "../../lib/errors";
-import type { JobContext, JobHandler } from "../carrier";
+import { z } from "zod";
+import { defineJob, type JobContext, type JobHandler } from "../../engine";
 import { TmsClient } from "../../tms/client";
 import { consignmentSchema, type PalletwaysConsignment } from "./import-client";
 import { dispatchNotes } from "./import-apply";
@@ -24,7 +26,7 @@ const PENDING = new Set(["TODO", "IN_PROGRESS", "READY_TO_UPSERT", "UPSERT_IN_PR
 const setRow = (db: Db, trackingId: string, values: Partial<typeof palletwaysImports.$inferInsert>) =>
   db.update(palletwaysImports).set({ ...values, updatedAt: Date.now() }).where(eq(palletwaysImports.trackingId, trackingId));
 
-export const importOrder: JobHandler<{ trackingId: string }> = async (ctx) => {
+const importOrder: JobHandler<{ trackingId: string }> = async (ctx) => {
   const { env, db } = ctx;
   const trackingId = ctx.payload.trackingId;
   const [row] = await db.select().from(palletwaysImports).where(eq(palletwaysImports.trackingId, trackingId));
@@ -123,3 +125,5 @@ function safeJson(text: string | null | undefined): unknown {
     return null;
   }
 }
+
+export const importJob = defineJob(IMPORT_JOB, z.object({ trackingId: z.string().regex(/^\d{11}$/, "a Palletways tracking ID (11 digits)") }), importOrder);

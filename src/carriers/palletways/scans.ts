@@ -1,6 +1,6 @@
 import { asc, eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { palletwaysImportNotes, palletwaysImports } from "../../db/schema";
+import { palletwaysImportNotes, palletwaysImports } from "./schema";
 import type { HandlingUnitScan, HandlingUnitScans } from "../carrier";
 import { consignmentSchema } from "./import-client";
 import type { ImportNote } from "./import-mapping";

@@ -1,6 +1,6 @@
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { upnImports } from "../../db/schema";
+import { upnImports } from "./schema";
 import type { ImportedConsignment } from "../carrier";
 
 // UPN's imports as the console and the API list them.
