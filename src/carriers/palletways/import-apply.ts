@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineJob, jobWrite, queueJobs, timelineInserts, type JobHandler, type NewJob, type Statement, type TimelineEntry } from "../../engine";
 import { deliveryCompletedJob } from "./delivery-completed";
 import { TmsClient } from "../../tms/client";
-import { describeNote, isException, JOB_COMPLETE, noteToScanUpdate, palletOf, scanStatusFor, type ImportNote } from "./import-mapping";
+import { describeNote, isException, JOB_COMPLETE, noteToScanUpdate, palletOf, scanStatusFor, storedNote } from "./import-mapping";
 import { ORDER_EXISTS, runBatches } from "./import-store";
 import { palletwaysSettings } from "./settings";
 import { ukLocalToEpochMs } from "./uk-time";
@@ -95,7 +95,8 @@ const applyNotes: JobHandler<{ noteIds: string[] }> = async (ctx) => {
   const follow: NewJob[] = [];
   const entries: TimelineEntry[] = [];
   for (const row of rows) {
-    const n = JSON.parse(row.body) as ImportNote;
+    const n = storedNote(row.body);
+    if (!n) throw new PermanentError(`the Palletways note ${row.id} kept in D1 is unreadable`, "PALLETWAYS_IMPORT_NOTE");
     const pallet = palletOf(n);
     const at = happenedAt(row);
     let effect: string;

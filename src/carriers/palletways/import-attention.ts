@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, ne } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { palletwaysImportNotes, palletwaysImports } from "./schema";
 import type { AttentionItem } from "../carrier";
-import type { ImportNote } from "./import-mapping";
+import { storedNote } from "./import-mapping";
 
 // What the import puts in front of a person: exceptions (15 REJECTED, 675 STOCK HELD, any
 // NoteGroup "Exception") on consignments we deliver, with an alert; and consignments that
@@ -35,7 +35,7 @@ export async function importAttention(_env: Env, db: Db, since: number): Promise
   ]);
   return [
     ...exceptions.map((r): AttentionItem => {
-      const n = JSON.parse(r.body) as ImportNote;
+      const n = storedNote(r.body) ?? { NoteType: null, NoteDate: null, NoteTime: null, NoteText: null };
       const pallet = r.barcode ? ` (pallet ${r.barcode})` : "";
       const when = n.NoteDate ? ` at ${n.NoteDate} ${n.NoteTime ?? ""}`.trimEnd() : "";
       const text = n.NoteText?.trim() ? `, “${n.NoteText.trim()}”` : "";

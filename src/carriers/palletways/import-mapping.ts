@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { PalletwaysAddress, PalletwaysConsignment } from "./import-client";
 import { ukLocalToEpochMs } from "./uk-time";
 
@@ -14,19 +15,33 @@ const SCAN_STATUS: Record<string, "SCANNED_IN" | "SCANNED_OUT"> = { "700": "SCAN
 export const JOB_COMPLETE = "900";
 
 /** The fields of a status note the import reads (the notes pull keeps every field it was sent). */
-export interface ImportNote {
-  Delta: number;
-  TrackingID: string;
-  StatusCode: string;
-  Barcode?: string | null;
-  NoteGroup?: string | null;
-  NoteType?: string | null;
-  NoteText?: string | null;
-  NoteDate?: string | null;
-  NoteTime?: string | null;
-  PodDate?: string | null;
-  PodTime?: string | null;
-  PodSignature?: string | null;
+export const importNoteSchema = z
+  .object({
+    Delta: z.coerce.number(),
+    TrackingID: z.coerce.string().regex(/^\d{11}$/),
+    StatusCode: z.coerce.string(),
+    Barcode: z.coerce.string().optional().nullable(),
+    NoteGroup: z.string().optional().nullable(),
+    NoteType: z.string().optional().nullable(),
+    NoteText: z.string().optional().nullable(),
+    NoteDate: z.string().optional().nullable(),
+    NoteTime: z.string().optional().nullable(),
+    PodDate: z.string().optional().nullable(),
+    PodTime: z.string().optional().nullable(),
+    PodSignature: z.string().optional().nullable(),
+  })
+  .passthrough();
+
+export type ImportNote = z.infer<typeof importNoteSchema>;
+
+/** A note as kept in D1 (written through the schema above), read back for its job. */
+export function storedNote(body: string): ImportNote | null {
+  try {
+    const p = importNoteSchema.safeParse(JSON.parse(body));
+    return p.success ? p.data : null;
+  } catch {
+    return null;
+  }
 }
 
 export const isException = (n: Pick<ImportNote, "StatusCode" | "NoteGroup">) => EXCEPTION_CODES.has(n.StatusCode) || (n.NoteGroup ?? "").trim().toLowerCase() === "exception";

@@ -1,5 +1,4 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { z } from "zod";
 import type { Db } from "../../db/client";
 import { palletwaysImportNotes, palletwaysImports } from "./schema";
 import { insertChunks } from "../../lib/chunk";
@@ -9,7 +8,7 @@ import type { StatusNote } from "./client";
 import { dispatchNotes } from "./import-apply";
 import { ensureLookupRun } from "./import-lookups";
 import { ensureFieldsRun, fieldsOverdue } from "./import-fields";
-import { isException, noteKey, noteTime, palletOf, type ImportNote } from "./import-mapping";
+import { importNoteSchema, isException, noteKey, noteTime, palletOf, type ImportNote } from "./import-mapping";
 import { importsFor, knownConsignments, ORDER_EXISTS, runBatches } from "./import-store";
 import { palletwaysSettings } from "./settings";
 
@@ -22,22 +21,6 @@ import { palletwaysSettings } from "./settings";
 //     and applied to its TMS order once the order exists (import-apply.ts): none is dropped;
 //   - a consignment known as another depot's is passed over without a call.
 
-const importNoteSchema = z
-  .object({
-    Delta: z.coerce.number(),
-    TrackingID: z.coerce.string().regex(/^\d{11}$/),
-    StatusCode: z.coerce.string(),
-    Barcode: z.coerce.string().optional().nullable(),
-    NoteGroup: z.string().optional().nullable(),
-    NoteType: z.string().optional().nullable(),
-    NoteText: z.string().optional().nullable(),
-    NoteDate: z.string().optional().nullable(),
-    NoteTime: z.string().optional().nullable(),
-    PodDate: z.string().optional().nullable(),
-    PodTime: z.string().optional().nullable(),
-    PodSignature: z.string().optional().nullable(),
-  })
-  .passthrough();
 
 export async function importFromNotes(env: Env, db: Db, notes: StatusNote[]): Promise<Record<string, number>> {
   const depot = palletwaysSettings(env)?.import.depot;

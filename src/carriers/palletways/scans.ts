@@ -3,8 +3,7 @@ import { db as openDb } from "../../db/client";
 import { palletwaysImportNotes, palletwaysImports } from "./schema";
 import type { HandlingUnitScan, HandlingUnitScans } from "../carrier";
 import { consignmentSchema } from "./import-client";
-import type { ImportNote } from "./import-mapping";
-import { scanStatusFor } from "./import-mapping";
+import { scanStatusFor, storedNote } from "./import-mapping";
 
 // The pallets of an imported Palletways consignment and the notes that named them, for the
 // console's consignment page: the pallets from the consignment as looked up (so a pallet with
@@ -29,7 +28,7 @@ export async function handlingUnitScans(env: Env, trackingId: string): Promise<H
   if (c.success) for (const p of c.data.Pallet ?? []) units.set(p.Barcode, []);
   for (const row of notes) {
     if (!row.barcode) continue;
-    const n = safeJson(row.body) as ImportNote | null;
+    const n = storedNote(row.body);
     const list = units.get(row.barcode) ?? [];
     list.push({
       at: new Date(row.noteAt ?? row.delta * 1000).toISOString(),
