@@ -31,9 +31,10 @@ describe("Palletforce booking", () => {
     expect(pf.bookings[0]!.uniqueTransactionNumber).toBe(order.id);
     expect(pf.bookings[0]!.manifest.consignments[0]).toMatchObject({ consignmentNumber: order.name, CustomerAccountNumber: env.PALLETFORCE_ACCOUNT, palletSpaces: 2, weight: 960, serviceName: "NEXT DAY" });
 
-    const wb = await waitFor(async () => (await sim.qargo.state()).order_updates.find((u) => u.order_id === order.id), 20_000, "the write-back");
-    expect(wb.custom_fields).toEqual({ pallet_network: "PALLETFORCE", network_reference: tn, network_role: "COLLECTING" });
-    expect(wb.consignment).toEqual([{ palletforce: { palletforce_id: tn, customer_account_number: env.PALLETFORCE_ACCOUNT } }]);
+    const wb = await waitFor(async () => (await sim.qargo.state()).consignment_updates.find((u) => u.order_id === order.id), 20_000, "the write-back");
+    expect(wb.data).toEqual({ palletforce: { palletforce_id: tn, customer_account_number: env.PALLETFORCE_ACCOUNT } });
+    const tmsOrder = (await sim.qargo.state()).orders.find((o) => o.id === order.id);
+    expect(tmsOrder.custom_fields).toEqual({ pallet_network: "PALLETFORCE", network_reference: tn, network_role: "COLLECTING" });
     const db = openDb(env);
     const [c] = await db.select().from(consignments).where(eq(consignments.reference, tn));
     expect(c).toMatchObject({ network: "palletforce", orderId: order.id, role: "COLLECTING" });

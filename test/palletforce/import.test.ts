@@ -6,7 +6,7 @@ import { palletforceImports } from "../../src/carriers/palletforce/schema";
 import { db as openDb } from "../../src/db/client";
 import { consignments, cursors } from "../../src/db/schema";
 import { sim } from "../support/sim";
-import { waitFor } from "../support/webhook";
+import { admin, waitFor } from "../support/webhook";
 import { book, pfDispatch } from "./support";
 
 // Consignments for our depot (palletforce.md): DownloadConsignments paged from the stored
@@ -62,6 +62,9 @@ describe("Palletforce import", () => {
     expect(input.consignments[0].goods[0].handling_units).toHaveLength(2);
     const [c] = await db.select().from(consignments).where(eq(consignments.reference, ours[0]));
     expect(c).toMatchObject({ network: "palletforce", role: "DELIVERING" });
+    // Listed with UPN's and Palletways' imports on the operator API.
+    const { imports } = (await (await admin(`/api/imports`)).json()) as { imports: { network: string; reference: string; done: boolean }[] };
+    expect(imports.filter((i) => i.network === "palletforce" && ours.includes(i.reference) && i.done)).toHaveLength(2);
     const [bad] = await db.select().from(palletforceImports).where(eq(palletforceImports.trackingNumber, "12345"));
     expect(bad).toBeUndefined();
   });

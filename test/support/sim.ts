@@ -105,8 +105,8 @@ export interface QargoState {
   /** Pallet scans recorded on handling units through partial-order-update. */
   scans: { order_id: string; matched_by: string; handling_unit: string; question: string; status: string | null; timestamp: string; description: string | null; stop_location_code: string | null; stop_match: unknown; scan: any; at: string }[];
   emitted: { target: string; status: number; body?: string; at: string }[];
-  /** Order custom fields and consignment network fields set through partial-order-update. */
-  order_updates: { order_id: string; custom_fields: Record<string, unknown> | null; consignment: Record<string, any>[]; at: string }[];
+  /** Consignment network fields (`palletways`, `palletforce`) set through partial-order-update. */
+  consignment_updates: { order_id: string; matched_by: string; consignment_id: string; data: Record<string, any>; at: string }[];
 }
 export interface QargoSignature {
   type: "CONSIGNEE" | string;

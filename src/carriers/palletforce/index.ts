@@ -4,6 +4,7 @@ import { palletforceDispatch } from "./booking";
 import { palletforceCron } from "./cron";
 import { LABEL, NETWORK, ORDER_FIELD_VALUE } from "./enums";
 import { explainPalletforce } from "./explain";
+import { palletforceImportList } from "./import-list";
 import { palletforceJobs } from "./jobs";
 import { ourScanReaction } from "./our-scans";
 import { palletforceRefresh } from "./refresh";
@@ -30,6 +31,7 @@ export const palletforce: Carrier = {
   // No `documents`: Palletforce takes none; a POD is reported to it as a POD scan (onTmsUpdate).
   onTmsUpdate: (_env, seen) => ourScanReaction(seen),
   scans: handlingUnitScans,
+  imports: palletforceImportList,
   explain: explainPalletforce,
   attention: palletforceAttention,
   dispatch: palletforceDispatch,
