@@ -8,6 +8,7 @@ import { adminAuth } from "../../middleware/admin-auth";
 import { attention, markSeen } from "../../read/attention";
 import { consignmentView } from "../../read/consignments";
 import { failures } from "../../read/failures";
+import { configProblems, networkStates } from "../../read/health";
 import { openApiDocument, operations } from "./openapi";
 
 // The operator API: a consignment's timeline, a manual refresh, failures and their replay, what
@@ -67,6 +68,8 @@ api.get(operations.attention.path, async (c) => {
   const r = await attention(c.env);
   return c.json({ items: r.items, count: r.items.length, seen: r.seen });
 });
+
+api.get(operations.health.path, async (c) => c.json({ networks: await networkStates(c.env), config_problems: configProblems(c.env) }));
 
 api.post(operations.seen.path, async (c) => {
   const p = params(c, operations.seen.params);
