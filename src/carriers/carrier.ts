@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { ReferenceFormat } from "../lib/reference";
 import type { TimelineEntry } from "../lib/timeline";
 import type { NewJob } from "../lib/jobs";
 import type { Role } from "../tms/visibility";
@@ -163,6 +164,8 @@ export interface Carrier {
   network: string;
   /** How people name it: "Palletways". */
   label: string;
+  /** What this network's references look like; a reference outside it is refused where it enters (src/lib/reference.ts). */
+  referenceFormat?: ReferenceFormat;
   /** The TMS order's custom field `pallet_network` value for this network ("PALLETWAYS"). */
   orderFieldValue: string;
   /** Whether its settings are present (null = switched off) and which of them are wrong. */

@@ -1,4 +1,5 @@
 import type { Carrier } from "../carrier";
+import { BARCODE_FORMAT } from "./enums";
 import { upnAttention, upnHeldImagesTask } from "./attention";
 import { upnCron } from "./cron";
 import { explainUpn } from "./explain";
@@ -16,6 +17,7 @@ import { upnRetention } from "./retention";
 export const upn: Carrier = {
   network: "upn",
   label: "UPN",
+  referenceFormat: BARCODE_FORMAT,
   orderFieldValue: "UPN",
   settings: (env) => {
     const s = readUpnSettings(env);
