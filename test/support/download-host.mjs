@@ -15,7 +15,7 @@ export async function startDownloadHost({ port = 0 } = {}) {
       seen = [];
       return void res.writeHead(200, { "content-type": "application/json" }).end("{}");
     }
-    seen.push({ method: req.method, path: url.pathname + url.search, authorization: req.headers.authorization ?? null, cookie: req.headers.cookie ?? null, x_api_key: req.headers["x-api-key"] ?? null });
+    seen.push({ method: req.method, path: url.pathname + url.search, authorization: req.headers.authorization ?? null, cookie: req.headers.cookie ?? null, ...(req.headers["x-api-key"] ? { x_api_key: req.headers["x-api-key"] } : {}) });
     // A partner that redirects elsewhere: /bounce/<rest> → the same server under another host name.
     if (url.pathname.startsWith("/bounce/")) {
       return void res.writeHead(302, { location: `https://localhost:${server.address().port}/caught/${url.pathname.slice(8)}${url.search}` }).end();
