@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { app } from "../src/app";
 import { db as openDb } from "../src/db/client";
-import { consoleSessions, documents, jobs } from "../src/db/schema";
+import { consoleSessions, documents, jobs, upnImports } from "../src/db/schema";
 import { markError } from "../src/lib/health";
 import { newJobRow } from "../src/lib/jobs";
 import { raiseAlert } from "../src/lib/alerts";
@@ -15,6 +15,8 @@ import { runJob } from "../src/queues/consumer";
 import { SESSION_COOKIE, sessionKey } from "../src/middleware/admin-auth";
 import { GUESS_LIMIT } from "../src/middleware/guess-guard";
 import { UpnClient } from "../src/carriers/upn/client";
+import { upnImportTask } from "../src/carriers/upn/cron";
+import { runScheduled, scheduledTasks } from "../src/cron";
 import { basicHeader, documentCreated, palletOrder, signWebhook, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
 import { sha256Hex, sim } from "./support/sim";
 import { fixture } from "./support/fixtures";
@@ -37,7 +39,7 @@ const login = (token: string, client: string) =>
 // ---------------------------------------------------------------------------------------------
 // 1. Image bombs: a 256-byte TIFF whose fields say one thing to a naive probe and another to the decoder.
 
-function tiffBomb(opts: { bitsPerSample?: number; samplesPerPixel?: number } = {}): Uint8Array {
+function tiffBomb(opts: { bitsPerSample?: number; samplesPerPixel?: number; heightAsLongs?: boolean } = {}): Uint8Array {
   const b = new Uint8Array(256);
   const dv = new DataView(b.buffer);
   b.set([0x49, 0x49]);
@@ -48,7 +50,7 @@ function tiffBomb(opts: { bitsPerSample?: number; samplesPerPixel?: number } = {
   dv.setFloat64(24, 8000, true); // ImageLength as a DOUBLE (a 4-byte-field probe reads 24)
   const entries: [number, number, number, number][] = [
     [256, 4, 2, 16],
-    [257, 12, 1, 24],
+    opts.heightAsLongs ? [257, 4, 2, 16] : [257, 12, 1, 24],
     [258, 3, 1, opts.bitsPerSample ?? 8],
     [259, 3, 1, 1],
     [262, 3, 1, 2],
@@ -115,6 +117,12 @@ describe("image bombs are refused from the header, in plain words", () => {
     expect(err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError, String(err)).toBe(true);
     expect((err as Error).message).toMatch(/^bomb\.tif /);
     expect((err as Error).message).not.toMatch(/at |Error:|undefined|NaN/);
+  });
+
+  it("the same with both sizes as LONG×2: the decoder's 8000×8000 is what is judged", async () => {
+    const err = await fitToCeiling({ bytes: tiffBomb({ heightAsLongs: true }), filename: "bomb2.tif", maxBytes: 1_000_000, destination: "Hazchem" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PhotoTooLargeError);
+    expect((err as Error).message).toMatch(/^bomb2\.tif is 8000×8000 \(64\.0 MP/);
   });
 
   it("bits per sample and samples per pixel are bounded too", async () => {
@@ -223,6 +231,27 @@ describe("a network reference is checked where it enters", () => {
       const out = await res.json<{ fields: { path: string; message: string }[] }>();
       expect(out.fields.some((f) => f.path === "order.custom_fields.network_reference" && /UPN/.test(f.message))).toBe(true);
     }
+  });
+
+  it("a UPN consignment list naming `..` as a barcode: not imported, with the reason", async () => {
+    const db = openDb(env);
+    const bad = "..";
+    await sim.upn.seedConsignments([{ barcode: bad }]);
+    const r = await upnImportTask.run(env, db);
+    expect((r as { invalid: number }).invalid).toBeGreaterThanOrEqual(1);
+    const [row] = await db.select().from(upnImports).where(eq(upnImports.barcode, bad));
+    expect(row?.status).toBe("failed");
+    expect(row?.error).toMatch(/UPN barcode is 4 to 40 letters and digits/);
+    const q = await sim.qargo.state();
+    expect(q.orders_created.some((o: { order_identifier?: string }) => o.order_identifier === `UPN-${bad}`)).toBe(false);
+  });
+
+  it("a Hazchem feed document naming `..` as its consignment: passed over with the reason, no work for it", async () => {
+    await sim.hazchem.seedDocuments([{ consignment_number: "..", type: "DELIVERY_IMAGE", filename: "x.jpg", content_type: "image/jpeg", data: await fixture("photo-small.jpg") }]);
+    const report = (await runScheduled(env, scheduledTasks("hazchem")))["hazchem.feed"] as { malformed: number };
+    expect(report.malformed).toBeGreaterThanOrEqual(1);
+    const n = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE reference = '..'").first<number>("n");
+    expect(n).toBe(0);
   });
 });
 
