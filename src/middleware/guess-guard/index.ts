@@ -7,10 +7,11 @@ import { sleep } from "../../lib/sleep";
 
 // Guessing slowed (contracts rule 10): after GUESS_LIMIT wrong credentials within GUESS_WINDOW_MS
 // from one client on one route, that client's further attempts there are refused with 429 until
-// the window has passed. Each attempt is counted in the shared RateLimiter Durable Object before
-// its credential is compared (one instance per route and bucket, which runs one call at a time),
-// so parallel guesses get no more than GUESS_LIMIT comparisons; a right credential is taken back
-// off the count afterwards. Nothing is cached per isolate: every attempt asks the object.
+// the window has passed. Each attempt is registered with the shared RateLimiter Durable Object
+// before its credential is compared (one instance per route and bucket, which runs one call at a
+// time, and lets an attempt through only while wrong ones plus those being compared stay under
+// the limit), so parallel guesses get no more than GUESS_LIMIT comparisons; a right credential
+// leaves nothing behind. Nothing is cached per isolate: every attempt asks the object.
 
 export const GUESS_LIMIT = 10;
 export const GUESS_WINDOW_MS = 10 * 60_000;
