@@ -1,4 +1,4 @@
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { connect } from "cloudflare:sockets";
 import { describe, expect, inject, it } from "vitest";
 import { eq } from "drizzle-orm";
@@ -11,7 +11,8 @@ import { raiseAlert } from "../src/lib/alerts";
 import { fitToCeiling, PhotoTooLargeError, UnsupportedPhotoError } from "../src/lib/images";
 import { FtpClient } from "../src/lib/ftp/client";
 import { uploadUnique } from "../src/lib/ftp/upload";
-import { runJob } from "../src/queues/consumer";
+import { handleJobBatch, runJob } from "../src/queues/consumer";
+import type { JobMessage } from "../src/lib/jobs";
 import { SESSION_COOKIE, sessionKey } from "../src/middleware/admin-auth";
 import { GUESS_LIMIT } from "../src/middleware/guess-guard";
 import { UpnClient } from "../src/carriers/upn/client";
@@ -138,7 +139,13 @@ describe("image bombs are refused from the header, in plain words", () => {
     await sim.hazchem.seedConsignments([{ consignment_number: ref }]);
     const bad = await hazchemPhotoJob(ref, tiffBomb(), "bomb.tif");
     const good = await hazchemPhotoJob(ref, await fixture("photo-small.jpg"), "ok.jpg");
-    for (const id of [bad, good]) await runJob(env, openDb(env), id);
+    // One queue batch, as the consumer receives it: the bomb first.
+    const batch = createMessageBatch<JobMessage>("palletbridge-jobs", [bad, good].map((jobId, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body: { jobId } })));
+    const ctx = createExecutionContext();
+    await handleJobBatch(batch, env);
+    await waitOnExecutionContext(ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["m0", "m1"]);
     const failed = await jobRow(bad);
     expect(failed.status).toBe("failed");
     expect(failed.lastError).toMatch(/bomb\.tif .*(8000|TIFF)/);
