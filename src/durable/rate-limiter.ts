@@ -77,16 +77,30 @@ export class RateLimiter extends DurableObject<Env> {
   // than `limit` comparisons. Its caller then reports the outcome: a wrong one joins the count,
   // a right one leaves nothing. Attempts refused while locked are not counted (never compared).
 
-  private async authState(windowMs: number, now: number): Promise<{ failures: number[]; pending: number[] }> {
+  /**
+   * Attempts being compared right now, by ticket. Kept in memory only: they live for
+   * milliseconds, and an object restarted meanwhile forgets a few in-flight attempts at worst.
+   * The object's storage calls close its input gate, so each method below runs as one step.
+   */
+  private authPending: number[] = [];
+
+  private async authFailures(windowMs: number, now: number): Promise<number[]> {
     const failures = ((await this.ctx.storage.get<number[]>("authFailures")) ?? []).filter((t) => t > now - windowMs);
-    const pending: number[] = [];
-    for (const t of (await this.ctx.storage.get<number[]>("authPending")) ?? []) {
-      // An attempt whose outcome never came (its isolate died) counts as a wrong one.
-      if (t > now - AUTH_PENDING_MS) pending.push(t);
-      else if (t > now - windowMs) failures.push(t);
+    // An attempt whose outcome never came (its isolate died) counts as a wrong one.
+    const stale = this.authPending.filter((t) => t <= now - AUTH_PENDING_MS);
+    if (stale.length) {
+      this.authPending = this.authPending.filter((t) => t > now - AUTH_PENDING_MS);
+      failures.push(...stale.filter((t) => t > now - windowMs));
+      failures.sort((a, b) => a - b);
+      await this.recordFailures(failures, windowMs, now);
     }
-    failures.sort((a, b) => a - b);
-    return { failures, pending };
+    return failures;
+  }
+
+  private async recordFailures(failures: number[], windowMs: number, now: number): Promise<void> {
+    await this.ctx.storage.put({ authFailures: failures, authWindowMs: windowMs });
+    // Forget the client once its window has passed, so idle addresses leave nothing behind.
+    await this.ctx.storage.setAlarm(now + windowMs + 1_000);
   }
 
   private static lockedUntil(failures: number[], limit: number, windowMs: number): number {
@@ -100,43 +114,38 @@ export class RateLimiter extends DurableObject<Env> {
    * names the attempt for `authOutcome`.
    */
   async authAttempt(limit: number, windowMs: number): Promise<{ state: "go"; ticket: number } | { state: "locked"; waitMs: number } | { state: "busy" }> {
-    return this.ctx.blockConcurrencyWhile(async () => {
-      const now = Date.now();
-      const { failures, pending } = await this.authState(windowMs, now);
-      const until = RateLimiter.lockedUntil(failures, limit, windowMs);
-      if (until > now) return { state: "locked" as const, waitMs: until - now };
-      if (failures.length + pending.length >= limit) return { state: "busy" as const };
-      // Unique, so the outcome settles exactly this attempt.
-      const ticket = Math.max(now, ...pending.map((t) => t + 1), 0);
-      pending.push(ticket);
-      await this.ctx.storage.put({ authFailures: failures, authPending: pending, authWindowMs: windowMs });
-      // Forget the client once its window has passed, so idle addresses leave nothing behind.
-      await this.ctx.storage.setAlarm(now + windowMs + 1_000);
-      return { state: "go" as const, ticket };
-    });
+    const now = Date.now();
+    const failures = await this.authFailures(windowMs, now);
+    const until = RateLimiter.lockedUntil(failures, limit, windowMs);
+    if (until > now) return { state: "locked", waitMs: until - now };
+    if (failures.length + this.authPending.length >= limit) return { state: "busy" };
+    // Unique, so the outcome settles exactly this attempt.
+    const ticket = Math.max(now, ...this.authPending.map((t) => t + 1));
+    this.authPending.push(ticket);
+    return { state: "go", ticket };
   }
 
   /** The attempt's outcome. A wrong one joins the count; `locked` is set when it closed the door. */
   async authOutcome(ticket: number, wrong: boolean, limit: number, windowMs: number): Promise<{ failures: number; locked: boolean; until: number }> {
-    return this.ctx.blockConcurrencyWhile(async () => {
-      const now = Date.now();
-      const { failures, pending } = await this.authState(windowMs, now);
-      const i = pending.indexOf(ticket);
-      if (i >= 0) pending.splice(i, 1);
-      const before = RateLimiter.lockedUntil(failures, limit, windowMs);
-      if (wrong && i >= 0) failures.push(now);
-      await this.ctx.storage.put({ authFailures: failures, authPending: pending, authWindowMs: windowMs });
-      const until = RateLimiter.lockedUntil(failures, limit, windowMs);
-      return { failures: failures.length, locked: wrong && until > now && before <= now, until };
-    });
+    const i = this.authPending.indexOf(ticket);
+    if (i >= 0) this.authPending.splice(i, 1);
+    if (!wrong) return { failures: 0, locked: false, until: 0 };
+    const now = Date.now();
+    const failures = await this.authFailures(windowMs, now);
+    const before = RateLimiter.lockedUntil(failures, limit, windowMs);
+    // An attempt this object no longer knew (it restarted) still counts: it was wrong.
+    failures.push(now);
+    await this.recordFailures(failures, windowMs, now);
+    const until = RateLimiter.lockedUntil(failures, limit, windowMs);
+    return { failures: failures.length, locked: until > now && before <= now, until };
   }
 
   override async alarm(): Promise<void> {
-    const all = [...((await this.ctx.storage.get<number[]>("authFailures")) ?? []), ...((await this.ctx.storage.get<number[]>("authPending")) ?? [])];
+    const all = (await this.ctx.storage.get<number[]>("authFailures")) ?? [];
     const windowMs = (await this.ctx.storage.get<number>("authWindowMs")) ?? 0;
     const last = Math.max(0, ...all);
     // Only auth instances set alarms; a partner limiter's state is never touched here.
-    if (last > 0 && last <= Date.now() - windowMs) await this.ctx.storage.delete(["authFailures", "authPending", "authWindowMs"]);
+    if (last > 0 && last <= Date.now() - windowMs) await this.ctx.storage.delete(["authFailures", "authWindowMs"]);
   }
 
   async status(windowMs: number): Promise<LimiterStatus> {

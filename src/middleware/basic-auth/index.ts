@@ -75,7 +75,14 @@ export function basicAuth(opts: {
       log({ step: opts.step, outcome: "error", error: "bad or missing Basic credentials" });
       return unauthorized();
     }
-    await begun.attempt.right();
+    // The outcome is reported beside the work, not before it: a right credential must not wait
+    // for the bookkeeping (an attempt still shown as "being compared" only makes others wait).
+    const settled = begun.attempt.right().catch(() => undefined);
+    try {
+      c.executionCtx.waitUntil(settled);
+    } catch {
+      await settled; // no execution context (app.request in a script)
+    }
     await next();
   };
 }
