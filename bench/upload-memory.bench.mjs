@@ -85,8 +85,9 @@ async function caseFtp(url) {
   const client = await FtpClient.connect(url, { connect: nodeConnect, timeoutMs: 60_000 });
   const m = meter();
   let n = 0;
+  const tag = `MEM${Date.now()}`;
   try {
-    const r = await uploadUnique({ client, dir: client.url.dir, trackingId: `MEM${Date.now()}`, ext: "jpg", bytes: source, nextNumber: async () => ++n });
+    const r = await uploadUnique({ client, dir: client.url.dir, stem: (k) => `${tag}_${k}`, ext: "jpg", bytes: source, nextNumber: async () => ++n });
     if (r.bytes !== size) throw new Error(`sent ${r.bytes}`);
   } finally {
     await client.quit().catch(() => {});

@@ -4,15 +4,13 @@ import { describe, expect, inject, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { app } from "../src/app";
 import { db as openDb } from "../src/db/client";
-import { consoleSessions, documents, jobs, upnImports } from "../src/db/schema";
-import { markError } from "../src/lib/health";
-import { newJobRow } from "../src/lib/jobs";
-import { raiseAlert } from "../src/lib/alerts";
+import { consoleSessions, documents, jobs } from "../src/db/schema";
+import { upnImports } from "../src/carriers/upn/schema";
+import { markError, newJobRow, raiseAlert, type JobMessage } from "../src/engine";
 import { fitToCeiling, PhotoTooLargeError, UnsupportedPhotoError } from "../src/lib/images";
 import { FtpClient } from "../src/lib/ftp/client";
 import { uploadUnique } from "../src/lib/ftp/upload";
 import { handleJobBatch, runJob } from "../src/queues/consumer";
-import type { JobMessage } from "../src/lib/jobs";
 import { SESSION_COOKIE, sessionKey } from "../src/middleware/admin-auth";
 import { GUESS_LIMIT } from "../src/middleware/guess-guard";
 import { UpnClient } from "../src/carriers/upn/client";
@@ -103,7 +101,7 @@ async function hazchemPhotoJob(ref: string, bytes: Uint8Array, filename: string)
     network: "hazchem",
     reference: ref,
     maxAttempts: 3,
-    payload: { documentRowId: crypto.randomUUID(), r2Key, sha256, filename, contentType: "image/tiff", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: "DELIVERY_IMAGE" },
+    payload: { documentRowId: crypto.randomUUID(), r2Key, sha256, filename, contentType: "image/tiff", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), route: { type: "DELIVERY_IMAGE" } },
   });
   await openDb(env).insert(jobs).values(row);
   return row.id;
@@ -303,9 +301,10 @@ describe("FTP data connections dial the control host", () => {
     const client = await FtpClient.connect(info.url, { timeoutMs: 5000, connect: rewriting });
     try {
       let n = 0;
+      const tag = uniqueRef();
       const bytes = new Uint8Array(2000).fill(0xff);
       bytes.set([0xff, 0xd8, 0xff, 0xe0]);
-      const r = await uploadUnique({ client, dir: info.dir, trackingId: `PASV${uniqueRef()}`, ext: "jpg", bytes, nextNumber: async () => ++n });
+      const r = await uploadUnique({ client, dir: info.dir, stem: (k) => `PASV${tag}_${k}`, ext: "jpg", bytes, nextNumber: async () => ++n });
       expect(r.bytes).toBe(2000);
     } finally {
       await client.quit();
@@ -410,7 +409,7 @@ describe("each network's size ceiling is checked before the file is read", () =>
     await env.FILES.put(r2Key, bytes);
     const row = newJobRow({
       kind: "hazchem.upload", network: "hazchem", reference: ref, maxAttempts: 3,
-      payload: { documentRowId: crypto.randomUUID(), r2Key, sha256, filename: "COP.pdf", contentType: "application/pdf", documentType: "CUSTOMER_PAPERWORK", documentId: null, role: "COLLECTING", orderId: crypto.randomUUID(), hazchemType: "COP" },
+      payload: { documentRowId: crypto.randomUUID(), r2Key, sha256, filename: "COP.pdf", contentType: "application/pdf", documentType: "CUSTOMER_PAPERWORK", documentId: null, role: "COLLECTING", orderId: crypto.randomUUID(), route: { type: "COP" } },
     });
     await openDb(env).insert(jobs).values(row);
     const reads: string[] = [];
@@ -429,7 +428,7 @@ describe("each network's size ceiling is checked before the file is read", () =>
     await env.FILES.put(r2Key, bytes);
     const row = newJobRow({
       kind: "upn.epod", network: "upn", reference: ref, maxAttempts: 3,
-      payload: { documentRowId: crypto.randomUUID(), r2Key, sha256: "0".repeat(64), filename: "sig.png", contentType: "image/png", documentType: "CONSIGNEE_SIGNATURE", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
+      payload: { documentRowId: crypto.randomUUID(), r2Key, sha256: "0".repeat(64), filename: "sig.png", contentType: "image/png", documentType: "CONSIGNEE_SIGNATURE", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), route: null },
     });
     await openDb(env).insert(jobs).values(row);
     const reads: string[] = [];
@@ -451,7 +450,7 @@ describe("each network's size ceiling is checked before the file is read", () =>
     await openDb(env).insert(documents).values({ id: docId, network: "palletways", reference: ref, direction: "from_tms", sha256, documentType: "PHOTO_OF_GOODS_DELIVERY", filename: "big.jpg", contentType: "image/jpeg", size: bytes.length, r2Key, status: "received" });
     const row = newJobRow({
       kind: "palletways.ftp-upload", network: "palletways", reference: ref, maxAttempts: 3,
-      payload: { documentRowId: docId, r2Key, sha256, filename: "big.jpg", contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
+      payload: { documentRowId: docId, r2Key, sha256, filename: "big.jpg", contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), route: null },
     });
     await openDb(env).insert(jobs).values(row);
     const reads: string[] = [];
