@@ -22,6 +22,7 @@ describe("GET /api/openapi.json", () => {
       "/failures",
       "/failures/{id}/replay",
       "/health",
+      "/imports",
     ]);
     const get = doc.paths["/consignments/{network}/{reference}"].get;
     expect(get.parameters.map((p: any) => [p.name, p.in, p.required])).toEqual([["network", "path", true], ["reference", "path", true]]);
