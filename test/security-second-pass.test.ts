@@ -124,6 +124,20 @@ describe("image bombs are refused from the header, in plain words", () => {
     expect((err as Error).message).toMatch(/^bomb2\.tif is 8000×8000 \(64\.0 MP/);
   });
 
+  it("a field of a million numbers (which the decoder would turn into an array) is refused unread", async () => {
+    const b = new Uint8Array(256 + 2_000_000);
+    b.set(tiffDeep(8, 3).subarray(0, 256));
+    const dv = new DataView(b.buffer);
+    // Re-point the last entry (StripByteCounts) at a million SHORTs after the header.
+    const last = 10 + 8 * 12;
+    dv.setUint16(last + 2, 3, true);
+    dv.setUint32(last + 4, 1_000_000, true);
+    dv.setUint32(last + 8, 256, true);
+    const err = await fitToCeiling({ bytes: b, filename: "wide.tif", maxBytes: 1_000_000, destination: "Hazchem" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsupportedPhotoError);
+    expect((err as Error).message).toMatch(/^wide\.tif cannot be read safely as a TIFF: a field \(tag 279\) holds 1000000 numbers/);
+  });
+
   it("bits per sample and samples per pixel are bounded too", async () => {
     for (const [bps, spp] of [[65535, 1], [8, 65535], [16, 255]] as const) {
       const err = await fitToCeiling({ bytes: tiffDeep(bps, spp), filename: "deep.tif", maxBytes: 1_000_000, destination: "Hazchem" }).catch((e: unknown) => e);

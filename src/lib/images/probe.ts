@@ -92,6 +92,12 @@ const DEFLATE_MAX_RATIO = 1032;
 /** A compressed TIFF strip or tile may decode to this much at most (utif2 inflates it whole first). */
 const MAX_STRIP_DECODED = 32 << 20;
 const MAX_TILE_SIDE = 4096;
+/**
+ * utif2 turns every numeric field into a JS array, value by value: a 30 MB file of one SHORT
+ * field would become 15 million numbers (well over 100 MB). Byte and text fields stay views.
+ */
+const MAX_FIELD_VALUES = 65_536;
+const MAX_TOTAL_VALUES = 262_144;
 
 interface TiffFields {
   values: Map<number, number[]>;
@@ -109,6 +115,7 @@ function readTiff(b: Uint8Array): Probe {
   const u16 = (o: number) => dv.getUint16(o, le);
   const u32 = (o: number) => dv.getUint32(o, le);
   const seen = new Set<number>();
+  let totalValues = 0;
 
   const readIfd = (offset: number): TiffFields | string => {
     if (seen.has(offset)) return "its directories loop back on themselves";
@@ -125,6 +132,10 @@ function readTiff(b: Uint8Array): Probe {
       if (!size) {
         if (TAG_NAMES[tag]) return `its ${TAG_NAMES[tag]} field has an unknown type (${type})`;
         continue; // utif2 skips a field of an unknown type
+      }
+      if (type !== 1 && type !== 2 && type !== 6 && type !== 7) {
+        totalValues += count;
+        if (count > MAX_FIELD_VALUES || totalValues > MAX_TOTAL_VALUES) return `a field (tag ${tag}) holds ${count} numbers, more than a photo needs (at most ${MAX_FIELD_VALUES})`;
       }
       const bytes = size * count;
       const at = bytes <= 4 ? e + 8 : u32(e + 8);
