@@ -4,6 +4,9 @@ import { attachPhoto } from "./attach";
 import { fetchDeliveryPhotos } from "./photos";
 import { ftpUpload } from "./ftp-upload";
 import { windowStub } from "./window";
+import { bookJob } from "./booking-job";
+import { labelsJob, linkJob, podJob, statusJob } from "./booking-followups";
+import { BOOK_JOB, LABELS_JOB, LINK_JOB, POD_JOB, STATUS_JOB } from "./booking-store";
 
 // Job kinds "palletways.*" run by the queue consumer.
 export const palletwaysJobs: JobHandlers = {
@@ -24,4 +27,10 @@ export const palletwaysJobs: JobHandlers = {
   },
   "palletways.attach-photo": attachPhoto,
   "palletways.ftp-upload": ftpUpload,
+  // Bookings from TMS dispatches (booking*.ts).
+  [BOOK_JOB]: bookJob,
+  [LINK_JOB]: linkJob,
+  [LABELS_JOB]: labelsJob,
+  [STATUS_JOB]: statusJob,
+  [POD_JOB]: podJob,
 };
