@@ -139,8 +139,9 @@ function serviceCode(order: DispatchOrder, settings: BookingSettings, problems: 
 
 function goodsCounts(c: DispatchConsignment, settings: BookingSettings): { lifts: number; weight: number; billUnits: { Type: BillUnit; Amount: number }[] } {
   const goods = c.goods ?? [];
-  const units = goods.reduce((n, g) => n + (g.handling_units?.length ?? 0), 0);
-  const quantities = goods.reduce((n, g) => n + (g.quantity ?? 0), 0);
+  // Per good: its handling units, or its quantity when it has none. All goods with units: the
+  // number of handling units; none with units: the quantities summed; and Lifts always equals
+  // the bill units' total.
   const kg = goods.reduce((n, g) => n + (g.total_weight_kg ?? 0), 0);
   const amounts = new Map<BillUnit, number>();
   for (const g of goods) {
@@ -149,7 +150,7 @@ function goodsCounts(c: DispatchConsignment, settings: BookingSettings): { lifts
     const n = g.handling_units?.length ? g.handling_units.length : (g.quantity ?? 0);
     if (n > 0) amounts.set(unit, (amounts.get(unit) ?? 0) + n);
   }
-  return { lifts: units > 0 ? units : quantities, weight: Math.ceil(kg), billUnits: [...amounts].map(([Type, Amount]) => ({ Type, Amount })) };
+  return { lifts: [...amounts.values()].reduce((a, b) => a + b, 0), weight: Math.ceil(kg), billUnits: [...amounts].map(([Type, Amount]) => ({ Type, Amount })) };
 }
 
 const ukFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });

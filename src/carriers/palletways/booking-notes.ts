@@ -90,7 +90,7 @@ function planNote(b: Booking, state: Pick<Booking, "lastNoteAt" | "pickupComplet
 
   if (exception) {
     const p = data(b.deliveryStopId);
-    return { ...p, line: `Palletways exception ${label}${n.NoteText ? `: ${n.NoteText}` : ""} for ${b.orderName}: on the delivery stop, the attention list and an alert` };
+    return { ...p, line: `Palletways exception ${label}${str(n, "NoteText") ? ` (${str(n, "NoteText")})` : ""} for ${b.trackingId} (TMS order ${b.orderName}): on the delivery stop, the attention list and an alert` };
   }
   if (older) return { outcome: "older", sent: null, job: null, line: `Palletways ${label} is older than the last note applied: recorded only, no stop moves back` };
   if (state.deliveryCompletedAt !== null) return { ...data(b.deliveryStopId, " (the delivery stop is already COMPLETED: no status)") };
