@@ -1,8 +1,7 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { palletwaysDispatch, redispatch } from "../../sandbox/qargo-dispatches.mjs";
-import { admin, waitFor } from "../support/webhook";
-import { sim } from "../support/sim";
+import { palletwaysDispatch } from "../../sandbox/qargo-dispatches.mjs";
+import { admin, consoleSession, waitFor } from "../support/webhook";
 import { postDispatch, pwBooking, qargoDispatch } from "../support/dispatch";
 
 // Booking a Palletways consignment from a TMS subcontractor dispatch (palletways.md, "Booking";
@@ -86,5 +85,19 @@ describe("booking from a dispatch", () => {
     const sent = view.booking.facts.find((f: any) => f.label === "Manifest sent");
     expect(sent.block).toContain(`"Number": "${name}"`);
     expect(view.booking.facts.find((f: any) => f.label === "Tracking ID").value).toBe(tid);
+
+    // The console: the booking panel on the consignment page, and bookings counted on the overview.
+    const cookie = await consoleSession();
+    const page = await (await SELF.fetch(`https://connector.test/ops/consignments/palletways/${tid}`, { headers: { cookie } })).text();
+    expect(page).toContain("Palletways booking");
+    expect(page).toContain("Manifest sent");
+    expect(page).toContain(`&quot;Number&quot;: &quot;${name}&quot;`);
+    expect(page).toContain("on the pickup stop");
+    // Before the tracking ID, the booking is found under the TMS order name too.
+    const byName = await (await SELF.fetch(`https://connector.test/ops/consignments/palletways/${name}`, { headers: { cookie } })).text();
+    expect(byName).toContain(`Tracking ID`);
+    expect(byName).toContain(tid);
+    const overview = await (await SELF.fetch("https://connector.test/ops", { headers: { cookie } })).text();
+    expect(overview).toMatch(/Palletways bookings, last 24 hours<\/h3><p><strong>[1-9]\d*<\/strong> booked/);
   });
 });
