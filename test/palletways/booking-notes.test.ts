@@ -1,10 +1,11 @@
 import { env } from "cloudflare:test";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { palletwaysDispatch } from "../../sandbox/qargo-dispatches.mjs";
 import { runScheduled, scheduledTasks } from "../../src/cron";
 import { db as openDb } from "../../src/db/client";
-import { cursors, palletwaysBookingNotes, palletwaysWindows } from "../../src/db/schema";
+import { cursors, palletwaysBookingNotes, palletwaysBookings, palletwaysWindows } from "../../src/db/schema";
+import { palletways } from "../../src/carriers/palletways";
 import { admin, waitFor } from "../support/webhook";
 import { sim } from "../support/sim";
 import { postDispatch, pwBooking, qargoDispatch } from "../support/dispatch";
@@ -102,6 +103,26 @@ describe("status notes of a booked consignment", () => {
     expect(alerts[0]!.text).toMatch(/exception 675 Stock Held/);
     const items = (await (await admin("/api/attention")).json()) as { items: { title: string }[] };
     expect(items.items.some((i) => i.title === `Palletways ${b.tid}: exception 675 Stock Held`)).toBe(true);
+  });
+});
+
+describe("retention", () => {
+  it("drops applied notes and raw answers after RETENTION_DAYS but keeps the booking, so a late re-send books nothing", async () => {
+    const b = await book("RET");
+    await pwBooking.progress({ trackingId: b.tid, codes: ["300"], at: minutesAgo(3) });
+    await pull();
+    await waitFor(async () => (await updatesFor(b.pickup)).length > 0 && (await qargoDispatch.state()).stop_files.some((f) => f.stop_id === b.pickup), 30_000, "the note and labels applied");
+    await waitFor(async () => {
+      const v = (await (await admin(`/api/consignments/palletways/${b.tid}`)).json()) as any;
+      return v.jobs.every((j: any) => j.status === "done" || j.status === "skipped");
+    }, 30_000, "the booking's work done");
+    const removed = await palletways.retention!(env, db(), Date.now() + 1000);
+    expect(removed.palletways_booking_notes).toBeGreaterThanOrEqual(1);
+    expect(await db().select().from(palletwaysBookingNotes).where(eq(palletwaysBookingNotes.trackingId, b.tid))).toHaveLength(0);
+    const [row] = await db().select().from(palletwaysBookings).where(eq(palletwaysBookings.trackingId, b.tid));
+    expect(row).toMatchObject({ status: "booked", answer: null, manifestSent: null });
+    expect((await postDispatch(b.d)).body).toEqual({ errors: [] });
+    expect(await pwBooking.consignments(b.name)).toHaveLength(1);
   });
 });
 
