@@ -39,4 +39,5 @@ CREATE TABLE `palletways_bookings` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `palletways_bookings_tracking` ON `palletways_bookings` (`tracking_id`);--> statement-breakpoint
-CREATE INDEX `palletways_bookings_status` ON `palletways_bookings` (`status`,`updated_at`);
+CREATE INDEX `palletways_bookings_order_name` ON `palletways_bookings` (`order_name`);--> statement-breakpoint
+CREATE INDEX `palletways_bookings_updated` ON `palletways_bookings` (`updated_at`);

@@ -77,7 +77,7 @@ export const palletwaysBookings = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [uniqueIndex("palletways_bookings_tracking").on(t.trackingId), index("palletways_bookings_status").on(t.status, t.updatedAt)],
+  (t) => [uniqueIndex("palletways_bookings_tracking").on(t.trackingId), index("palletways_bookings_order_name").on(t.orderName), index("palletways_bookings_updated").on(t.updatedAt)],
 );
 
 /** Each status note seen for a booked consignment, once, and what was done with it. */
