@@ -8,7 +8,7 @@ import { runJob } from "../../src/queues/consumer";
 import { and, eq, like } from "drizzle-orm";
 import { admin, waitFor } from "../support/webhook";
 import { sim } from "../support/sim";
-import { postDispatch, pwBooking } from "../support/dispatch";
+import { postDispatch, pwBooking, qargoDispatch } from "../support/dispatch";
 
 // Never booked twice (palletways.md: "Palletways does not deduplicate"): unclear outcomes are
 // looked up (getDynConStatusByConNo) before committing again, and every way a booking can be
@@ -73,6 +73,22 @@ describe("unclear outcomes end in one consignment", () => {
     expect((await postDispatch(d)).body).toEqual({ errors: [] });
     expect(await pwBooking.consignments(name)).toHaveLength(1);
   }, 90_000);
+});
+
+describe("files on the trip's stops, once", () => {
+  it("labels stored by Qargo whose answer was lost are found on the trip's documents, not uploaded again", async () => {
+    const name = orderName("LBL");
+    await sim.qargo.fail({ path: "subco-document-upload", status: 502, after: true });
+    const d = palletwaysDispatch({ orderName: name });
+    expect((await postDispatch(d)).body).toEqual({ errors: [] });
+    const pickup = d.payload.orders[0]!.consignments[0]!.pickup_stop.id;
+    const [tid] = (await pwBooking.consignments(name)).map((c) => c.TrackingID);
+    const line = await waitFor(async () => (await db().select().from(timeline).where(and(eq(timeline.reference, tid!), like(timeline.message, "%the trip holds it%"))))[0], 30_000, "the check on the trip's documents");
+    expect(line.message).toMatch(new RegExp(`Upload of ${tid}_labels.pdf had no clear answer`));
+    await waitFor(async () => (await booking(d.payload.orders[0]!.id))?.labels === "attached", 20_000, "the labels recorded as attached");
+    const files = (await qargoDispatch.state()).stop_files.filter((f) => f.stop_id === pickup);
+    expect(files).toHaveLength(1);
+  });
 });
 
 describe("asked twice, booked once", () => {
