@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { DispatchCapability, DispatchContext } from "../carrier";
 import { jobs, palletwaysBookings } from "../../db/schema";
 import { enqueue, replayJob } from "../../lib/jobs";
@@ -140,7 +140,7 @@ async function cancel(ctx: DispatchContext, row: Booking | undefined, say: (m: s
     return dispatchAnswer.error("NOT_SUPPORTED", "nothing was booked with Palletways for this order: there is nothing to cancel there");
   }
   // The cancel is a person's job in the portal: it goes on the attention list once.
-  await ctx.db.update(palletwaysBookings).set({ cancelRequestedAt: Date.now(), updatedAt: Date.now() }).where(and(eq(palletwaysBookings.orderId, row.orderId)));
+  await ctx.db.update(palletwaysBookings).set({ cancelRequestedAt: Date.now(), updatedAt: Date.now() }).where(eq(palletwaysBookings.orderId, row.orderId));
   if (row.status === "booked") {
     await say(`TMS dispatch CANCEL for ${row.orderName}: ${portal(row.trackingId!)} (on the attention list)`, "skipped", row.trackingId);
     return dispatchAnswer.error("NOT_SUPPORTED", portal(row.trackingId!));
