@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { errorMessage, TransientError } from "../lib/errors";
 import { readJson } from "../lib/http";
-import type { TimelineOutcome } from "../lib/timeline";
+import type { TimelineOutcome } from "../engine";
 import { TmsClient } from "./client";
 import { isUnclear } from "./import-once";
 

@@ -16,9 +16,7 @@ const booking: Carrier = {
   label: "Stand-in Booking",
   orderFieldValue: "STANDINBOOK",
   settings: () => ({ enabled, problems: [] }),
-  jobs: {},
-  cron: [],
-  routeDocument: () => ({ skip: "none" }),
+  jobs: [],
   explain: () => null,
   dispatch: {
     unavailable: (env) => ((env as unknown as Record<string, unknown>).STANDIN_NO_ACCOUNT ? "no account" : null),

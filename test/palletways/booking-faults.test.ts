@@ -2,10 +2,12 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { palletwaysDispatch } from "../../sandbox/qargo-dispatches.mjs";
 import { db as openDb } from "../../src/db/client";
-import { jobs, palletwaysBookings, timeline } from "../../src/db/schema";
-import { jobWrite } from "../../src/lib/jobs";
+import { jobs, timeline } from "../../src/db/schema";
+import { palletwaysBookings } from "../../src/carriers/palletways/schema";
+import { bookJob } from "../../src/carriers/palletways/booking-job";
+import { jobWrite } from "../../src/engine";
 import { runJob } from "../../src/queues/consumer";
-import { and, eq, like } from "drizzle-orm";
+import { and, eq, inArray, like } from "drizzle-orm";
 import { admin, waitFor } from "../support/webhook";
 import { sim } from "../support/sim";
 import { postDispatch, pwBooking, qargoDispatch } from "../support/dispatch";
@@ -78,6 +80,8 @@ describe("unclear outcomes end in one consignment", () => {
 describe("files on the trip's stops, once", () => {
   it("labels stored by Qargo whose answer was lost are found on the trip's documents, not uploaded again", async () => {
     const name = orderName("LBL");
+    // Earlier tests' label uploads must not meet this fault: wait until none is left to run.
+    await waitFor(async () => (await db().select({ id: jobs.id }).from(jobs).where(and(eq(jobs.kind, "palletways.booking-labels"), inArray(jobs.status, ["queued", "running"])))).length === 0, 30_000, "earlier label uploads to finish");
     await sim.qargo.fail({ path: "subco-document-upload", status: 502, after: true });
     const d = palletwaysDispatch({ orderName: name });
     expect((await postDispatch(d)).body).toEqual({ errors: [] });
@@ -129,7 +133,7 @@ describe("asked twice, booked once", () => {
     await waitFor(async () => (await booking(orderId))?.status === "committing", 10_000, "the first commit to go out");
     // A second job for the same order, as another isolate's would be (not the same message).
     // run here, in this isolate, while the consumer's run of the first is still waiting on Palletways.
-    const write = jobWrite(db(), [{ kind: "palletways.book", network: "palletways", reference: name, payload: { orderId }, dedupeKey: `palletways.book:${orderId}:other` }]);
+    const write = jobWrite(db(), [bookJob.job({ network: "palletways", reference: name, payload: { orderId }, dedupeKey: `palletways.book:${orderId}:other` })]);
     await db().batch(write.statements as [any, ...any[]]);
     const second = write.rows[0]!.id;
     await runJob(env, db(), second);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { sniffContentType } from "../../lib/bytes";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { capNote, FILE_MAX_BYTES, partnerFetch, readCapped, readText, waitWords, type PartnerAnswer, type PartnerCall } from "../../lib/http";
-import { acquire, pausePartner } from "../../lib/limiter";
+import { acquire, pausePartner } from "../../engine";
 import { log } from "../../lib/log";
 import type { Manifest } from "./booking-manifest";
 import { palletwaysLimit } from "./limits";

@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
-import type { JobContext } from "../carrier";
-import { documents, palletwaysBookings } from "../../db/schema";
+import { z } from "zod";
+import { defineJob, type JobContext } from "../../engine";
+import { documents } from "../../db/schema";
+import { palletwaysBookings } from "./schema";
 import { sha256Hex } from "../../lib/bytes";
 import { PermanentError } from "../../lib/errors";
 import { TmsClient } from "../../tms/client";
@@ -8,6 +10,7 @@ import { uploadStopDocumentOnce } from "../../tms/subco-documents";
 import { BookingClient } from "./booking-client";
 import { bookingSettings } from "./booking-settings";
 import { loadBooking, type Booking } from "./booking-store";
+import { LABELS_JOB, LINK_JOB, POD_JOB, STATUS_JOB } from "./booking-kinds";
 
 // What follows a booking (palletways.md, "Once the tracking ID is known"): the tracking ID into
 // the TMS order, the labels onto the pickup stop, each status note onto its stop, and at 900
@@ -20,7 +23,7 @@ async function booked(ctx: JobContext<{ orderId: string }>): Promise<Booking & {
 }
 
 /** `partial-order-update`: the consignment's palletways fields and the order's network fields. A repeat is harmless. */
-export async function linkJob(ctx: JobContext<{ orderId: string }>) {
+async function link(ctx: JobContext<{ orderId: string }>) {
   const row = await booked(ctx);
   await new TmsClient(ctx.env).partialOrderUpdate({
     updates: [
@@ -35,7 +38,7 @@ export async function linkJob(ctx: JobContext<{ orderId: string }>) {
 }
 
 /** getLabelsByTID → the pickup stop. An account without labels is a note and one attention item. */
-export async function labelsJob(ctx: JobContext<{ orderId: string }>) {
+async function labels(ctx: JobContext<{ orderId: string }>) {
   const row = await booked(ctx);
   if (row.labels === "attached") return { status: "skipped" as const, message: "labels already on the pickup stop" };
   const settings = bookingSettings(ctx.env);
@@ -52,7 +55,7 @@ export async function labelsJob(ctx: JobContext<{ orderId: string }>) {
 }
 
 /** At 900: getPodByTrackingId → the delivery stop, once. Not there yet: asked again later. */
-export async function podJob(ctx: JobContext<{ orderId: string }>) {
+async function pod(ctx: JobContext<{ orderId: string }>) {
   const row = await booked(ctx);
   if (row.pod === "attached") return { status: "skipped" as const, message: "POD already on the delivery stop" };
   const settings = bookingSettings(ctx.env);
@@ -87,10 +90,25 @@ async function sendToStop(
 }
 
 /** One status note onto one stop (`subco-status-update` by stop id); a repeat is harmless. */
-export async function statusJob(ctx: JobContext<{ orderId: string; stopId: string; status: "COMPLETED" | null; eventTime: string; answers: Record<string, string>; what: string }>) {
+async function status(ctx: JobContext<z.output<typeof statusSchema>>) {
   const p = ctx.payload;
   await new TmsClient(ctx.env).subcoStatusUpdate({
     updates: [{ stop: { id: p.stopId, ...(p.status ? { status: p.status } : {}), question_answers: p.answers }, event_time: p.eventTime }],
   });
   await ctx.timeline({ kind: "event", step: "palletways.booking-status", outcome: "ok", message: `TMS: ${p.what}` });
 }
+
+const byOrder = z.object({ orderId: z.string().min(1) });
+const statusSchema = z.object({
+  orderId: z.string().min(1),
+  stopId: z.string().min(1),
+  status: z.literal("COMPLETED").nullable(),
+  eventTime: z.string().min(1),
+  answers: z.record(z.string(), z.string()),
+  what: z.string(),
+});
+
+export const linkJob = defineJob(LINK_JOB, byOrder, link);
+export const labelsJob = defineJob(LABELS_JOB, byOrder, labels);
+export const podJob = defineJob(POD_JOB, byOrder, pod);
+export const statusJob = defineJob(STATUS_JOB, statusSchema, status);

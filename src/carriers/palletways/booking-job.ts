@@ -1,9 +1,11 @@
-import type { JobContext } from "../carrier";
+import { z } from "zod";
+import { defineJob, type JobContext } from "../../engine";
 import { DeferError, PermanentError, TransientError, errorMessage } from "../../lib/errors";
 import { BookingClient, type Found } from "./booking-client";
 import { wrapManifest, type ManifestConsignment } from "./booking-manifest";
 import { bookingSettings } from "./booking-settings";
 import { afterBooked, COMMIT_IN_FLIGHT_MS, loadBooking, markBooked, moveBooking, type Booking } from "./booking-store";
+import { BOOK_JOB } from "./booking-kinds";
 
 // The job "palletways.book" (payload {orderId}): commits the booking's manifest once.
 // Palletways does not deduplicate, so the rule is: commit only from `pending`, taken by a
@@ -12,7 +14,9 @@ import { afterBooked, COMMIT_IN_FLIGHT_MS, loadBooking, markBooked, moveBooking,
 // only when Palletways has none (contracts rule 8). A redelivered message, a replay, a second
 // job for the same order and two isolates at once all meet the same row.
 
-export async function bookJob(ctx: JobContext<{ orderId: string }>) {
+export const bookJob = defineJob(BOOK_JOB, z.object({ orderId: z.string().min(1) }), book);
+
+async function book(ctx: JobContext<{ orderId: string }>) {
   const settings = bookingSettings(ctx.env);
   if (!settings) throw new PermanentError("Palletways booking is not configured: set PALLETWAYS_ACCOUNT", "PALLETWAYS_NO_ACCOUNT", "Set PALLETWAYS_ACCOUNT, then replay");
   const client = new BookingClient(ctx.env);

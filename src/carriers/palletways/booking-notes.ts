@@ -1,12 +1,14 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysBookingNotes, palletwaysBookings } from "../../db/schema";
-import { raiseAlert } from "../../lib/alerts";
+import { palletwaysBookingNotes, palletwaysBookings } from "./schema";
+import { raiseAlert } from "../../engine";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
-import { jobWrite, queueJobs, type NewJob } from "../../lib/jobs";
-import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
+import { jobWrite, queueJobs, type NewJob } from "../../engine";
+import { timelineInserts, type TimelineEntry } from "../../engine";
 import type { StatusNote } from "./client";
-import { POD_JOB, STATUS_JOB, type Booking } from "./booking-store";
+import type { Booking } from "./booking-store";
+import { POD_JOB, STATUS_JOB } from "./booking-kinds";
+import { podJob, statusJob } from "./booking-followups";
 import { ukLocalToEpochMs } from "./uk-time";
 
 // Status notes of booked consignments onto the dispatch's stops (palletways.md, "Booking",
@@ -20,7 +22,8 @@ const IN_NETWORK = new Set(["300", "350", "500", "525", "530", "550"]);
 const EXCEPTIONS = new Set(["15", "675"]);
 const JOB_COMPLETE = "900";
 
-type Plan = { outcome: "applied" | "older" | "exception"; sent: string | null; job: NewJob | null; line: string };
+/** What a note does: its outcome, the stop it completes (if any), the job that tells the TMS. */
+type Plan = { outcome: "applied" | "older" | "exception"; sent: string | null; job: NewJob | null; completes?: "pickup" | "delivery"; line: string };
 
 export async function applyBookingNotes(env: Env, db: Db, notes: StatusNote[]): Promise<Record<string, number>> {
   const ids = [...new Set(notes.map((n) => n.TrackingID))];
@@ -45,12 +48,12 @@ export async function applyBookingNotes(env: Env, db: Db, notes: StatusNote[]): 
     for (const { n, at } of mine) {
       const plan = planNote(booking, state, n, at);
       if (plan.outcome !== "older" && (state.lastNoteAt === null || at >= state.lastNoteAt)) state = { ...state, lastNoteAt: at };
-      if (plan.job?.payload.status === "COMPLETED" && plan.job.payload.stopId === booking.pickupStopId) state = { ...state, pickupCompletedAt: at };
-      if (plan.job?.payload.status === "COMPLETED" && plan.job.payload.stopId === booking.deliveryStopId) state = { ...state, deliveryCompletedAt: at };
+      if (plan.completes === "pickup") state = { ...state, pickupCompletedAt: at };
+      if (plan.completes === "delivery") state = { ...state, deliveryCompletedAt: at };
       rows.push({ trackingId, delta: n.Delta, statusCode: n.StatusCode, noteType: n.NoteType ?? null, noteGroup: str(n, "NoteGroup"), noteAt: at, outcome: plan.outcome, sent: plan.sent });
       if (plan.job) jobs.push(plan.job);
       if (n.StatusCode === JOB_COMPLETE && plan.outcome === "applied") {
-        jobs.push({ kind: POD_JOB, network: "palletways", reference: trackingId, payload: { orderId: booking.orderId }, dedupeKey: `${POD_JOB}:${booking.orderId}` });
+        jobs.push(podJob.job({ network: "palletways", reference: trackingId, payload: { orderId: booking.orderId }, dedupeKey: `${POD_JOB}:${booking.orderId}` }));
       }
       lines.push({ network: "palletways", reference: trackingId, kind: "event", step: "palletways.booking-note", outcome: plan.outcome === "exception" ? "error" : plan.outcome === "older" ? "skipped" : "info", message: plan.line, detail: { delta: n.Delta, status_code: n.StatusCode, note_at: new Date(at).toISOString() } });
       if (plan.outcome === "exception") alerts.push(plan.line);
@@ -78,13 +81,13 @@ function planNote(b: Booking, state: Pick<Booking, "lastNoteAt" | "pickupComplet
   const answers = Object.fromEntries(
     Object.entries({ palletways_status: label, palletways_note: str(n, "NoteText"), palletways_signature: n.PodSignature ?? null }).filter((e): e is [string, string] => !!e[1]),
   );
-  const job = (stopId: string, status: "COMPLETED" | null, what: string, eventAt = at): NewJob => ({
-    kind: STATUS_JOB,
-    network: "palletways",
-    reference: b.trackingId!,
-    payload: { orderId: b.orderId, stopId, status, eventTime: new Date(eventAt).toISOString(), answers, what },
-    dedupeKey: `${STATUS_JOB}:${b.trackingId}:${n.Delta}`,
-  });
+  const job = (stopId: string, status: "COMPLETED" | null, what: string, eventAt = at): NewJob =>
+    statusJob.job({
+      network: "palletways",
+      reference: b.trackingId!,
+      payload: { orderId: b.orderId, stopId, status, eventTime: new Date(eventAt).toISOString(), answers, what },
+      dedupeKey: `${STATUS_JOB}:${b.trackingId}:${n.Delta}`,
+    });
   const stop = (id: string) => (id === b.pickupStopId ? "pickup" : "delivery");
   const data = (id: string, why = ""): Plan => ({ outcome: exception ? "exception" : "applied", sent: `${stop(id)} stop data`, job: job(id, null, `Palletways ${label} on the ${stop(id)} stop (data)`), line: `Palletways ${label}: data on the ${stop(id)} stop${why}` });
 
@@ -96,10 +99,10 @@ function planNote(b: Booking, state: Pick<Booking, "lastNoteAt" | "pickupComplet
   if (state.deliveryCompletedAt !== null) return { ...data(b.deliveryStopId, " (the delivery stop is already COMPLETED: no status)") };
   if (code === JOB_COMPLETE) {
     const pod = (n.PodDate && n.PodTime && ukLocalToEpochMs(n.PodDate, n.PodTime)) || at;
-    return { outcome: "applied", sent: "delivery stop COMPLETED", job: job(b.deliveryStopId, "COMPLETED", `Palletways ${label}: delivery stop COMPLETED`, pod), line: `Palletways ${label}: delivery stop COMPLETED at ${new Date(pod).toISOString()}${n.PodSignature ? `, signed by ${n.PodSignature}` : ""}; POD to follow` };
+    return { outcome: "applied", sent: "delivery stop COMPLETED", completes: "delivery", job: job(b.deliveryStopId, "COMPLETED", `Palletways ${label}: delivery stop COMPLETED`, pod), line: `Palletways ${label}: delivery stop COMPLETED at ${new Date(pod).toISOString()}${n.PodSignature ? `, signed by ${n.PodSignature}` : ""}; POD to follow` };
   }
   if (IN_NETWORK.has(code) && state.pickupCompletedAt === null) {
-    return { outcome: "applied", sent: "pickup stop COMPLETED", job: job(b.pickupStopId, "COMPLETED", `Palletways ${label}: pickup stop COMPLETED`), line: `Palletways ${label}: in the network, pickup stop COMPLETED` };
+    return { outcome: "applied", sent: "pickup stop COMPLETED", completes: "pickup", job: job(b.pickupStopId, "COMPLETED", `Palletways ${label}: pickup stop COMPLETED`), line: `Palletways ${label}: in the network, pickup stop COMPLETED` };
   }
   if (IN_NETWORK.has(code) || REQUESTED.has(code)) return data(b.pickupStopId);
   return data(b.deliveryStopId);

@@ -1,4 +1,4 @@
-import { BATCH } from "../../lib/retention";
+import { RETENTION_BATCH as BATCH } from "../../engine";
 
 // Bookings' share of the daily retention pass. The booking row itself stays: it is what keeps a
 // TMS order from ever being booked twice, however late Qargo re-sends its dispatch. What goes

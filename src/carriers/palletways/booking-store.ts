@@ -1,8 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { consignments, palletwaysBookings } from "../../db/schema";
-import { jobWrite, queueJobs, type NewJob } from "../../lib/jobs";
-import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
+import { consignments } from "../../db/schema";
+import { palletwaysBookings } from "./schema";
+import { jobWrite, queueJobs } from "../../engine";
+import { labelsJob, linkJob } from "./booking-followups";
+import { BOOK_JOB, LABELS_JOB, LINK_JOB } from "./booking-kinds";
+import { timelineInserts, type TimelineEntry } from "../../engine";
 
 // The booking row (keyed by TMS order id) and the moves between its states. Every move that
 // matters is a compare-and-set on the state read, so two runs at once cannot both commit.
@@ -10,11 +13,6 @@ import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
 export type Booking = typeof palletwaysBookings.$inferSelect;
 export type BookingStatus = "pending" | "committing" | "created" | "booked" | "refused" | "failed";
 
-export const BOOK_JOB = "palletways.book";
-export const LINK_JOB = "palletways.booking-link";
-export const LABELS_JOB = "palletways.booking-labels";
-export const STATUS_JOB = "palletways.booking-status";
-export const POD_JOB = "palletways.booking-pod";
 
 /**
  * A commit younger than this may still be on its way (limiter wait up to 20 s, then the call's
@@ -66,8 +64,8 @@ export async function markBooked(env: Env, db: Db, row: Booking, trackingId: str
 export async function afterBooked(env: Env, db: Db, row: Pick<Booking, "orderId" | "orderName"> & { trackingId: string }, lines: TimelineEntry[] = []): Promise<void> {
   const on = { network: "palletways", reference: row.trackingId };
   const write = jobWrite(db, [
-    { kind: LINK_JOB, ...on, payload: { orderId: row.orderId }, dedupeKey: `${LINK_JOB}:${row.orderId}` },
-    { kind: LABELS_JOB, ...on, payload: { orderId: row.orderId }, dedupeKey: `${LABELS_JOB}:${row.orderId}` },
+    linkJob.job({ ...on, payload: { orderId: row.orderId }, dedupeKey: `${LINK_JOB}:${row.orderId}` }),
+    labelsJob.job({ ...on, payload: { orderId: row.orderId }, dedupeKey: `${LABELS_JOB}:${row.orderId}` }),
   ]);
   const link = db
     .insert(consignments)

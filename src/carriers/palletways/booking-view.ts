@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, isNotNull, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysBookingNotes, palletwaysBookings } from "../../db/schema";
+import { palletwaysBookingNotes, palletwaysBookings } from "./schema";
 import type { AttentionItem, DispatchStep, DispatchView } from "../carrier";
 import type { Booking } from "./booking-store";
 

@@ -1,13 +1,16 @@
 import { eq } from "drizzle-orm";
 import type { DispatchCapability, DispatchContext } from "../carrier";
-import { jobs, palletwaysBookings } from "../../db/schema";
-import { enqueue, replayJob } from "../../lib/jobs";
-import { recordTimeline } from "../../lib/timeline";
+import { jobs } from "../../db/schema";
+import { palletwaysBookings } from "./schema";
+import { enqueue, replayJob } from "../../engine";
+import { recordTimeline } from "../../engine";
 import { sleep } from "../../lib/sleep";
 import { dispatchAnswer, type DispatchAnswer, type SubcontractorDispatch } from "../../tms/dispatch";
 import { buildConsignment, type BookingTarget, type ManifestConsignment } from "./booking-manifest";
 import { readBookingSettings } from "./booking-settings";
-import { BOOK_JOB, loadBooking, moveBooking, type Booking } from "./booking-store";
+import { bookJob } from "./booking-job";
+import { loadBooking, moveBooking, type Booking } from "./booking-store";
+import { BOOK_JOB } from "./booking-kinds";
 import { bookingCounts, bookingView } from "./booking-view";
 
 // Palletways' dispatch capability (palletways.md, "Booking"): a TMS subcontractor dispatch
@@ -97,7 +100,7 @@ async function stage(db: DispatchContext["db"], existing: Booking | undefined, t
 async function ensureJob(env: Env, db: DispatchContext["db"], row: Booking): Promise<void> {
   if (row.status === "booked" || row.status === "refused") return;
   const dedupeKey = `${BOOK_JOB}:${row.orderId}:${row.round}`;
-  const created = await enqueue(env, db, [{ kind: BOOK_JOB, network: "palletways", reference: row.orderName, payload: { orderId: row.orderId }, dedupeKey, maxAttempts: 12 }]);
+  const created = await enqueue(env, db, [bookJob.job({ network: "palletways", reference: row.orderName, payload: { orderId: row.orderId }, dedupeKey, maxAttempts: 12 })]);
   if (created.length) return;
   const [job] = await db.select({ id: jobs.id, status: jobs.status }).from(jobs).where(eq(jobs.dedupeKey, dedupeKey));
   // A later send of the dispatch is the planner asking again: work that ran out of attempts runs again.

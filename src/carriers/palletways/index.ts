@@ -13,7 +13,8 @@ import { palletwaysDeliveryCompleted, routePalletwaysDocument } from "./routing"
 import { palletwaysSettings, readPalletwaysSettings } from "./settings";
 
 // Palletways (palletways.md): POD photos into the TMS after delivery, delivery photos out to
-// its FTP server, and bookings from the TMS's subcontractor dispatches (booking*.ts). The catch-up window's Durable Object class is exported for the Worker entry.
+// its FTP server, and bookings from the TMS's subcontractor dispatches (booking*.ts). The
+// catch-up window's Durable Object class is exported for the Worker entry.
 
 export { PalletwaysWindow } from "./window";
 
@@ -26,12 +27,14 @@ export const palletways: Carrier = {
     return { enabled: s.value !== null, problems: [...s.problems, ...readBookingSettings(env).problems] };
   },
   jobs: palletwaysJobs,
-  cron: palletwaysCron,
+  pulls: palletwaysCron,
   refresh: palletwaysRefresh,
-  routeDocument: (env, doc) => routePalletwaysDocument(palletwaysSettings(env)?.ftpUrl ?? null, doc),
+  documents: {
+    route: (env, doc) => routePalletwaysDocument(palletwaysSettings(env)?.ftpUrl ?? null, doc),
+    describeDestination: (d) => `Palletways FTP as ${d}`,
+  },
   onDeliveryCompleted: (_env, stop) => palletwaysDeliveryCompleted(stop),
   explain: explainPalletways,
-  describeDestination: (d) => `Palletways FTP as ${d}`,
   openWork: (_env, db, now) => openWindows(db, now),
   attention: async (env, db, since) => [...(await palletwaysAttention(env, db, since)), ...(await bookingAttention(db, since))],
   retention: palletwaysRetention,
