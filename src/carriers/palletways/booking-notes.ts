@@ -1,10 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { palletwaysBookingNotes, palletwaysBookings } from "./schema";
-import { raiseAlert } from "../../engine";
+import { raiseAlert, jobWrite, queueJobs, type NewJob, timelineInserts, type TimelineEntry } from "../../engine";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
-import { jobWrite, queueJobs, type NewJob } from "../../engine";
-import { timelineInserts, type TimelineEntry } from "../../engine";
 import type { StatusNote } from "./client";
 import type { Booking } from "./booking-store";
 import { POD_JOB, STATUS_JOB } from "./booking-kinds";

@@ -2,10 +2,9 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments } from "../../db/schema";
 import { palletwaysBookings } from "./schema";
-import { jobWrite, queueJobs } from "../../engine";
+import { jobWrite, queueJobs, timelineInserts, type TimelineEntry } from "../../engine";
 import { labelsJob, linkJob } from "./booking-followups";
 import { BOOK_JOB, LABELS_JOB, LINK_JOB } from "./booking-kinds";
-import { timelineInserts, type TimelineEntry } from "../../engine";
 
 // The booking row (keyed by TMS order id) and the moves between its states. Every move that
 // matters is a compare-and-set on the state read, so two runs at once cannot both commit.
