@@ -1,7 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { palletwaysDispatch, redispatch } from "../../sandbox/qargo-dispatches.mjs";
+import { eq } from "drizzle-orm";
 import { palletways } from "../../src/carriers/palletways";
+import { palletwaysBookings } from "../../src/carriers/palletways/schema";
+import { db as openDb } from "../../src/db/client";
 import { admin, waitFor } from "../support/webhook";
 import { sim } from "../support/sim";
 import { postDispatch, pwBooking } from "../support/dispatch";
@@ -93,6 +96,17 @@ describe("UPDATE and CANCEL", () => {
     for (const r of [a, b]) if (r.body.errors.length) expect(r.body.errors[0].error_message).toMatch(/still booking/);
     expect((await postDispatch(update)).body).toEqual({ errors: [] });
   }, 60_000);
+
+  it("the order dispatched again on a new trip: not booked again, and later statuses go to the new trip's stops", async () => {
+    const name = orderName("TRIP");
+    const d = palletwaysDispatch({ orderName: name });
+    expect((await postDispatch(d)).body).toEqual({ errors: [] });
+    const moved = palletwaysDispatch({ orderName: name, orderId: d.payload.orders[0]!.id });
+    expect((await postDispatch(moved)).body).toEqual({ errors: [] });
+    expect(await pwBooking.consignments(name)).toHaveLength(1);
+    const [row] = await openDb(env).select().from(palletwaysBookings).where(eq(palletwaysBookings.orderId, d.payload.orders[0]!.id));
+    expect(row).toMatchObject({ tripId: moved.payload.id, pickupStopId: moved.payload.orders[0]!.consignments[0]!.pickup_stop.id, deliveryStopId: moved.payload.orders[0]!.consignments[0]!.delivery_stop.id });
+  });
 
   it("an UPDATE after the booking, and any CANCEL, are NOT_SUPPORTED with the tracking ID; the cancel is on the attention list", async () => {
     const name = orderName("CAN");

@@ -47,8 +47,13 @@ async function handleDispatch(ctx: DispatchContext, dispatch: SubcontractorDispa
   if (dispatch.operation === "CANCEL") return cancel(ctx, existing, say);
 
   if (existing?.status === "booked") {
-    const same = sameAsBooked(existing, buildConsignment(dispatch, settings));
+    const again = buildConsignment(dispatch, settings);
+    const same = sameAsBooked(existing, again);
     if (dispatch.operation === "CREATE" || same) {
+      // The trip may have been planned anew: later statuses go to the stops of the latest dispatch.
+      if (again.ok && (again.target.pickupStopId !== existing.pickupStopId || again.target.deliveryStopId !== existing.deliveryStopId || again.target.tripId !== existing.tripId)) {
+        await db.update(palletwaysBookings).set({ tripId: again.target.tripId, pickupStopId: again.target.pickupStopId, deliveryStopId: again.target.deliveryStopId, updatedAt: Date.now() }).where(eq(palletwaysBookings.orderId, existing.orderId));
+      }
       await say(`TMS dispatch ${dispatch.operation} for ${existing.orderName}: already booked as ${existing.trackingId}, not booked again`);
       return dispatchAnswer.ok();
     }
