@@ -9,6 +9,8 @@
 //   default: count = bookings.count(it, { q, pw }); break;                  // in check()'s switch
 //   bookedTwice = bookings.bookedTwice(pw);                                // beside lost/duplicated/stuck,
 //                                                                          // printed as "booked twice 0", and part of the exit code
+//   bookings.references(it, pw).some((r) => openBy(it.network, r, [...]))  // for failed/stuck: the booking's work
+//                                                                          // runs under the order name, then the tracking ID
 //
 // Each scenario dispatches one order the way Qargo does (resending, as a planner would, while
 // the answer is "still booking" or the door is unreachable), then has Palletways move the
@@ -55,8 +57,8 @@ export function bookingsWorkload({ urls, base, rand, ref, post, sleep, items }) 
       const dispatch = palletwaysDispatch({ orderName, goods: [{ quantity: lifts, total_weight_kg: 150 + Math.floor(rand() * 250 * lifts), packaging: "PALLET", units: lifts }] });
       const con = dispatch.payload.orders[0].consignments[0];
       items.push({ kind: KINDS.booking, network: "palletways", reference: orderName, orderName });
-      items.push({ kind: KINDS.labels, network: "palletways", reference: orderName, stopId: con.pickup_stop.id });
-      items.push({ kind: KINDS.pod, network: "palletways", reference: orderName, stopId: con.delivery_stop.id });
+      items.push({ kind: KINDS.labels, network: "palletways", reference: orderName, orderName, stopId: con.pickup_stop.id });
+      items.push({ kind: KINDS.pod, network: "palletways", reference: orderName, orderName, stopId: con.delivery_stop.id });
       await dispatchUntilAnswered(dispatch);
       // A repeated dispatch, byte for byte, now and then: answered with the booking, never booked again.
       if (rand() < 0.25) await dispatchUntilAnswered(dispatch);
@@ -72,6 +74,12 @@ export function bookingsWorkload({ urls, base, rand, ref, post, sleep, items }) 
       if (it.kind === KINDS.labels) return q.stop_files.filter((f) => f.stop_id === it.stopId && f.question_path_key === "LABEL").length;
       if (it.kind === KINDS.pod) return q.stop_files.filter((f) => f.stop_id === it.stopId && f.question_path_key === "POD").length;
       return undefined;
+    },
+
+    /** The references the item's work runs under: the order name (booking), then the tracking ID (what follows). */
+    references(it, pw) {
+      const tid = pw.booking.consignments.find((c) => c.ConNo === it.orderName)?.TrackingID;
+      return tid ? [it.reference, tid] : [it.reference];
     },
 
     /** Order numbers Palletways holds more than one consignment for: must be 0. */
