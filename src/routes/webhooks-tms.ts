@@ -1,6 +1,5 @@
 import { Hono, type Context } from "hono";
 import { sql } from "drizzle-orm";
-import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
 import { consignments, inboundWebhooks } from "../db/schema";
 import { base64ToBytes, sha256Hex } from "../lib/bytes";
@@ -30,7 +29,6 @@ tmsWebhook.post(
   async (c) => {
     const started = Date.now();
     const env = c.env;
-    const config = getConfig(env);
     const body = await c.req.text();
 
     const signature = await checkTmsSignature(env, c.req.raw.headers, body, "webhook.tms");
