@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { AnyJobDefinition, CronTask, NewJob, TimelineEntry } from "../engine";
+import type { ReferenceFormat } from "../lib/reference";
 import type { Role, TmsUpdate } from "../tms/visibility";
 import type { DispatchAnswer, SubcontractorDispatch } from "../tms/dispatch";
 
@@ -196,6 +197,8 @@ export interface Carrier {
   network: string;
   /** How people name it: "Palletways". */
   label: string;
+  /** What this network's references look like; a reference outside it is refused where it enters (src/lib/reference.ts). */
+  referenceFormat?: ReferenceFormat;
   /** The TMS order's custom field `pallet_network` value for this network ("PALLETWAYS"). */
   orderFieldValue: string;
   /** Whether its settings are present (null = switched off) and which of them are wrong. */
@@ -234,6 +237,6 @@ export interface Carrier {
   imports?(env: Env, db: Db, query: { reference?: string; limit: number }): Promise<ImportedConsignment[]>;
   /** Its own work under way, shown on the console overview. */
   openWork?(env: Env, db: Db, now: number): Promise<OpenWork>;
-  /** Subcontractor dispatches from the TMS (`POST /webhooks/tms/dispatch/{network}`). */
+  /** Takes the TMS's subcontractor dispatches (`POST /webhooks/tms/dispatch/{network}`): books with the network; absent = NOT_SUPPORTED. */
   dispatch?: DispatchCapability;
 }

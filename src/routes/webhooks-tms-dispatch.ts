@@ -20,7 +20,7 @@ type Issue = { path: string; message: string };
 
 export const tmsDispatchWebhook = new Hono<{ Bindings: Env }>();
 
-tmsDispatchWebhook.post("/:network", tmsBasicAuth("webhook.dispatch"), tmsBodyLimit(), async (c) => {
+tmsDispatchWebhook.post("/:network", tmsBodyLimit(), tmsBasicAuth("webhook.dispatch"), async (c) => {
   const started = Date.now();
   const env = c.env;
   const network = c.req.param("network");

@@ -1,12 +1,12 @@
 import { Hono, type Context } from "hono";
 import { sql } from "drizzle-orm";
-import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
 import { consignments, inboundWebhooks } from "../db/schema";
 import { base64ToBytes, sha256Hex } from "../lib/bytes";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { timelineInserts, type TimelineEntry, jobWrite, queueJobs, type NewJob } from "../engine";
+import { referenceProblem } from "../lib/reference";
 import { checkTmsSignature, tmsBasicAuth, tmsBodyLimit } from "./tms-webhook-guards";
 import { carrierFor, carrierForOrderField, networkEnabled } from "../carriers";
 import { tmsDocumentJob, type TmsDocumentPayload } from "../tms/document-job";
@@ -25,12 +25,12 @@ export const tmsWebhook = new Hono<{ Bindings: Env }>();
 
 tmsWebhook.post(
   "/",
-  tmsBasicAuth("webhook.tms"),
+  // First, so whatever reads the body (the lock's signature check) reads at most this much.
   tmsBodyLimit(),
+  tmsBasicAuth("webhook.tms"),
   async (c) => {
     const started = Date.now();
     const env = c.env;
-    const config = getConfig(env);
     const body = await c.req.text();
 
     const signature = await checkTmsSignature(env, c.req.raw.headers, body, "webhook.tms");
@@ -64,6 +64,12 @@ tmsWebhook.post(
     deliveryId ??= `sha256:${bodySha}`;
     const link = linkOrder(update.order, (v) => carrierForOrderField(v)?.network);
     const carrier = link ? carrierFor(link.network) : undefined;
+    // The reference becomes part of the network's URLs and file names: one that could point
+    // elsewhere (`..`, a slash) is the sender's error, refused before anything is written.
+    const refProblem = link && carrier ? referenceProblem(link.reference, carrier.label, carrier.referenceFormat) : null;
+    if (refProblem) {
+      return c.json({ error: "invalid_body", message: "the order's network_reference cannot be used", fields: [{ path: "order.custom_fields.network_reference", message: refProblem }] }, 400);
+    }
     const jobsToAdd: NewJob[] = [];
     const entries: TimelineEntry[] = [];
 

@@ -77,14 +77,15 @@ describe("our scans to Palletforce", () => {
     await db.insert(palletforceMoves).values({ trackingNumber: echoed, stop: "PICKUP", status: "COMPLETED", at: iso(Date.now()), state: "sent", eventKey: "POC|x|" });
     await postWebhook(stopUpdate(order, "PICKUP", "COMPLETED", iso(Date.now())));
     await waitFor(async () => (await db.select().from(jobs).where(eq(jobs.reference, echoed)))[0]?.status === "skipped", 20_000, "the echo to be skipped");
-    // A reference that is not 13 digits never reaches Palletforce.
+    // A reference that is not 13 digits never reaches Palletforce: the webhook is refused naming the field.
     const bad = "../045123";
-    expect((await postWebhook(stopUpdate(pfOrder(bad), "DELIVERY", "AT_STOP", iso(Date.now())))).status).toBe(200);
-    const refused = await admin(`/api/consignments/palletforce/${encodeURIComponent(bad)}/refresh`, { method: "POST" });
-    expect(refused.status).not.toBe(202);
-    expect((await db.select().from(jobs).where(eq(jobs.reference, bad)))).toHaveLength(0);
-    const lines = await db.select().from(timeline).where(and(eq(timeline.network, "palletforce"), eq(timeline.reference, bad)));
-    expect(lines.some((e) => e.message.includes("not a valid Palletforce reference"))).toBe(true);
+    const refused = await postWebhook(stopUpdate(pfOrder(bad), "DELIVERY", "AT_STOP", iso(Date.now())));
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain("not a Palletforce reference: 13 digits");
+    const alsoBad = await postWebhook(stopUpdate(pfOrder("045123"), "DELIVERY", "AT_STOP", iso(Date.now())));
+    expect(alsoBad.status).toBe(400);
+    expect((await admin(`/api/consignments/palletforce/045123/refresh`, { method: "POST" })).status).not.toBe(202);
+    expect(await db.select().from(jobs).where(eq(jobs.reference, bad))).toHaveLength(0);
     const scans = (await sim.palletforce.state()).scans;
     expect(scans.filter((s) => [collected, echoed].includes(s.trackingNumber))).toHaveLength(0);
     expect((await sim.palletforce.state()).calls.filter((c) => c.path.endsWith("/UploadScans"))).toHaveLength(0);

@@ -2,7 +2,7 @@ import type { Carrier } from "../carrier";
 import { palletforceAttention } from "./attention";
 import { palletforceDispatch } from "./booking";
 import { palletforceCron } from "./cron";
-import { LABEL, NETWORK, ORDER_FIELD_VALUE } from "./enums";
+import { LABEL, NETWORK, ORDER_FIELD_VALUE, TRACKING_NUMBER } from "./enums";
 import { explainPalletforce } from "./explain";
 import { palletforceImportList } from "./import-list";
 import { palletforceJobs } from "./jobs";
@@ -21,6 +21,8 @@ export const palletforce: Carrier = {
   network: NETWORK,
   label: LABEL,
   orderFieldValue: ORDER_FIELD_VALUE,
+  // Tracking numbers: 13 digits, the first three the collection depot's code.
+  referenceFormat: { pattern: TRACKING_NUMBER, words: "13 digits beginning with a depot code (e.g. 0451234567890)" },
   settings: (env) => {
     const s = readPalletforceSettings(env);
     return { enabled: s.value !== null, problems: s.problems };
