@@ -27,6 +27,10 @@ describe("POST /webhooks/tms", () => {
     expect(paths).toEqual(expect.arrayContaining(["events.0.update.stop.status", "events.0.update.stop.stop_type"]));
     const notJson = await postWebhook("{nope");
     expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toEqual({ error: "invalid_json", message: "the body is not JSON", fields: [] });
+    // Qargo declares its webhooks as JSON; a body declared as anything else is not read.
+    const asText = await postWebhook(JSON.stringify(stopCompleted({ order: palletOrder({ reference: uniqueRef("600"), network: "PALLETWAYS", role: "DELIVERING" }) })), { "content-type": "text/plain" });
+    expect(asText.status).toBe(415);
     const order = palletOrder({ reference: uniqueRef("HZ"), network: "HAZCHEM", role: "DELIVERING" });
     const badBase64 = documentCreated({ order, documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: "not base64 at all!", mimeType: "application/pdf" });
     const res3 = await postWebhook(badBase64);
@@ -66,7 +70,7 @@ describe("POST /webhooks/tms", () => {
     const body = JSON.stringify(stopCompleted({ order }));
     const send = async (headers: Record<string, string>, b = body) => {
       const ctx = createExecutionContext();
-      const res = await app.request("/webhooks/tms", { method: "POST", body: b, headers: { authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD), ...headers } }, signedEnv, ctx);
+      const res = await app.request("/webhooks/tms", { method: "POST", body: b, headers: { "content-type": "application/json", authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD), ...headers } }, signedEnv, ctx);
       await waitOnExecutionContext(ctx);
       return res;
     };
