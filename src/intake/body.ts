@@ -1,6 +1,7 @@
 import { zValidator } from "@hono/zod-validator";
 import { z } from "zod";
 import { base64ToBytes } from "../lib/bytes";
+import { invalidBody } from "../middleware/json-body";
 import { operationalVisibilityUpdateSchema, parseUpdate, type OperationalVisibilityUpdate } from "../tms/schemas";
 
 // The webhook's body, validated in two stages with one answer shape (contract: a 400 names the
@@ -41,11 +42,12 @@ export const intakeBodySchema = operationalVisibilityUpdateSchema.transform((upd
 
 /** The validator middleware: `c.req.valid("json")` is the update with its events parsed. */
 export const intakeBody = () =>
-  zValidator("json", intakeBodySchema, (result, c) => {
-    if (result.success) return;
-    const issues = result.error.issues;
-    const fields = issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-    const eventStage = issues.every((i) => i.code === "custom" && i.params?.stage === EVENT_STAGE);
-    const message = eventStage ? "an event's update is malformed" : "the body is not an OperationalVisibilityUpdate";
-    return c.json({ error: "invalid_body", message, fields }, 400);
-  });
+  zValidator(
+    "json",
+    intakeBodySchema,
+    invalidBody((issues) => (issues.every(eventStage) ? "an event's update is malformed" : "the body is not an OperationalVisibilityUpdate")),
+  );
+
+function eventStage(issue: object): boolean {
+  return "params" in issue && typeof issue.params === "object" && issue.params !== null && "stage" in issue.params && issue.params.stage === EVENT_STAGE;
+}
