@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { createSimServer, json, bytes, Reply } from "./lib/http.mjs";
 import { basicAuth, bearer, sha256, b64, slidingWindow } from "./lib/util.mjs";
 import { signWebhook, basicHeader } from "./qargo-webhooks.mjs";
+import { createDispatchSim } from "./qargo-dispatch.mjs";
 
 const HOUR = 3600_000;
 // scanQuestion: the question path the tenant has configured with the `scan_barcode` action.
@@ -43,6 +44,8 @@ export function createQargoSim({ creds, quiet }) {
     };
   }
   reset();
+  // Subcontractor dispatch: the sender, stop uploads, trip documents (qargo-dispatch.mjs).
+  const dispatch = createDispatchSim({ creds, state: () => s });
 
   function rateLimit(ctx) {
     if (!ctx.path.startsWith("/v1/")) return null;
@@ -355,6 +358,7 @@ export function createQargoSim({ creds, quiet }) {
         return;
       }
       const order = hits[0];
+      dispatch.recordOrderUpdate(order, u, at);
       const units = (order.consignments ?? []).flatMap((c) => (c.goods ?? []).flatMap((g) => g.handling_units ?? []));
       for (const { h } of handlingUnitUpdates(u, i)) {
         const codes = h.match.matches_all.flatMap((m) => m?.handling_unit?.barcode?.matches_any ?? []);
@@ -469,12 +473,14 @@ export function createQargoSim({ creds, quiet }) {
       ["POST", /^\/v1\/webhook\/document-import$/, documentImport],
       ["POST", /^\/v1\/webhook\/subco-status-update$/, statusUpdate],
       ["POST", /^\/v1\/webhook\/partial-order-update$/, partialOrderUpdate],
+      ...dispatch.routes,
     ],
     control: [
       ["POST", /^\/__sim\/documents$/, seedDocuments],
       ["POST", /^\/__sim\/orders$/, seedOrders],
       ["POST", /^\/__sim\/config$/, setConfig],
       ["POST", /^\/__sim\/emit$/, emit],
+      ...dispatch.control,
     ],
     getState: () => ({
       config,
@@ -490,8 +496,12 @@ export function createQargoSim({ creds, quiet }) {
       status_updates: s.status_updates,
       scans: s.scans,
       emitted: s.emitted,
+      ...dispatch.state(),
     }),
-    reset,
+    reset() {
+      reset();
+      dispatch.reset();
+    },
   });
   return sim;
 }

@@ -3,6 +3,7 @@
 // timeline API and `wrangler dev`'s logs have something to show straight away.
 import sharp from "sharp";
 import { basicHeader, documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
+import { seedBookingDemo } from "./demo-booking.mjs";
 
 async function photo(hue, label) {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="960"><rect width="100%" height="100%" fill="hsl(${hue},45%,55%)"/><rect x="340" y="300" width="600" height="420" fill="#8a6b3e" stroke="#3b2a12" stroke-width="12"/><text x="640" y="880" font-size="56" text-anchor="middle" font-family="sans-serif" fill="#fff">${label}</text></svg>`;
@@ -81,5 +82,6 @@ export async function seedDemo({ base, sandbox }) {
   const pulled = refreshed.ok ? "pulled with the manual refresh" : `manual refresh failed (${refreshed.status}): fire the cron`;
   out.push({ network: "upn", reference: upn, what: `${pulled}: imported with service NEXT_DAY; arrived, and pallet …001 unloaded (a scan on that pallet only)` });
   out.push({ network: "upn", reference: carded, what: `${pulled}: carded by UPN; fire the cron and it is under "Needs attention" on /ops, with one alert at ${urls.alerts}/__sim/state` });
+  out.push(...(await seedBookingDemo({ base, sandbox })));
   return out;
 }

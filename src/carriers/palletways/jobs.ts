@@ -3,6 +3,7 @@ import { attachPhotoJob } from "./attach";
 import { deliveryCompletedJob } from "./delivery-completed";
 import { ftpUploadJob } from "./ftp-upload";
 import { fetchPhotosJob } from "./photos";
+import { bookingJobs } from "./booking-jobs";
 
 // Job kinds "palletways.*", each declared beside its handler.
-export const palletwaysJobs: readonly AnyJobDefinition[] = [deliveryCompletedJob, fetchPhotosJob, attachPhotoJob, ftpUploadJob];
+export const palletwaysJobs: readonly AnyJobDefinition[] = [deliveryCompletedJob, fetchPhotosJob, attachPhotoJob, ftpUploadJob, ...bookingJobs];

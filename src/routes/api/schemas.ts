@@ -76,6 +76,15 @@ const handlingUnit = z
   })
   .meta({ id: "HandlingUnit" });
 
+const booking = z
+  .object({
+    title: z.string(),
+    facts: z.array(z.object({ label: z.string(), value: z.string(), block: z.string().nullable().optional().describe("raw text: the manifest sent, the network's answer") })),
+    steps: z.array(z.object({ at: z.number().describe("epoch ms"), what: z.string(), state: z.string(), failed: z.boolean() })).describe("oldest first"),
+  })
+  .describe("the booking made from a TMS subcontractor dispatch, where the network takes them")
+  .meta({ id: "Booking" });
+
 export const consignmentAnswer = z
   .object({
     network: z.string(),
@@ -87,8 +96,18 @@ export const consignmentAnswer = z
     documents: z.array(documentRow),
     jobs: z.array(jobRow),
     handling_units: z.array(handlingUnit).describe("each pallet's scans, where the network has them"),
+    booking: booking.nullable(),
   })
   .meta({ id: "Consignment" });
+
+/** The dispatch door's answer (Qargo's SubcontractorDispatchResponse), for the OpenAPI document (openapi.ts). */
+export const dispatchAnswerSchema = z
+  .object({
+    errors: z
+      .array(z.object({ error_type: z.enum(["USER_INPUT_ERROR", "INTERNAL_ERROR", "NOT_SUPPORTED"]), error_message: z.string().describe("plain words a planner can act on") }))
+      .describe("empty: booked (or already booked by an earlier send of the same order)"),
+  })
+  .meta({ id: "SubcontractorDispatchResponse" });
 
 export const refreshAnswer = z.object({ ok: z.literal(true) }).catchall(z.unknown()).describe("what the network's refresh found; its fields differ per network").meta({ id: "Refresh" });
 
