@@ -44,6 +44,28 @@ describe("POST /webhooks/tms", () => {
     expect(res.status).toBe(413);
   });
 
+  it("answers 413 to a streamed body (no content-length) once it passes 10 MiB", async () => {
+    const chunk = new TextEncoder().encode(" ".repeat(1024 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(new TextEncoder().encode('{"events":[],"pad":"'));
+        if (sent++ > 10) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const { app } = await import("../src/app");
+    const request = new Request("https://connector.test/webhooks/tms", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD) },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.has("content-length")).toBe(false);
+    const res = await app.fetch(request, env);
+    expect(res.status).toBe(413);
+  });
+
   it("records the update and its work in D1 before answering, and processes a repeat once", async () => {
     const ref = uniqueRef("600");
     const order = palletOrder({ reference: ref, network: "PALLETWAYS", role: "DELIVERING" });

@@ -16,7 +16,10 @@ export function jsonBody(): MiddlewareHandler {
     }
     try {
       await c.req.json();
-    } catch {
+    } catch (err) {
+      // Only a parse failure is the sender's bad JSON; a body that could not be read at all is
+      // not, and goes to whoever handles that error.
+      if (!(err instanceof SyntaxError)) throw err;
       return c.json({ error: "invalid_json", message: "the body is not JSON", fields: [] }, 400);
     }
     await next();
