@@ -8,8 +8,6 @@ import { tmsDoor, type TmsDoorEnv } from "./tms-webhook-guards";
 // everything the update implies to R2 and D1 before we answer, so nothing acknowledged can be
 // lost, and queues the jobs right after the answer; the work happens in the consumer.
 
-export { MAX_BODY_BYTES } from "./tms-webhook-guards";
-
 export const tmsWebhook = new Hono<TmsDoorEnv>();
 
 tmsWebhook.post("/", tmsDoor("webhook.tms"), jsonBody(), intakeBody(), async (c) => {
