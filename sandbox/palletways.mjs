@@ -6,6 +6,7 @@ import { sha256, b64, sniff, slidingWindow } from "./lib/util.mjs";
 import { podPdf } from "./lib/pdf.mjs";
 import { createBookingSim } from "./palletways-booking.mjs";
 import { podPagePng } from "./lib/pod-page.mjs";
+import { createPalletwaysImport } from "./palletways-import.mjs";
 
 export const API_PREFIX = "/api2";
 export const PORTAL_PREFIX = "/portal/api";
@@ -27,7 +28,9 @@ const DEFAULT_CONFIG = {
 
 export function createPalletwaysSim({ creds, quiet, ftp }) {
   let config, pods, notes, lastDelta, windows, ban, bans, maxIn60;
+  const imports = createPalletwaysImport({ apiPrefix: API_PREFIX });
   function reset() {
+    imports.reset();
     config = { ...DEFAULT_CONFIG };
     pods = new Map(); // trackingId → [{format, data, sha256, added_at}]
     notes = [];
@@ -174,6 +177,7 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       ["GET", new RegExp(`^${API_PREFIX}/getPodByTrackingId/(?<id>[^/]+)$`), latestPod],
       ["GET", new RegExp(`^${API_PREFIX}/getNotes/delta/(?<epoch>[^/]+)$`), getNotes],
       ...booking.routes,
+      ...imports.routes,
       ["*", /^\/(api2|portal\/api)\/.*/, unavailable],
     ],
     control: [
@@ -182,6 +186,7 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       ["POST", /^\/__sim\/config$/, setConfig],
       ["POST", /^\/__sim\/ban$/, forceBan],
       ...booking.control,
+      ...imports.control,
       ...ftpControl,
     ],
     getState: () => ({
@@ -193,6 +198,7 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       bans,
       ftp: ftp?.status() ?? null,
       booking: booking.state(),
+      ...imports.state(),
     }),
     async reset() {
       reset();

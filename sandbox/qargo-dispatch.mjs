@@ -87,13 +87,14 @@ export function createDispatchSim({ creds, state: getState }) {
     return json(200, stopFiles.filter((f) => f.trip_id === t.id).map((f) => ({ id: f.id, name: f.name, type: f.question_path_key, content_type: f.content_type, subject_type: "STOP", subject_id: f.stop_id })));
   }
 
-  /** Called from partial-order-update for each matched update: the order-level data it sets. */
+  /**
+   * Called from partial-order-update for each matched update: records the order-level data it
+   * sets (the order itself is updated by partial-order-update), for a booking's checks.
+   */
   function recordOrderUpdate(order, u, at) {
     const custom = u?.update?.data?.custom_fields;
     const consignmentData = (u?.consignment?.updates ?? []).map((c) => c?.update?.data).filter(Boolean);
     if (!custom && !consignmentData.length) return;
-    if (custom) order.custom_fields = { ...(order.custom_fields ?? {}), ...custom };
-    for (const data of consignmentData) for (const c of order.consignments ?? []) Object.assign(c, data);
     orderUpdates.push({ order_id: order.id, custom_fields: custom ?? null, consignment: consignmentData, at });
   }
 

@@ -21,6 +21,7 @@ describe("GET /api/openapi.json", () => {
       "/consignments/{network}/{reference}/refresh",
       "/failures",
       "/failures/{id}/replay",
+      "/imports",
       "/webhooks/tms/dispatch/{network}",
     ]);
     // The TMS's dispatch door: on the connector's origin, Basic credentials, Qargo's shapes.

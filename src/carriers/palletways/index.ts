@@ -11,6 +11,8 @@ import { palletwaysRefresh } from "./refresh";
 import { palletwaysRetention } from "./retention";
 import { palletwaysDeliveryCompleted, routePalletwaysDocument } from "./routing";
 import { palletwaysSettings, readPalletwaysSettings } from "./settings";
+import { palletwaysImportList } from "./import-list";
+import { handlingUnitScans } from "./scans";
 
 // Palletways (palletways.md): POD photos into the TMS after delivery, delivery photos out to
 // its FTP server, and bookings from the TMS's subcontractor dispatches (booking*.ts). The
@@ -34,6 +36,8 @@ export const palletways: Carrier = {
     describeDestination: (d) => `Palletways FTP as ${d}`,
   },
   onDeliveryCompleted: (_env, stop) => palletwaysDeliveryCompleted(stop),
+  imports: palletwaysImportList,
+  scans: handlingUnitScans,
   explain: explainPalletways,
   openWork: (_env, db, now) => openWindows(db, now),
   attention: async (env, db, since) => [...(await palletwaysAttention(env, db, since)), ...(await bookingAttention(db, since))],

@@ -7,6 +7,7 @@ import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { PalletwaysClient } from "./client";
 import { ukLocalToEpochMs } from "./uk-time";
 import { applyBookingNotes } from "./booking-notes";
+import { importFromNotes } from "./import-notes";
 
 // Status notes (cron): getNotes/delta from the cursor in D1. A note with StatusCode 900 (job
 // complete) for a tracking ID the connector knows opens its photo catch-up window.
@@ -52,6 +53,7 @@ export async function pullStatusNotes(env: Env, db: Db): Promise<Record<string, 
     );
   }
   await applyBookingNotes(env, db, notes);
+  await importFromNotes(env, db, notes);
   // The cursor moves only after the signals are durable (jobs in D1), so none is lost.
   const next = Math.max(epoch, ...notes.map((n) => n.Delta));
   await db.insert(cursors).values({ name: CURSOR, value: String(next) }).onConflictDoUpdate({ target: cursors.name, set: { value: String(next), updatedAt: Date.now() } });
