@@ -1,0 +1,110 @@
+// The history bench's Worker entry: the connector exactly as deployed (src/index.ts), its D1
+// binding wrapped so D1's own rows_read / rows_written can be summed per unit of work, plus a
+// few /__bench/ doors that run one unit of work the connector otherwise runs from its queue or
+// its cron (one job claimed and finished, one UPN event applied, one photo attached, one cron
+// task). Used by bench/history.bench.mjs alone; never deployed.
+import worker from "../../src/index";
+import { runScheduled, scheduledTasks } from "../../src/cron";
+import { runJob } from "../../src/queues/consumer";
+import { enqueue } from "../../src/lib/jobs";
+import { db as openDb } from "../../src/db/client";
+import { recordingD1, newMeter, type D1Meter } from "../../test/support/d1-recorder";
+
+export { RateLimiter, TmsTokenCache, PalletwaysWindow } from "../../src/index";
+
+let meter: D1Meter | null = null;
+const wrapped = new WeakMap<object, Env>();
+function benchEnv(env: Env): Env {
+  let w = wrapped.get(env);
+  if (!w) {
+    w = { ...env, DB: recordingD1(env.DB, { meter: () => meter }) } as Env;
+    wrapped.set(env, w);
+  }
+  return w;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const t = performance.now();
+  const result = await fn();
+  return { ms: performance.now() - t, result };
+}
+
+async function jobStatus(env: Env, id: string) {
+  return env.DB.prepare("SELECT status, last_error FROM jobs WHERE id = ?1").bind(id).first<{ status: string; last_error: string | null }>();
+}
+
+async function door(url: URL, req: Request, env: Env): Promise<Response> {
+  const db = openDb(env);
+  const body = req.method === "POST" ? ((await req.json()) as Record<string, string>) : {};
+  switch (url.pathname) {
+    case "/__bench/meter": {
+      if (req.method === "POST") {
+        meter = body.on ? newMeter() : null;
+        return Response.json({ ok: true });
+      }
+      const m = meter;
+      if (meter) meter = newMeter();
+      return Response.json(m);
+    }
+    case "/__bench/tasks":
+      return Response.json(scheduledTasks().map((t) => t.name));
+    case "/__bench/cron": {
+      // The daily retention pass runs when its day is due: make it due.
+      if (body.task === "retention") await env.DB.prepare("DELETE FROM cursors WHERE name = 'retention.last_run'").run();
+      const tasks = scheduledTasks().filter((t) => t.name === body.task);
+      if (!tasks.length) return Response.json({ error: `no task ${body.task}` }, { status: 400 });
+      const { ms, result } = await timed(() => runScheduled(env, tasks));
+      return Response.json({ ms, report: result });
+    }
+    case "/__bench/job": {
+      // One unit of work through the consumer's claim, attempt record and finish.
+      const [id] = await enqueue(env, db, [{ kind: "bench.noop", network: "palletways", reference: body.reference!, payload: {} }]);
+      const { ms } = await timed(() => runJob(env, db, id!, { "bench.noop": async () => undefined }));
+      return Response.json({ ms, ...(await jobStatus(env, id!)) });
+    }
+    case "/__bench/upn-event": {
+      const { barcode, orderId } = body;
+      await env.DB.prepare("INSERT INTO consignments (network, reference, order_id, customer_reference, role) VALUES ('upn', ?1, ?2, ?1, 'DELIVERING')").bind(barcode, orderId).run();
+      const eventId = `bench-${barcode}`;
+      const [id] = await enqueue(env, db, [{ kind: "upn.tracking-apply", network: "upn", reference: barcode!, payload: { eventIds: [eventId] } }]);
+      const occurred = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+      const event = { event_id: eventId, barcode, capture_type: "C", pallet_barcode: null, stage_code: "ARR", stage: "Arrived", occurred_at: occurred, depot: "045", note: null };
+      await env.DB.prepare("INSERT INTO upn_events (event_id, batch_id, barcode, stage_code, occurred_at, body, status, job_id) VALUES (?1, 'bench', ?2, 'ARR', ?3, ?4, 'queued', ?5)")
+        .bind(eventId, barcode, occurred, JSON.stringify(event), id).run();
+      const { ms } = await timed(() => runJob(env, db, id!));
+      return Response.json({ ms, ...(await jobStatus(env, id!)) });
+    }
+    case "/__bench/photo": {
+      const { reference, orderId } = body;
+      await env.DB.prepare("INSERT INTO consignments (network, reference, order_id, customer_reference, role) VALUES ('palletways', ?1, ?2, ?1, 'DELIVERING')").bind(reference, orderId).run();
+      const bytes = new Uint8Array(2048);
+      crypto.getRandomValues(bytes);
+      bytes.set([0xff, 0xd8, 0xff, 0xe0]);
+      const sha = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+      const key = `palletways/photos/${sha}.jpg`;
+      await env.FILES.put(key, bytes);
+      const documentId = crypto.randomUUID();
+      await env.DB.prepare(
+        "INSERT INTO documents (id, network, reference, direction, sha256, document_type, filename, content_type, size, r2_key, status, seq) VALUES (?1, 'palletways', ?2, 'to_tms', ?3, 'PHOTO_OF_GOODS_DELIVERY', ?4, 'image/jpeg', ?5, ?6, 'new', 1)",
+      ).bind(documentId, reference, sha, `${reference}_photo_1.jpg`, bytes.length, key).run();
+      const [id] = await enqueue(env, db, [{ kind: "palletways.attach-photo", network: "palletways", reference: reference!, payload: { documentId } }]);
+      const { ms } = await timed(() => runJob(env, db, id!));
+      return Response.json({ ms, ...(await jobStatus(env, id!)) });
+    }
+  }
+  return Response.json({ error: "no such bench door" }, { status: 404 });
+}
+
+export default {
+  async fetch(req: Request, env: Env, ctx: ExecutionContext) {
+    const url = new URL(req.url);
+    if (url.pathname.startsWith("/__bench/")) return door(url, req, benchEnv(env));
+    return worker.fetch(req, benchEnv(env), ctx);
+  },
+  scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    return worker.scheduled!(controller, benchEnv(env), ctx);
+  },
+  queue(batch: MessageBatch<{ jobId: string }>, env: Env, ctx: ExecutionContext) {
+    return worker.queue!(batch, benchEnv(env), ctx);
+  },
+};
