@@ -159,7 +159,8 @@ export function buildHistory(file, { days = 90, perDay = 2000, now = Date.now(),
       outbox(uuid(), key, `Work stopped for ${key}: HTTP_503 after 8 attempts. Open /ops/failures to replay.`, a % 10 === 0 ? "failed" : "sent", 1, at, null, at, at);
       alertLimit(key, at);
     }
-    for (let s = 0; s < 6; s++) session(hex(64), hex(64), dayStart + s * 10_000_000, dayStart + s * 10_000_000 + 12 * 3_600_000);
+    // Sessions: each sign-in deletes the expired ones, so only the last day's are live.
+    if (d === 0) for (let s = 0; s < 6; s++) session(hex(64), hex(64), dayStart + s * 10_000_000, dayStart + s * 10_000_000 + 12 * 3_600_000);
     for (let l = 0; l < 2; l++) lock("webhooks.tms", `203.0.113.${l + (d % 200)}`, 10, dayStart + l * 1_000, dayStart + l * 1_000 + 900_000);
     for (let s = 0; s < 3; s++) seen(`failure:${hex(16)}`, dayStart + s * 1_000);
     db.exec("COMMIT");

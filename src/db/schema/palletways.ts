@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
@@ -10,14 +10,20 @@ export const ftpSequences = sqliteTable("ftp_sequences", {
 });
 
 /** Mirror of each catch-up window, for the console (the Durable Object is the authority). */
-export const palletwaysWindows = sqliteTable("palletways_windows", {
-  trackingId: text("tracking_id").primaryKey(),
-  completedAt: integer("completed_at").notNull(),
-  openedAt: integer("opened_at").notNull().default(now),
-  closesAt: integer("closes_at").notNull(),
-  fetches: integer("fetches").notNull().default(0),
-  status: text("status").notNull(),
-});
+export const palletwaysWindows = sqliteTable(
+  "palletways_windows",
+  {
+    trackingId: text("tracking_id").primaryKey(),
+    completedAt: integer("completed_at").notNull(),
+    openedAt: integer("opened_at").notNull().default(now),
+    closesAt: integer("closes_at").notNull(),
+    fetches: integer("fetches").notNull().default(0),
+    status: text("status").notNull(),
+  },
+  // The sweep, the attention list and the overview look for the few open windows among every
+  // closed one; retention for closed ones by age.
+  (t) => [index("palletways_windows_status").on(t.status, t.closesAt)],
+);
 
 /** Every raw PDF fetched, kept in R2 before processing. */
 export const palletwaysFetches = sqliteTable(
@@ -31,5 +37,5 @@ export const palletwaysFetches = sqliteTable(
     newPhotos: integer("new_photos"),
     outcome: text("outcome").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.trackingId, t.fetchedAt] })],
+  (t) => [primaryKey({ columns: [t.trackingId, t.fetchedAt] }), index("palletways_fetches_at").on(t.fetchedAt)],
 );

@@ -46,6 +46,11 @@ export const upnEvents = sqliteTable(
     index("upn_events_job").on(t.jobId),
     // Exception stages (Carded, Complaint raised) for the attention list: few among many.
     index("upn_events_stage").on(t.stageCode),
+    // Retention: a read's events still open (per batch), and applied events by age.
+    index("upn_events_batch").on(t.batchId, t.status),
+    index("upn_events_applied").on(t.status, t.appliedAt),
+    // A consignment's events (the refresh's counts by status).
+    index("upn_events_barcode").on(t.barcode, t.status),
   ],
 );
 
@@ -67,7 +72,8 @@ export const upnImports = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [index("upn_imports_status").on(t.status)],
+  // The cycle's new imports, and retention's completed ones by age.
+  (t) => [index("upn_imports_status").on(t.status, t.updatedAt)],
 );
 
 /** ePOD per consignment (status `sending` → `sent`): images wait for it. */
