@@ -10,6 +10,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { header, row } from "./lib/report.mjs";
+import { workerLogOptions } from "./lib/worker-log.mjs";
 import { startFtpServers } from "../test/support/ftp-servers.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -75,6 +76,7 @@ async function startWorker() {
     modules: true,
     scriptPath: outfile,
     compatibilityDate: "2026-11-09",
+    ...workerLogOptions("ftp-upload-worker").options,
   }));
   await mf.ready;
   return mf;

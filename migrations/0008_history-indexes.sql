@@ -1,10 +1,12 @@
 DROP INDEX `jobs_consignment`;--> statement-breakpoint
 CREATE INDEX `jobs_reference` ON `jobs` (`reference`,`network`);--> statement-breakpoint
 DROP INDEX `upn_imports_status`;--> statement-breakpoint
+CREATE INDEX `upn_imports_body` ON `upn_imports` (`status`,`updated_at`) WHERE body IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `upn_imports_status` ON `upn_imports` (`status`,`updated_at`);--> statement-breakpoint
 CREATE INDEX `consignments_reference` ON `consignments` (`reference`);--> statement-breakpoint
 CREATE INDEX `consignments_customer_reference` ON `consignments` (`customer_reference`);--> statement-breakpoint
 CREATE INDEX `consignments_order_name` ON `consignments` (`order_name`);--> statement-breakpoint
+CREATE INDEX `documents_stored` ON `documents` (`status`,`updated_at`) WHERE r2_key IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `inbound_webhooks_received` ON `inbound_webhooks` (`received_at`);--> statement-breakpoint
 CREATE INDEX `timeline_at` ON `timeline` (`at`);--> statement-breakpoint
 CREATE INDEX `palletways_fetches_at` ON `palletways_fetches` (`fetched_at`);--> statement-breakpoint

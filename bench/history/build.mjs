@@ -23,7 +23,7 @@ function prng(seed) {
   };
 }
 
-export function buildHistory(file, { days = 90, perDay = 2000, now = Date.now(), seed = 20, extraDays = 1, progress = () => {} } = {}) {
+export function buildHistory(file, { days = 90, perDay = 2000, now = Date.now(), seed = 20, extraDays = 1, serialStart = 0, progress = () => {} } = {}) {
   const rand = prng(seed);
   const hex = (n) => {
     let s = "";
@@ -59,7 +59,7 @@ export function buildHistory(file, { days = 90, perDay = 2000, now = Date.now(),
   const lock = ins("auth_locks", ["route", "client", "failures", "locked_at", "until"]);
   const seen = ins("attention_seen", ["id", "seen_at"]);
 
-  let serial = 0;
+  let serial = serialStart;
   const counts = { consignments: 0 };
   /** One job with its attempts (a tail of retries and failures) and its timeline line. */
   const addJob = (network, reference, kind, at, payload, step, message, detail) => {
@@ -195,20 +195,21 @@ export function tableBytes(file) {
 
 /**
  * The work still open in a history (failures standing, jobs queued or running, windows open),
- * copied into an empty database: day one with the same open work, so that comparing the two
- * measures history alone, not the size of the failure list.
+ * copied into the day-one database: one day of history with the same open work, so that
+ * comparing the two measures history alone, not the size of the failure list.
  */
 export function copyOpenWork(fromFile, toFile) {
   const db = new DatabaseSync(toFile);
   db.exec(`ATTACH DATABASE '${fromFile.replace(/'/g, "''")}' AS h`);
   db.exec("BEGIN");
-  db.exec("INSERT INTO jobs SELECT * FROM h.jobs WHERE status IN ('failed','queued','running')");
-  db.exec("INSERT INTO attempts SELECT a.* FROM h.attempts a JOIN jobs j ON j.id = a.job_id");
-  db.exec("INSERT OR IGNORE INTO consignments SELECT c.* FROM h.consignments c JOIN jobs j ON j.network = c.network AND j.reference = c.reference");
-  db.exec("INSERT INTO timeline SELECT t.* FROM h.timeline t JOIN jobs j ON j.id = t.job_id");
-  db.exec("INSERT INTO palletways_windows SELECT * FROM h.palletways_windows WHERE status = 'open'");
+  db.exec("CREATE TEMP TABLE open_ids AS SELECT id FROM h.jobs WHERE status IN ('failed','queued','running') AND id NOT IN (SELECT id FROM main.jobs)");
+  db.exec("INSERT INTO jobs SELECT * FROM h.jobs WHERE id IN (SELECT id FROM open_ids)");
+  db.exec("INSERT INTO attempts (job_id, started_at, ms, outcome, error) SELECT job_id, started_at, ms, outcome, error FROM h.attempts WHERE job_id IN (SELECT id FROM open_ids)");
+  db.exec("INSERT OR IGNORE INTO consignments SELECT c.* FROM h.consignments c JOIN h.jobs j ON j.network = c.network AND j.reference = c.reference WHERE j.id IN (SELECT id FROM open_ids)");
+  db.exec("INSERT INTO timeline (network, reference, at, kind, step, outcome, message, detail, job_id) SELECT network, reference, at, kind, step, outcome, message, detail, job_id FROM h.timeline WHERE job_id IN (SELECT id FROM open_ids)");
+  db.exec("INSERT OR IGNORE INTO palletways_windows SELECT * FROM h.palletways_windows WHERE status = 'open'");
   db.exec("COMMIT");
-  const n = db.prepare("SELECT count(*) AS n FROM jobs").get().n;
+  const n = db.prepare("SELECT count(*) AS n FROM open_ids").get().n;
   db.exec("DETACH DATABASE h");
   db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   db.close();

@@ -144,6 +144,9 @@ export const documents = sqliteTable(
     index("documents_file_sha").on(t.fileSha256),
     // Held images past their limit, and the overview's documents in/out per hour.
     index("documents_status").on(t.status, t.updatedAt),
+    // Retention's stored files by age: only rows still holding a file, so the daily pass does
+    // not re-read every older document (their rows stay, as identities) each day.
+    index("documents_stored").on(t.status, t.updatedAt).where(sql`r2_key IS NOT NULL`),
   ],
 );
 

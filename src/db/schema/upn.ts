@@ -73,7 +73,9 @@ export const upnImports = sqliteTable(
     updatedAt: integer("updated_at").notNull().default(now),
   },
   // The cycle's new imports, and retention's completed ones by age.
-  (t) => [index("upn_imports_status").on(t.status, t.updatedAt)],
+  // An import's row stays (UPN lists a consignment more than once); retention clears old
+  // bodies through the partial index, without re-reading every older import each day.
+  (t) => [index("upn_imports_status").on(t.status, t.updatedAt), index("upn_imports_body").on(t.status, t.updatedAt).where(sql`body IS NOT NULL`)],
 );
 
 /** ePOD per consignment (status `sending` → `sent`): images wait for it. */
