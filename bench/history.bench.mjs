@@ -233,7 +233,8 @@ try {
       await sleep(50);
       const m = await (await fetch(`${w.base}/__bench/meter`)).json();
       await post(w, "/__bench/meter", { on: false });
-      (rows[p.name] ??= {})[w.name] = { read: m.rowsRead / n, written: m.rowsWritten / n, slowest: m.slowestSql, slowestMs: m.slowestMs };
+      const top = Object.entries(m.readBy).sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+      (rows[p.name] ??= {})[w.name] = { read: m.rowsRead / n, written: m.rowsWritten / n, slowest: m.slowestSql, slowestMs: m.slowestMs, most: top[0], mostRows: top[1] / n };
     }
   }
 
@@ -256,10 +257,12 @@ try {
   for (const p of paths.slice(1)) judge(p.name, median(times[p.name].empty), median(times[p.name].history), rows[p.name]);
   console.log(`(a time counts as the same when the medians differ by ≤ ${NOISE_MS} ms; rows read must stay within ${TARGET}× + 5 of day one's)`);
   if (misses.length) {
-    console.log("\nslowest statement on the 90-day database, per missed path:");
+    console.log("\nper missed path on the 90-day database: the slowest statement (D1's time) and the one that read most rows:");
     for (const m of misses) {
       const r = rows[m.replace(/ \(.*$/, "")];
-      if (r) console.log(`  ${m.replace(/ \(.*$/, "")}: ${r.history.slowestMs.toFixed(1)} ms: ${r.history.slowest.replace(/\s+/g, " ").slice(0, 220)}`);
+      if (!r) continue;
+      console.log(`  ${m.replace(/ \(.*$/, "")}: slowest ${r.history.slowestMs.toFixed(1)} ms: ${r.history.slowest.replace(/\s+/g, " ").slice(0, 200)}`);
+      console.log(`    most rows (${f(r.history.mostRows)}): ${r.history.most.replace(/\s+/g, " ").slice(0, 200)}`);
     }
   }
 

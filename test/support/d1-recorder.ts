@@ -11,10 +11,12 @@ export interface D1Meter {
   /** D1's own time for the slowest statement (meta.duration), and that statement. */
   slowestMs: number;
   slowestSql: string;
+  /** Rows read per statement text. */
+  readBy: Record<string, number>;
 }
 
 export function newMeter(): D1Meter {
-  return { rowsRead: 0, rowsWritten: 0, statements: 0, slowestMs: 0, slowestSql: "" };
+  return { rowsRead: 0, rowsWritten: 0, statements: 0, slowestMs: 0, slowestSql: "", readBy: {} };
 }
 
 interface Hooks {
@@ -32,6 +34,7 @@ function count(m: D1Meter | null | undefined, sql: string, meta: Meta | undefine
   m.rowsRead += meta.rows_read ?? 0;
   m.rowsWritten += meta.rows_written ?? 0;
   m.statements++;
+  m.readBy[sql] = (m.readBy[sql] ?? 0) + (meta.rows_read ?? 0);
   if ((meta.duration ?? 0) > m.slowestMs) {
     m.slowestMs = meta.duration ?? 0;
     m.slowestSql = sql;
