@@ -77,8 +77,8 @@ function historyDb(persist) {
   hash.update(fs.readFileSync(path.join(root, "bench/history/build.mjs")));
   hash.update(`${DAYS}/${PER_DAY}`);
   const template = path.join(dir, `template-${hash.digest("hex").slice(0, 12)}.sqlite`);
-  const fresh = fs.existsSync(template) && Date.now() - fs.statSync(template).mtimeMs < 12 * 3_600_000;
-  for (const f of fs.readdirSync(dir).filter((x) => x.startsWith("template-") && path.join(dir, x) !== template)) fs.rmSync(path.join(dir, f));
+  const fresh = fs.existsSync(template) && fs.existsSync(template + ".json") && Date.now() - fs.statSync(template).mtimeMs < 12 * 3_600_000;
+  for (const f of fs.readdirSync(dir).filter((x) => x.startsWith("template-") && !path.join(dir, x).startsWith(template))) fs.rmSync(path.join(dir, f));
   if (fresh) {
     say(`history: reusing ${path.relative(root, template)} (built ${Math.round((Date.now() - fs.statSync(template).mtimeMs) / 60_000)} min ago)`);
     for (const ext of ["-wal", "-shm"]) fs.rmSync(file + ext, { force: true });
@@ -234,7 +234,8 @@ try {
       const m = await (await fetch(`${w.base}/__bench/meter`)).json();
       await post(w, "/__bench/meter", { on: false });
       const top = Object.entries(m.readBy).sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
-      (rows[p.name] ??= {})[w.name] = { read: m.rowsRead / n, written: m.rowsWritten / n, slowest: m.slowestSql, slowestMs: m.slowestMs, most: top[0], mostRows: top[1] / n };
+      const usage = Object.fromEntries(Object.entries(m.usage).map(([k, v]) => [k, v / n]));
+      (rows[p.name] ??= {})[w.name] = { read: m.rowsRead / n, written: m.rowsWritten / n, statements: m.statements / n, usage, slowest: m.slowestSql, slowestMs: m.slowestMs, most: top[0], mostRows: top[1] / n };
     }
   }
 
@@ -264,6 +265,13 @@ try {
       console.log(`  ${m.replace(/ \(.*$/, "")}: slowest ${r.history.slowestMs.toFixed(1)} ms: ${r.history.slowest.replace(/\s+/g, " ").slice(0, 200)}`);
       console.log(`    most rows (${f(r.history.mostRows)}): ${r.history.most.replace(/\s+/g, " ").slice(0, 200)}`);
     }
+  }
+
+  header("per unit of work on the 90-day database (what docs/COST.md multiplies): D1 statements and rows, R2 operations, queue messages, Durable Object calls");
+  line([["path", 36], ["D1 stmts", 8], ["rows read", 9], ["written", 8], ["R2 A", 5], ["R2 B", 5], ["queue msgs", 10], ["DO calls", 8]]);
+  for (const [name, r] of Object.entries(rows)) {
+    const h = r.history;
+    line([[name, 36], [f(h.statements), 8], [f(h.read), 9], [f(h.written), 8], [f(h.usage.r2ClassA), 5], [f(h.usage.r2ClassB), 5], [f(h.usage.queueMessages), 10], [f(h.usage.doRequests), 8]]);
   }
 
   header("size at 90 days (SQLite's own pages, dbstat)");

@@ -3,6 +3,8 @@ CREATE INDEX `jobs_reference` ON `jobs` (`reference`,`network`);--> statement-br
 DROP INDEX `upn_imports_status`;--> statement-breakpoint
 CREATE INDEX `upn_imports_body` ON `upn_imports` (`status`,`updated_at`) WHERE body IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `upn_imports_status` ON `upn_imports` (`status`,`updated_at`);--> statement-breakpoint
+DROP INDEX `upn_tracking_batches_status`;--> statement-breakpoint
+CREATE INDEX `upn_tracking_batches_status` ON `upn_tracking_batches` (`status`,`received_at`);--> statement-breakpoint
 CREATE INDEX `consignments_reference` ON `consignments` (`reference`);--> statement-breakpoint
 CREATE INDEX `consignments_customer_reference` ON `consignments` (`customer_reference`);--> statement-breakpoint
 CREATE INDEX `consignments_order_name` ON `consignments` (`order_name`);--> statement-breakpoint

@@ -12,12 +12,62 @@ import { recordingD1, newMeter, type D1Meter } from "../../test/support/d1-recor
 
 export { RateLimiter, TmsTokenCache, PalletwaysWindow } from "../../src/index";
 
-let meter: D1Meter | null = null;
+/** What one unit of work costs beyond D1: R2 operations by billing class, queue messages, DO calls. */
+interface Usage { r2ClassA: number; r2ClassB: number; r2Free: number; queueMessages: number; doRequests: number }
+const newUsage = (): Usage => ({ r2ClassA: 0, r2ClassB: 0, r2Free: 0, queueMessages: 0, doRequests: 0 });
+let meter: (D1Meter & { usage: Usage }) | null = null;
+
+// R2's classes (https://developers.cloudflare.com/r2/pricing/): writes and lists are Class A,
+// reads and heads Class B, deletes free.
+const R2_CLASS: Record<string, keyof Usage> = { put: "r2ClassA", list: "r2ClassA", createMultipartUpload: "r2ClassA", get: "r2ClassB", head: "r2ClassB", delete: "r2Free" };
+
+function counting<T extends object>(target: T, count: (prop: string, args: unknown[]) => void): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      const v = Reflect.get(t, prop);
+      if (typeof v !== "function" || typeof prop !== "string" || prop === "then") return v;
+      return (...args: unknown[]) => {
+        count(prop, args);
+        // Reflect.apply: an RPC stub's own `.apply` would be a remote method of that name.
+        return Reflect.apply(v as (...a: unknown[]) => unknown, t, args);
+      };
+    },
+  });
+}
+
+function doNamespace(ns: DurableObjectNamespace): DurableObjectNamespace {
+  return new Proxy(ns, {
+    get(t, prop) {
+      const v = Reflect.get(t, prop);
+      if (prop === "get" || prop === "getByName") {
+        return (...args: unknown[]) => counting(Reflect.apply(v as (...a: unknown[]) => object, t, args), () => { if (meter) meter.usage.doRequests++; });
+      }
+      return typeof v === "function" ? v.bind(t) : v;
+    },
+  });
+}
+
 const wrapped = new WeakMap<object, Env>();
 function benchEnv(env: Env): Env {
   let w = wrapped.get(env);
   if (!w) {
-    w = { ...env, DB: recordingD1(env.DB, { meter: () => meter }) } as Env;
+    w = {
+      ...env,
+      DB: recordingD1(env.DB, { meter: () => meter }),
+      FILES: counting(env.FILES, (prop, args) => {
+        const k = R2_CLASS[prop];
+        // delete(keys[]) is one call however many keys; a put or get is one operation each.
+        if (meter && k) meter.usage[k] += prop === "delete" && Array.isArray(args[0]) ? args[0].length : 1;
+      }),
+      JOBS: counting(env.JOBS, (prop, args) => {
+        if (!meter) return;
+        if (prop === "send") meter.usage.queueMessages++;
+        if (prop === "sendBatch" && Array.isArray(args[0])) meter.usage.queueMessages += args[0].length;
+      }),
+      LIMITER: doNamespace(env.LIMITER),
+      TMS_TOKEN: doNamespace(env.TMS_TOKEN),
+      PALLETWAYS_WINDOW: doNamespace(env.PALLETWAYS_WINDOW),
+    } as Env;
     wrapped.set(env, w);
   }
   return w;
@@ -39,11 +89,11 @@ async function door(url: URL, req: Request, env: Env): Promise<Response> {
   switch (url.pathname) {
     case "/__bench/meter": {
       if (req.method === "POST") {
-        meter = body.on ? newMeter() : null;
+        meter = body.on ? { ...newMeter(), usage: newUsage() } : null;
         return Response.json({ ok: true });
       }
       const m = meter;
-      if (meter) meter = newMeter();
+      if (meter) meter = { ...newMeter(), usage: newUsage() };
       return Response.json(m);
     }
     case "/__bench/tasks":

@@ -19,7 +19,8 @@ export const upnTrackingBatches = sqliteTable(
     processedAt: integer("processed_at"),
     error: text("error"),
   },
-  (t) => [index("upn_tracking_batches_status").on(t.status)],
+  // Retention looks for old applied reads by status and age.
+  (t) => [index("upn_tracking_batches_status").on(t.status, t.receivedAt)],
 );
 
 /**
