@@ -14,7 +14,7 @@ export interface FtpClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
-const WRITE_CHUNK = 256 * 1024;
+const WRITE_CHUNK = 1024 * 1024;
 const enc = new TextEncoder();
 
 type Reader = ReadableStreamDefaultReader<Uint8Array>;
