@@ -7,7 +7,8 @@
 // the partner simulators) twice, on that database and on day one (one day of the same work with
 // the same open work: standing failures), and measures each hot path on both, interleaved so
 // the machine's load falls on both alike:
-//   time (median of reps; intake p50/p99) and D1's own rows_read / rows_written per unit of work.
+//   time (lower quartile of the reps; intake p50/p99) and D1's own rows_read / rows_written per
+//   unit of work, with R2 operations, queue messages and Durable Object calls beside them.
 // Goal: every time ratio ≤ 1.2 and every rows figure independent of history. Exits non-zero
 // naming each path that misses. The Worker's JSON log lines go to .sandbox/bench/history/*.log.
 import { spawn, spawnSync } from "node:child_process";
@@ -24,8 +25,8 @@ import { root } from "./lib/wrangler-dev.mjs";
 
 const DAYS = Number(process.env.HISTORY_DAYS ?? 90);
 const PER_DAY = Number(process.env.HISTORY_PER_DAY ?? 2000);
-const REPS = Number(process.env.HISTORY_REPS ?? 9);
-const INTAKE = Number(process.env.HISTORY_INTAKE ?? 200);
+const REPS = Number(process.env.HISTORY_REPS ?? 11);
+const INTAKE = Number(process.env.HISTORY_INTAKE ?? 400);
 const TARGET = 1.2;
 /** Below this difference two medians are the same figure on this machine (timer and loopback jitter). */
 const NOISE_MS = 2;
@@ -243,7 +244,7 @@ try {
   const misses = [];
   const f = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
   const line = (cols) => console.log(cols.map(([v, w]) => String(v).padEnd(w)).join(" | "));
-  header(`cost as history grows: ${built.consignments.toLocaleString("en-GB")} consignments (${DAYS} days × ${PER_DAY}/day + 1 day past the cutoff) vs day one (one day of the same work, the same open work); wrangler dev (workerd) on this machine, median of ${REPS}`);
+  header(`cost as history grows: ${built.consignments.toLocaleString("en-GB")} consignments (${DAYS} days × ${PER_DAY}/day + 1 day past the cutoff) vs day one (one day of the same work, the same open work); wrangler dev (workerd) on this machine; each path the lower quartile of ${REPS} reps, the intake over ${INTAKE} deliveries`);
   line([["path", 36], ["day-1 ms", 9], ["90-day ms", 9], ["ratio", 6], ["rows read 1→90", 17], ["rows written 1→90", 17], ["verdict", 7]]);
   const judge = (name, e, h, r) => {
     const ratio = h / e;
@@ -252,10 +253,12 @@ try {
     if (!timeOk || !rowsOk) misses.push(`${name}${timeOk ? "" : ` (time ${ratio.toFixed(2)}×)`}${rowsOk ? "" : ` (rows read ${f(r.empty.read)} → ${f(r.history.read)})`}`);
     line([[name, 36], [f(e), 9], [f(h), 9], [ratio.toFixed(2) + "×", 6], [r ? `${f(r.empty.read)} → ${f(r.history.read)}` : "", 17], [r ? `${f(r.empty.written)} → ${f(r.history.written)}` : "", 17], [timeOk && rowsOk ? "PASS" : "MISS", 7]]);
   };
-  const median = (l) => pct(l, 50);
+  // Each path's figure is the lower quartile of its reps: a burst of load from other work on this
+  // shared machine lifts single reps on either database, not the quartile.
+  const quartile = (l) => pct(l, 25);
   judge("webhook intake p50", pct(lat.empty, 50), pct(lat.history, 50), rows[paths[0].name]);
   judge("webhook intake p99", pct(lat.empty, 99), pct(lat.history, 99));
-  for (const p of paths.slice(1)) judge(p.name, median(times[p.name].empty), median(times[p.name].history), rows[p.name]);
+  for (const p of paths.slice(1)) judge(p.name, quartile(times[p.name].empty), quartile(times[p.name].history), rows[p.name]);
   console.log(`(a time counts as the same when the medians differ by ≤ ${NOISE_MS} ms; rows read must stay within ${TARGET}× + 5 of day one's)`);
   if (misses.length) {
     console.log("\nper missed path on the 90-day database: the slowest statement (D1's time) and the one that read most rows:");
