@@ -3,7 +3,7 @@ import { getConfig } from "../config";
 import type { Db } from "../db/client";
 import { alertOutbox, cursors } from "../db/schema";
 import { networkLabel } from "../carriers";
-import { raiseAlert, sweepAlerts } from "../lib/alerts";
+import { raiseAlert, sweepAlerts } from "../engine";
 import { carrierItems } from "../read/attention";
 import { explain } from "../read/explain";
 import { networkStates } from "../read/health";

@@ -1,7 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { hazchemFeedDocuments } from "../../db/schema";
-import { recordTimeline } from "../../lib/timeline";
+import { hazchemFeedDocuments } from "./schema";
+import { recordTimeline } from "../../engine";
 import type { Refresher } from "../carrier";
 import { runFeed } from "./feed";
 

@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { upnEvents, upnImports } from "../../db/schema";
+import { upnEvents, upnImports } from "./schema";
 import { errorMessage } from "../../lib/errors";
-import { recordTimeline } from "../../lib/timeline";
+import { recordTimeline } from "../../engine";
 import type { Refresher } from "../carrier";
 import { importCycle } from "./import";
 import { trackingCycle } from "./tracking";

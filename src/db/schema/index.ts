@@ -1,7 +1,3 @@
 export * from "./core";
-export * from "./palletways";
-export * from "./upn";
-export * from "./hazchem";
 export * from "./console";
 export * from "./attention";
-export * from "./upn-raw";

@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { getConfig } from "../config";
 import type { Db } from "../db/client";
 import { cursors } from "../db/schema";
-import { errorMessage } from "./errors";
-import { log } from "./log";
+import { errorMessage } from "../lib/errors";
+import { log } from "../lib/log";
 
 // Retention (RETENTION_DAYS, default 90): once a day, from the 10-minute cron, finished work,
 // its attempts, timelines, inbound webhook records, stored files and (through each carrier's
