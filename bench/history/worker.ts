@@ -5,8 +5,10 @@
 // task). Used by bench/history.bench.mjs alone; never deployed.
 import worker from "../../src/index";
 import { runScheduled, scheduledTasks } from "../../src/cron";
+import { z } from "zod";
 import { runJob } from "../../src/queues/consumer";
-import { enqueue } from "../../src/lib/jobs";
+import { defineJob, enqueue } from "../../src/engine";
+import { jobDefinition } from "../../src/carriers";
 import { db as openDb } from "../../src/db/client";
 import { recordingD1, newMeter, type D1Meter } from "../../test/support/d1-recorder";
 
@@ -79,6 +81,16 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }
   return { ms: performance.now() - t, result };
 }
 
+/** The consumer's own cost: a job whose handler does nothing. */
+const noop = defineJob("bench.noop", z.object({}), async () => undefined);
+
+/** A declared job of the connector's, by kind. */
+function declared(kind: string, network: string) {
+  const d = jobDefinition(kind, network);
+  if (!d) throw new Error(`no ${kind} job declared for ${network}`);
+  return d;
+}
+
 async function jobStatus(env: Env, id: string) {
   return env.DB.prepare("SELECT status, last_error FROM jobs WHERE id = ?1").bind(id).first<{ status: string; last_error: string | null }>();
 }
@@ -108,15 +120,15 @@ async function door(url: URL, req: Request, env: Env): Promise<Response> {
     }
     case "/__bench/job": {
       // One unit of work through the consumer's claim, attempt record and finish.
-      const [id] = await enqueue(env, db, [{ kind: "bench.noop", network: "palletways", reference: body.reference!, payload: {} }]);
-      const { ms } = await timed(() => runJob(env, db, id!, { "bench.noop": async () => undefined }));
+      const [id] = await enqueue(env, db, [noop.job({ network: "palletways", reference: body.reference!, payload: {} })]);
+      const { ms } = await timed(() => runJob(env, db, id!, (kind) => (kind === noop.kind ? noop : undefined)));
       return Response.json({ ms, ...(await jobStatus(env, id!)) });
     }
     case "/__bench/upn-event": {
       const { barcode, orderId } = body;
       await env.DB.prepare("INSERT INTO consignments (network, reference, order_id, customer_reference, role) VALUES ('upn', ?1, ?2, ?1, 'DELIVERING')").bind(barcode, orderId).run();
       const eventId = `bench-${barcode}`;
-      const [id] = await enqueue(env, db, [{ kind: "upn.tracking-apply", network: "upn", reference: barcode!, payload: { eventIds: [eventId] } }]);
+      const [id] = await enqueue(env, db, [declared("upn.tracking-apply", "upn").job({ network: "upn", reference: barcode!, payload: { eventIds: [eventId] } })]);
       const occurred = new Date().toISOString().replace(/\.\d+Z$/, "Z");
       const event = { event_id: eventId, barcode, capture_type: "C", pallet_barcode: null, stage_code: "ARR", stage: "Arrived", occurred_at: occurred, depot: "045", note: null };
       await env.DB.prepare("INSERT INTO upn_events (event_id, batch_id, barcode, stage_code, occurred_at, body, status, job_id) VALUES (?1, 'bench', ?2, 'ARR', ?3, ?4, 'queued', ?5)")
@@ -137,7 +149,7 @@ async function door(url: URL, req: Request, env: Env): Promise<Response> {
       await env.DB.prepare(
         "INSERT INTO documents (id, network, reference, direction, sha256, document_type, filename, content_type, size, r2_key, status, seq) VALUES (?1, 'palletways', ?2, 'to_tms', ?3, 'PHOTO_OF_GOODS_DELIVERY', ?4, 'image/jpeg', ?5, ?6, 'new', 1)",
       ).bind(documentId, reference, sha, `${reference}_photo_1.jpg`, bytes.length, key).run();
-      const [id] = await enqueue(env, db, [{ kind: "palletways.attach-photo", network: "palletways", reference: reference!, payload: { documentId } }]);
+      const [id] = await enqueue(env, db, [declared("palletways.attach-photo", "palletways").job({ network: "palletways", reference: reference!, payload: { documentId } })]);
       const { ms } = await timed(() => runJob(env, db, id!));
       return Response.json({ ms, ...(await jobStatus(env, id!)) });
     }
