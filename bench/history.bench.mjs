@@ -19,7 +19,8 @@ import path from "node:path";
 import { experimental_readRawConfig } from "wrangler";
 import { startSandbox } from "../sandbox/index.mjs";
 import { basicHeader, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
-import { buildHistory, copyOpenWork, tableBytes } from "./history/build.mjs";
+import { buildHistory, tableBytes } from "./history/build.mjs";
+import { copyOpenWork } from "./history/open-work.mjs";
 import { header } from "./lib/report.mjs";
 import { root } from "./lib/wrangler-dev.mjs";
 
