@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client";
 import { RETENTION_BATCH as BATCH } from "../../engine";
 import { windowStub } from "./window";
+import { importRetention } from "./import-retention";
 
 // Palletways' share of the daily retention pass: raw POD PDFs (R2 + their fetch rows) and closed
 // catch-up windows (the mirror row and the object's storage), older than the cutoff, unless the
@@ -46,5 +47,5 @@ export async function palletwaysRetention(env: Env, _db: Db, cutoffMs: number): 
     // Fewer than a batch, or windows whose object would not forget them (tried again tomorrow).
     if (old.results.length < BATCH || forgotten === 0) break;
   }
-  return { palletways_pdfs: pdfs, palletways_windows: windows };
+  return { palletways_pdfs: pdfs, palletways_windows: windows, ...(await importRetention(env, cutoffMs)) };
 }
