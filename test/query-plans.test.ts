@@ -25,6 +25,15 @@ describe("query plans", () => {
     expect(await growingScans(env.DB, "PRAGMA page_count")).toEqual([]);
   });
 
+  it("passes newest-first reads in index order that stop at their LIMIT, and only those", async () => {
+    expect(await growingScans(env.DB, 'select * from "upn_imports" order by "upn_imports"."created_at" desc limit ?')).toEqual([]);
+    // Through a partial index holding exactly the rows the WHERE wants.
+    expect(await growingScans(env.DB, "select * from palletways_imports where status <> 'not_ours' order by created_at desc limit ?")).toEqual([]);
+    // A filter the index does not hold reads past the rows it skips: still a scan.
+    const filtered = await growingScans(env.DB, "select * from upn_imports where error is not null order by created_at desc limit ?");
+    expect(filtered.map((s) => s.table)).toEqual(["upn_imports"]);
+  });
+
   it("plans a statement with numbered and bare parameters, ignoring ? inside a string", () => {
     expect(parameterCount("SELECT 1 WHERE a = ?3 AND b = ?1")).toBe(3);
     expect(parameterCount("SELECT 1 WHERE a = ? AND b = ? AND c = 'why?'")).toBe(2);

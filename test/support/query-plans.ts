@@ -48,12 +48,26 @@ function aliases(sql: string): Map<string, string> {
   return map;
 }
 
+/**
+ * Newest first, `LIMIT n`, read in index order (no sort of its own): the scan stops after n
+ * rows when nothing is filtered on the way, i.e. there is no WHERE or the index is partial
+ * and holds only the rows the WHERE wants.
+ */
+async function boundedByLimit(db: D1Database, sql: string, detail: string, plan: string[]): Promise<boolean> {
+  const index = /USING (?:COVERING )?INDEX (\w+)/.exec(detail)?.[1];
+  if (!index || !/\border\s+by\b[^()]*\blimit\b/i.test(sql) || plan.some((d) => d.includes("TEMP B-TREE FOR ORDER BY"))) return false;
+  if (!/\bwhere\b/i.test(sql)) return true;
+  const def = await db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1").bind(index).first<{ sql: string | null }>();
+  return /\bwhere\b/i.test(def?.sql ?? "");
+}
+
 /** The full scans of growing tables in one statement's plan ([] when it only searches). */
 export async function growingScans(db: D1Database, sql: string): Promise<Scan[]> {
   if (!PLANNED.test(sql)) return [];
   const n = parameterCount(sql);
   const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
   const plan = await (n ? stmt.bind(...Array.from({ length: n }, () => null)) : stmt).all<{ detail: string }>();
+  const details = plan.results.map((r) => r.detail);
   const scans: Scan[] = [];
   for (const { detail } of plan.results) {
     const m = /^SCAN (?:TABLE )?"?([A-Za-z_][\w]*)"?/.exec(detail);
@@ -61,6 +75,7 @@ export async function growingScans(db: D1Database, sql: string): Promise<Scan[]>
     const table = aliases(sql).get(m[1]!) ?? m[1]!;
     if (FIXED_SIZE_TABLES.has(table) || table.startsWith("_cf_") || table.startsWith("sqlite_")) continue;
     if (ALLOWED_SCANS.some((a) => a.table === table && a.sql.test(sql))) continue;
+    if (await boundedByLimit(db, sql, detail, details)) continue;
     scans.push({ sql, table, detail });
   }
   return scans;

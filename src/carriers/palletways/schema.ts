@@ -64,7 +64,11 @@ export const palletwaysImports = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [index("palletways_imports_status").on(t.status, t.nextLookupAt)],
+  (t) => [
+    index("palletways_imports_status").on(t.status, t.nextLookupAt),
+    // The import list, newest first, without every other depot's tracking ID read on the way.
+    index("palletways_imports_ours").on(t.createdAt).where(sql`status <> 'not_ours'`),
+  ],
 );
 
 /**
@@ -91,5 +95,11 @@ export const palletwaysImportNotes = sqliteTable(
     error: text("error"),
     createdAt: integer("created_at").notNull().default(now),
   },
-  (t) => [index("palletways_import_notes_consignment").on(t.trackingId, t.status), index("palletways_import_notes_job").on(t.jobId), index("palletways_import_notes_exception").on(t.exception, t.createdAt)],
+  (t) => [
+    index("palletways_import_notes_consignment").on(t.trackingId, t.status),
+    index("palletways_import_notes_job").on(t.jobId),
+    index("palletways_import_notes_exception").on(t.exception, t.createdAt),
+    // Retention deletes finished notes by age.
+    index("palletways_import_notes_done").on(t.status, t.createdAt),
+  ],
 );

@@ -76,7 +76,12 @@ export const upnImports = sqliteTable(
   // The cycle's new imports, and retention's completed ones by age.
   // An import's row stays (UPN lists a consignment more than once); retention clears old
   // bodies through the partial index, without re-reading every older import each day.
-  (t) => [index("upn_imports_status").on(t.status, t.updatedAt), index("upn_imports_body").on(t.status, t.updatedAt).where(sql`body IS NOT NULL`)],
+  (t) => [
+    index("upn_imports_status").on(t.status, t.updatedAt),
+    index("upn_imports_body").on(t.status, t.updatedAt).where(sql`body IS NOT NULL`),
+    // The import list, newest first.
+    index("upn_imports_created").on(t.createdAt),
+  ],
 );
 
 /** ePOD per consignment (status `sending` → `sent`): images wait for it. */
