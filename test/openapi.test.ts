@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
-import { attentionAnswer, consignmentAnswer, failuresAnswer } from "../src/routes/api/schemas";
+import { attentionAnswer, consignmentAnswer, failuresAnswer, healthAnswer } from "../src/routes/api/schemas";
 import { admin, postWebhook, uniqueRef } from "./support/webhook";
 
 // The operator API describes itself from the schemas its routes validate with, and its real
@@ -21,8 +21,18 @@ describe("GET /api/openapi.json", () => {
       "/consignments/{network}/{reference}/refresh",
       "/failures",
       "/failures/{id}/replay",
+      "/health",
       "/imports",
+      "/webhooks/tms/dispatch/{network}",
     ]);
+    // The TMS's dispatch door: on the connector's origin, Basic credentials, Qargo's shapes.
+    const dispatch = doc.paths["/webhooks/tms/dispatch/{network}"];
+    expect(dispatch.servers).toEqual([{ url: "https://connector.test" }]);
+    expect(dispatch.post.security).toEqual([{ basic: [] }]);
+    expect(dispatch.post.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/SubcontractorDispatch" });
+    expect(dispatch.post.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/SubcontractorDispatchResponse" });
+    expect(doc.components.schemas.SubcontractorDispatch.properties.operation.enum).toEqual(["CREATE", "UPDATE", "CANCEL"]);
+    expect(doc.components.schemas.SubcontractorDispatchResponse.properties.errors.items.properties.error_type.enum).toEqual(["USER_INPUT_ERROR", "INTERNAL_ERROR", "NOT_SUPPORTED"]);
     const get = doc.paths["/consignments/{network}/{reference}"].get;
     expect(get.parameters.map((p: any) => [p.name, p.in, p.required])).toEqual([["network", "path", true], ["reference", "path", true]]);
     expect(get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Consignment" });
@@ -43,6 +53,7 @@ describe("GET /api/openapi.json", () => {
     expect(consignmentAnswer.safeParse(view).error).toBeUndefined();
     expect(failuresAnswer.safeParse(await (await admin("/api/failures")).json()).error).toBeUndefined();
     expect(attentionAnswer.safeParse(await (await admin("/api/attention")).json()).error).toBeUndefined();
+    expect(healthAnswer.safeParse(await (await admin("/api/health")).json()).error).toBeUndefined();
   });
 
   it("answers a malformed path parameter with 400 naming it", async () => {

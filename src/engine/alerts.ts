@@ -96,7 +96,9 @@ async function deliver(db: Db, webhookUrl: string, row: OutboxRow): Promise<"sen
     const res = await fetch(webhookUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ text: row.text }),
+      body: JSON.stringify({ text: slackEscape(row.text) }),
+      // The URL is the secret: a redirect would carry the alert (and the hook's path) elsewhere.
+      redirect: "manual",
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
     // The body is not needed, but an unread body keeps the connection busy.
@@ -120,6 +122,15 @@ async function deliver(db: Db, webhookUrl: string, row: OutboxRow): Promise<"sen
     .where(eq(alertOutbox.id, row.id));
   log({ step: "alert", outcome: "error", key: row.key, attempt, gave_up: giveUp, error: problem });
   return giveUp ? "error" : "pending";
+}
+
+/**
+ * Slack's (and Mattermost's) escaping for message text: only &, < and > are control characters,
+ * so `<!channel>`, `<@U…>` and `<http://x|label>` in a reference or a partner's words become
+ * plain text instead of a mention or a disguised link.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** An error text without the webhook URL (or its path, which is where such URLs keep their token). */
