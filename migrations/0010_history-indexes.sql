@@ -14,6 +14,7 @@ CREATE INDEX `inbound_webhooks_received` ON `inbound_webhooks` (`received_at`);-
 CREATE INDEX `timeline_at` ON `timeline` (`at`);--> statement-breakpoint
 CREATE INDEX `alert_outbox_updated` ON `alert_outbox` (`status`,`updated_at`);--> statement-breakpoint
 CREATE INDEX `hazchem_feed_documents_status` ON `hazchem_feed_documents` (`status`,`updated_at`);--> statement-breakpoint
+CREATE INDEX `palletways_booking_notes_recorded` ON `palletways_booking_notes` (`recorded_at`);--> statement-breakpoint
 CREATE INDEX `palletways_fetches_at` ON `palletways_fetches` (`fetched_at`);--> statement-breakpoint
 CREATE INDEX `palletways_import_notes_done` ON `palletways_import_notes` (`status`,`created_at`);--> statement-breakpoint
 CREATE INDEX `palletways_imports_ours` ON `palletways_imports` (`created_at`) WHERE status <> 'not_ours';--> statement-breakpoint

@@ -103,7 +103,12 @@ export const palletwaysBookingNotes = sqliteTable(
     sent: text("sent"),
     recordedAt: integer("recorded_at").notNull().default(now),
   },
-  (t) => [primaryKey({ columns: [t.trackingId, t.delta] }), index("palletways_booking_notes_exceptions").on(t.outcome, t.recordedAt)],
+  (t) => [
+    primaryKey({ columns: [t.trackingId, t.delta] }),
+    index("palletways_booking_notes_exceptions").on(t.outcome, t.recordedAt),
+    // Retention deletes notes by age.
+    index("palletways_booking_notes_recorded").on(t.recordedAt),
+  ],
 );
 
 /**
