@@ -10,10 +10,11 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { header, row } from "./lib/report.mjs";
+import { workerLogOptions } from "./lib/worker-log.mjs";
 import { startFtpServers } from "../test/support/ftp-servers.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const RUNS = Number(process.env.FTP_BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.FTP_BENCH_RUNS ?? 7);
 const BIG = 8 * 1024 * 1024;
 const SMALL = 300 * 1024;
 const SMALL_COUNT = 50;
@@ -39,22 +40,28 @@ export default {
     const url = u.searchParams.get("ftp");
     const tag = u.searchParams.get("tag");
     const mode = u.searchParams.get("mode");
+    // Timed here, inside the isolate: the hop from Node into workerd is not the client's time
+    // (basic-ftp, in Node, has none).
+    const t0 = performance.now();
     const client = await FtpClient.connect(url);
     let bytes = 0;
+    const session = client.roundTrips + 1; // connect, greeting, login, TYPE I; QUIT
+    let uploads = 0;
     try {
       let n = 0;
       for (const [i, b] of payload.entries()) {
         if (mode === "unique") {
-          const r = await uploadUnique({ client, dir: client.url.dir, stem: (k) => `${tag}_${k}`, ext: "jpg", bytes: b, nextNumber: async () => ++n });
+          const r = await uploadUnique({ client, dir: client.url.dir, stem: (k) => tag + "_" + k, ext: "jpg", bytes: b, nextNumber: async () => ++n });
           bytes += r.bytes;
         } else {
           bytes += await client.store(client.url.dir + "/" + tag + "_" + i + ".bin", b);
         }
       }
     } finally {
+      uploads = client.roundTrips - session + 1;
       await client.quit();
     }
-    return Response.json({ bytes });
+    return Response.json({ bytes, ms: performance.now() - t0, roundTrips: { session, uploads } });
   },
 };`;
 
@@ -72,39 +79,35 @@ async function startWorker() {
     modules: true,
     scriptPath: outfile,
     compatibilityDate: "2026-11-09",
+    ...workerLogOptions("ftp-upload-worker").options,
   }));
   await mf.ready;
   return mf;
 }
 
-async function ours(mf, ftpUrl, payload, mode) {
-  const size = payload[0].length;
-  await (await mf.dispatchFetch(`http://bench/prepare?size=${size}&count=${payload.length}`)).text();
-  let best = Infinity;
-  for (let run = 0; run < RUNS; run++) {
-    const tag = `w${mode}${run}x${size}`;
-    const t0 = performance.now();
-    const res = await mf.dispatchFetch(`http://bench/run?ftp=${encodeURIComponent(ftpUrl)}&tag=${tag}&mode=${mode}`);
-    const body = await res.json();
-    const ms = performance.now() - t0;
-    if (!res.ok || body.bytes !== size * payload.length) throw new Error(`worker upload failed: ${JSON.stringify(body)}`);
-    best = Math.min(best, ms);
-  }
-  return best;
+async function prepare(mf, payload) {
+  await (await mf.dispatchFetch(`http://bench/prepare?size=${payload[0].length}&count=${payload.length}`)).text();
 }
 
-async function basic(ftpUrl, payload) {
+/** One session in the Worker: connect, the uploads, QUIT. */
+async function oursOnce(mf, ftpUrl, payload, mode, run) {
+  const size = payload[0].length;
+  const tag = `w${mode}${run}x${size}`;
+  const res = await mf.dispatchFetch(`http://bench/run?ftp=${encodeURIComponent(ftpUrl)}&tag=${tag}&mode=${mode}`);
+  const body = await res.json();
+  if (!res.ok || body.bytes !== size * payload.length) throw new Error(`worker upload failed: ${JSON.stringify(body)}`);
+  return { ms: body.ms, roundTrips: body.roundTrips };
+}
+
+/** The same session with basic-ftp in Node. */
+async function basicOnce(ftpUrl, payload, run) {
   const u = new URL(ftpUrl);
-  let best = Infinity;
-  for (let run = 0; run < RUNS; run++) {
-    const t0 = performance.now();
-    const c = new Client(30_000);
-    await c.access({ host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
-    for (const [i, b] of payload.entries()) await c.uploadFrom(Readable.from([b]), `photos/b${run}x${b.length}_${i}.bin`);
-    c.close();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
+  const t0 = performance.now();
+  const c = new Client(30_000);
+  await c.access({ host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+  for (const [i, b] of payload.entries()) await c.uploadFrom(Readable.from([b]), `photos/b${run}x${b.length}_${i}.bin`);
+  c.close();
+  return performance.now() - t0;
 }
 
 /** Checks the server really holds what was sent, so a fast figure is not a broken upload. */
@@ -115,12 +118,23 @@ async function verify(control, payload, prefix) {
   if (!got.length || got.some((f) => !want.has(f.sha256))) throw new Error(`bytes on the server differ for ${prefix}`);
 }
 
+// Round trips (FtpClient.roundTrips): a session is connect + greeting, USER, PASS, TYPE I and
+// QUIT (counted by the client); an upload's minimum in passive mode is EPSV, STOR (the data connection dialled
+// meanwhile) and the transfer's 226 (3), plus RNFR/RNTO sent together (1) for a hidden .part
+// renamed into place. uploadUnique() also lists the directory twice (EPSV, NLST, 226 each) and
+// checks the .part's SIZE: the price of never overwriting and never reusing a number.
+const STORE_MIN = 3;
+const UNIQUE_MIN = 4;
+function roundTripRow(metric, trips, count, min) {
+  row({ bench: "ftp-upload", metric: `round trips per upload, ${metric.split(" ")[0]}`, value: trips.uploads / count, unit: "RTT", reference: "minimum", referenceValue: min, target: `+ ${trips.session} a session` });
+}
+
 const servers = await startFtpServers({ only: ["vsftpd"] });
 const mf = await startWorker();
 try {
   const url = servers.info.servers.vsftpd.url;
   const control = servers.info.control;
-  header(`FTP upload to vsftpd on loopback: FtpClient in workerd vs basic-ftp in Node (best of ${RUNS}, incl. connect+login+QUIT)`);
+  header(`FTP upload to vsftpd on loopback: FtpClient in workerd vs basic-ftp in Node (best of ${RUNS}, taking turns, incl. connect+login+QUIT)`);
   const cases = [
     { label: "1 × 8 MB", payload: [crypto.randomBytes(BIG)] },
     { label: `${SMALL_COUNT} × 300 KB`, payload: Array.from({ length: SMALL_COUNT }, () => crypto.randomBytes(SMALL)) },
@@ -128,11 +142,20 @@ try {
   for (const { label, payload } of cases) {
     const total = payload.reduce((s, b) => s + b.length, 0);
     await fetch(`${control}/files?server=vsftpd`, { method: "DELETE" });
-    const refMs = await basic(url, payload);
-    await verify(control, payload, "b0x");
     // The Worker uploads its own random payload of the same shape (bytes cannot cheaply cross
     // into the isolate untimed); its integrity is checked by size here and by the interop tests.
-    const ourMs = await ours(mf, url, payload, "store");
+    // The two take turns, run by run, so a burst of load on this machine falls on both.
+    await prepare(mf, payload);
+    let refMs = Infinity;
+    let ourMs = Infinity;
+    let roundTrips;
+    for (let run = 0; run < RUNS; run++) {
+      refMs = Math.min(refMs, await basicOnce(url, payload, run));
+      const o = await oursOnce(mf, url, payload, "store", run);
+      ourMs = Math.min(ourMs, o.ms);
+      roundTrips = o.roundTrips;
+    }
+    await verify(control, payload, "b0x");
     const files = await (await fetch(`${control}/files?server=vsftpd`)).json();
     const mine = files.filter((f) => f.name.startsWith("wstore0x"));
     if (mine.length !== payload.length || mine.some((f) => f.size !== payload[0].length)) throw new Error("worker upload incomplete");
@@ -142,15 +165,23 @@ try {
       bench: "ftp-upload", metric: `store() ${label}`, value: ourTp, unit: "MB/s",
       reference: "basic-ftp", referenceValue: refTp, target: "≥ 0.8× basic-ftp", pass: ourTp >= 0.8 * refTp,
     });
+    roundTripRow(`store() ${label}`, roundTrips, payload.length, STORE_MIN);
     if (payload.length > 1) {
       // The full contract path per photo: NLST, STOR .part, SIZE, NLST, RNFR/RNTO.
       await fetch(`${control}/files?server=vsftpd`, { method: "DELETE" });
-      const uniqueMs = await ours(mf, url, payload, "unique");
+      let uniqueMs = Infinity;
+      let uniqueTrips;
+      for (let run = 0; run < RUNS; run++) {
+        const o = await oursOnce(mf, url, payload, "unique", run);
+        uniqueMs = Math.min(uniqueMs, o.ms);
+        uniqueTrips = o.roundTrips;
+      }
       const uTp = total / MB / (uniqueMs / 1000);
       row({
         bench: "ftp-upload", metric: `uploadUnique() ${label}`, value: uTp, unit: "MB/s",
-        reference: "basic-ftp plain STOR", referenceValue: refTp, target: "info: +4 round trips",
+        reference: "basic-ftp plain STOR", referenceValue: refTp, target: "info",
       });
+      roundTripRow(`uploadUnique() ${label}`, uniqueTrips, payload.length, UNIQUE_MIN);
     }
   }
 } finally {

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { header, row } from "./lib/report.mjs";
+import { workerLogOptions } from "./lib/worker-log.mjs";
 import { startSandbox } from "../sandbox/index.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -140,8 +141,8 @@ async function main() {
     queueProducers: { JOBS: "palletbridge-jobs" },
     queueConsumers: { "palletbridge-jobs": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 20 } },
     durableObjects: { LIMITER: { className: "RateLimiter", useSQLite: true }, TMS_TOKEN: { className: "TmsTokenCache", useSQLite: true } },
-    // One JSON log line per job: keep the bench output readable.
-    handleRuntimeStdio: (out, err) => { out.resume(); err.resume(); },
+    // One JSON log line per job: kept in a file, so the output is the bench's table.
+    ...workerLogOptions("upn-tracking-worker").options,
   }));
   try {
     const d1 = await mf.getD1Database("DB");

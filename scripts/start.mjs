@@ -23,12 +23,15 @@ fs.mkdirSync(path.dirname(envFile), { recursive: true });
 const vars = { ...sandbox.env, PUBLIC_URL: `http://127.0.0.1:${PORT}` };
 fs.writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n");
 
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, stdio: "inherit", env: { ...process.env, CI: "1" } });
+// Wrangler draws a table row per migration; one line says the same. Its words stay for a failure.
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, stdio: "pipe", encoding: "utf8", env: { ...process.env, CI: "1" } });
 if (migrate.status !== 0) {
-  console.error("could not apply the D1 migrations locally");
+  console.error(`${migrate.stdout}${migrate.stderr}\ncould not apply the D1 migrations locally`);
   await sandbox.stop();
   process.exit(1);
 }
+const applied = new Set([...migrate.stdout.matchAll(/(\d{4}_[\w-]+\.sql)\s*│\s*✅/g)].map((m) => m[1])).size;
+console.log(`D1 (local, ${path.relative(root, persist)}): ${applied ? `${applied} migration${applied === 1 ? "" : "s"} applied` : "migrations up to date"}`);
 
 const dev = spawn(wrangler, ["dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", persist, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false"], {
   cwd: root,

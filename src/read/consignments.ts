@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, or } from "drizzle-orm";
 import { carrierFor } from "../carriers";
 import { db as openDb } from "../db/client";
 import { chunk, IN_LIST_MAX } from "../lib/chunk";
@@ -79,14 +79,15 @@ export async function searchConsignments(env: Env, q: string): Promise<Match[]> 
   // reference known only to jobs still finds its page.
   const fromJobs = await db.selectDistinct({ network: jobs.network, reference: jobs.reference }).from(jobs).where(eq(jobs.reference, term)).limit(10);
   if (fromJobs.length) return fromJobs.map((j) => ({ ...j, orderId: null, customerReference: null, orderName: null }));
-  // Last resort: a prefix, so a half-typed reference still lands somewhere useful. `%` and `_`
-  // typed by a person are literal characters, not wildcards: SQLite needs the ESCAPE clause
-  // for the backslashes to mean anything.
-  const escaped = term.replace(/[\\%_]/g, (c) => `\\${c}`);
+  // Last resort: a prefix, so a half-typed reference still lands somewhere useful. A range on
+  // the reference index (as typed, and in capitals: references are), not LIKE, which SQLite
+  // answers by reading every consignment; every character typed is literal.
+  const prefix = (p: string) => and(gte(consignments.reference, p), lt(consignments.reference, `${p}\u{10FFFF}`));
+  const upper = term.toUpperCase();
   return db
     .select({ network: consignments.network, reference: consignments.reference, orderId: consignments.orderId, customerReference: consignments.customerReference, orderName: consignments.orderName })
     .from(consignments)
-    .where(sql`${consignments.reference} LIKE ${`${escaped}%`} ESCAPE '\\'`)
+    .where(upper === term ? prefix(term) : or(prefix(term), prefix(upper)))
     .orderBy(desc(consignments.updatedAt))
     .limit(20);
 }

@@ -28,5 +28,9 @@ export const hazchemFeedDocuments = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [index("hazchem_feed_documents_consignment").on(t.consignmentNumber)],
+  (t) => [
+    index("hazchem_feed_documents_consignment").on(t.consignmentNumber),
+    // Retention deletes finished records by age.
+    index("hazchem_feed_documents_status").on(t.status, t.updatedAt),
+  ],
 );

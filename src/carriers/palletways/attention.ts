@@ -1,4 +1,4 @@
-import { and, asc, gte, lt, ne } from "drizzle-orm";
+import { and, asc, eq, gte, lt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { palletwaysWindows } from "./schema";
 import type { AttentionItem } from "../carrier";
@@ -15,7 +15,7 @@ export async function palletwaysAttention(_env: Env, db: Db, since: number): Pro
   const rows = await db
     .select()
     .from(palletwaysWindows)
-    .where(and(ne(palletwaysWindows.status, "closed"), lt(palletwaysWindows.closesAt, now - WINDOW_GRACE_MS), gte(palletwaysWindows.closesAt, since - WINDOW_GRACE_MS)))
+    .where(and(eq(palletwaysWindows.status, "open"), lt(palletwaysWindows.closesAt, now - WINDOW_GRACE_MS), gte(palletwaysWindows.closesAt, since - WINDOW_GRACE_MS)))
     .orderBy(asc(palletwaysWindows.closesAt))
     .limit(500);
   const windows = rows.map((w): AttentionItem => ({

@@ -4,7 +4,8 @@ import { DeferError, PermanentError, TransientError, errorMessage } from "../../
 import { BookingClient, type Found } from "./booking-client";
 import { wrapManifest, type ManifestConsignment } from "./booking-manifest";
 import { bookingSettings } from "./booking-settings";
-import { afterBooked, COMMIT_IN_FLIGHT_MS, loadBooking, markBooked, moveBooking, type Booking } from "./booking-store";
+import { COMMIT_IN_FLIGHT_MS, loadBooking, moveBooking, type Booking } from "./booking-store";
+import { afterBooked, markBooked } from "./booking-booked";
 import { BOOK_JOB } from "./booking-kinds";
 
 // The job "palletways.book" (payload {orderId}): commits the booking's manifest once.

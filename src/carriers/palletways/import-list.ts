@@ -1,4 +1,4 @@
-import { desc, eq, ne } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { palletwaysImports } from "./schema";
 import type { ImportedConsignment } from "../carrier";
@@ -20,7 +20,9 @@ export async function palletwaysImportList(_env: Env, db: Db, query: { reference
   const rows = await db
     .select()
     .from(palletwaysImports)
-    .where(query.reference ? eq(palletwaysImports.trackingId, query.reference) : ne(palletwaysImports.status, "not_ours"))
+    // A literal, not a bound value: SQLite then reads the partial index palletways_imports_ours
+    // (ours only) instead of every other depot's tracking ID on the way to the newest of ours.
+    .where(query.reference ? eq(palletwaysImports.trackingId, query.reference) : sql`${palletwaysImports.status} <> 'not_ours'`)
     .orderBy(desc(palletwaysImports.createdAt))
     .limit(query.limit);
   return rows

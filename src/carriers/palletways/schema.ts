@@ -10,14 +10,20 @@ export const ftpSequences = sqliteTable("ftp_sequences", {
 });
 
 /** Mirror of each catch-up window, for the console (the Durable Object is the authority). */
-export const palletwaysWindows = sqliteTable("palletways_windows", {
-  trackingId: text("tracking_id").primaryKey(),
-  completedAt: integer("completed_at").notNull(),
-  openedAt: integer("opened_at").notNull().default(now),
-  closesAt: integer("closes_at").notNull(),
-  fetches: integer("fetches").notNull().default(0),
-  status: text("status").notNull(),
-});
+export const palletwaysWindows = sqliteTable(
+  "palletways_windows",
+  {
+    trackingId: text("tracking_id").primaryKey(),
+    completedAt: integer("completed_at").notNull(),
+    openedAt: integer("opened_at").notNull().default(now),
+    closesAt: integer("closes_at").notNull(),
+    fetches: integer("fetches").notNull().default(0),
+    status: text("status").notNull(),
+  },
+  // The sweep, the attention list and the overview look for the few open windows among every
+  // closed one; retention for closed ones by age.
+  (t) => [index("palletways_windows_status").on(t.status, t.closesAt)],
+);
 
 /** Every raw PDF fetched, kept in R2 before processing. */
 export const palletwaysFetches = sqliteTable(
@@ -31,7 +37,7 @@ export const palletwaysFetches = sqliteTable(
     newPhotos: integer("new_photos"),
     outcome: text("outcome").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.trackingId, t.fetchedAt] })],
+  (t) => [primaryKey({ columns: [t.trackingId, t.fetchedAt] }), index("palletways_fetches_at").on(t.fetchedAt)],
 );
 
 /**
@@ -97,7 +103,12 @@ export const palletwaysBookingNotes = sqliteTable(
     sent: text("sent"),
     recordedAt: integer("recorded_at").notNull().default(now),
   },
-  (t) => [primaryKey({ columns: [t.trackingId, t.delta] }), index("palletways_booking_notes_exceptions").on(t.outcome, t.recordedAt)],
+  (t) => [
+    primaryKey({ columns: [t.trackingId, t.delta] }),
+    index("palletways_booking_notes_exceptions").on(t.outcome, t.recordedAt),
+    // Retention deletes notes by age.
+    index("palletways_booking_notes_recorded").on(t.recordedAt),
+  ],
 );
 
 /**
@@ -124,7 +135,11 @@ export const palletwaysImports = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [index("palletways_imports_status").on(t.status, t.nextLookupAt)],
+  (t) => [
+    index("palletways_imports_status").on(t.status, t.nextLookupAt),
+    // The import list, newest first, without every other depot's tracking ID read on the way.
+    index("palletways_imports_ours").on(t.createdAt).where(sql`status <> 'not_ours'`),
+  ],
 );
 
 /**
@@ -151,5 +166,11 @@ export const palletwaysImportNotes = sqliteTable(
     error: text("error"),
     createdAt: integer("created_at").notNull().default(now),
   },
-  (t) => [index("palletways_import_notes_consignment").on(t.trackingId, t.status), index("palletways_import_notes_job").on(t.jobId), index("palletways_import_notes_exception").on(t.exception, t.createdAt)],
+  (t) => [
+    index("palletways_import_notes_consignment").on(t.trackingId, t.status),
+    index("palletways_import_notes_job").on(t.jobId),
+    index("palletways_import_notes_exception").on(t.exception, t.createdAt),
+    // Retention deletes finished notes by age.
+    index("palletways_import_notes_done").on(t.status, t.createdAt),
+  ],
 );

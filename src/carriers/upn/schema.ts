@@ -19,7 +19,8 @@ export const upnTrackingBatches = sqliteTable(
     processedAt: integer("processed_at"),
     error: text("error"),
   },
-  (t) => [index("upn_tracking_batches_status").on(t.status)],
+  // Retention looks for old applied reads by status and age.
+  (t) => [index("upn_tracking_batches_status").on(t.status, t.receivedAt)],
 );
 
 /**
@@ -46,6 +47,11 @@ export const upnEvents = sqliteTable(
     index("upn_events_job").on(t.jobId),
     // Exception stages (Carded, Complaint raised) for the attention list: few among many.
     index("upn_events_stage").on(t.stageCode),
+    // Retention: a read's events still open (per batch), and applied events by age.
+    index("upn_events_batch").on(t.batchId, t.status),
+    index("upn_events_applied").on(t.status, t.appliedAt),
+    // A consignment's events (the refresh's counts by status).
+    index("upn_events_barcode").on(t.barcode, t.status),
   ],
 );
 
@@ -67,7 +73,15 @@ export const upnImports = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [index("upn_imports_status").on(t.status)],
+  // The cycle's new imports, and retention's completed ones by age.
+  // An import's row stays (UPN lists a consignment more than once); retention clears old
+  // bodies through the partial index, without re-reading every older import each day.
+  (t) => [
+    index("upn_imports_status").on(t.status, t.updatedAt),
+    index("upn_imports_body").on(t.status, t.updatedAt).where(sql`body IS NOT NULL`),
+    // The import list, newest first.
+    index("upn_imports_created").on(t.createdAt),
+  ],
 );
 
 /** ePOD per consignment (status `sending` → `sent`): images wait for it. */

@@ -34,5 +34,9 @@ export const alertOutbox = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [index("alert_outbox_due").on(t.status, t.nextAt)],
+  (t) => [
+    index("alert_outbox_due").on(t.status, t.nextAt),
+    // The daily clean-up of sent and failed alerts by age.
+    index("alert_outbox_updated").on(t.status, t.updatedAt),
+  ],
 );

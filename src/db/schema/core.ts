@@ -16,16 +16,29 @@ export const consignments = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [primaryKey({ columns: [t.network, t.reference] }), index("consignments_order").on(t.orderId)],
+  (t) => [
+    primaryKey({ columns: [t.network, t.reference] }),
+    index("consignments_order").on(t.orderId),
+    // The console's search: a reference without its network (and its prefix), a customer
+    // reference, an order name. Without these every search reads every consignment.
+    index("consignments_reference").on(t.reference),
+    index("consignments_customer_reference").on(t.customerReference),
+    index("consignments_order_name").on(t.orderName),
+  ],
 );
 
 /** One row per accepted TMS webhook delivery; its key makes a replayed delivery a no-op. */
-export const inboundWebhooks = sqliteTable("inbound_webhooks", {
-  id: text("id").primaryKey(),
-  bodySha256: text("body_sha256").notNull(),
-  eventCount: integer("event_count").notNull(),
-  receivedAt: integer("received_at").notNull().default(now),
-});
+export const inboundWebhooks = sqliteTable(
+  "inbound_webhooks",
+  {
+    id: text("id").primaryKey(),
+    bodySha256: text("body_sha256").notNull(),
+    eventCount: integer("event_count").notNull(),
+    receivedAt: integer("received_at").notNull().default(now),
+  },
+  // Retention deletes by age.
+  (t) => [index("inbound_webhooks_received").on(t.receivedAt)],
+);
 
 /** A unit of work. The queue carries only its id; everything else lives here. */
 export const jobs = sqliteTable(
@@ -50,7 +63,9 @@ export const jobs = sqliteTable(
   (t) => [
     uniqueIndex("jobs_dedupe").on(t.dedupeKey),
     index("jobs_status").on(t.status, t.updatedAt),
-    index("jobs_consignment").on(t.network, t.reference),
+    // Reference first: a consignment's work (network and reference) and the search's look-up
+    // by a reference alone both find their rows through it.
+    index("jobs_reference").on(t.reference, t.network),
   ],
 );
 
@@ -87,6 +102,8 @@ export const timeline = sqliteTable(
     index("timeline_consignment").on(t.network, t.reference, t.at),
     // The overview's hour-by-hour chart counts one kind of entry over the last 24 hours.
     index("timeline_kind_at").on(t.kind, t.at),
+    // Retention deletes by age.
+    index("timeline_at").on(t.at),
   ],
 );
 
@@ -127,6 +144,9 @@ export const documents = sqliteTable(
     index("documents_file_sha").on(t.fileSha256),
     // Held images past their limit, and the overview's documents in/out per hour.
     index("documents_status").on(t.status, t.updatedAt),
+    // Retention's stored files by age: only rows still holding a file, so the daily pass does
+    // not re-read every older document (their rows stay, as identities) each day.
+    index("documents_stored").on(t.status, t.updatedAt).where(sql`r2_key IS NOT NULL`),
   ],
 );
 

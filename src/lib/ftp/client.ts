@@ -14,7 +14,7 @@ export interface FtpClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
-const WRITE_CHUNK = 256 * 1024;
+const WRITE_CHUNK = 1024 * 1024;
 const enc = new TextEncoder();
 
 type Reader = ReadableStreamDefaultReader<Uint8Array>;
@@ -42,6 +42,12 @@ export class FtpClient {
   private epsv: boolean | undefined;
   private broken: FtpError | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  /**
+   * Round trips this session has waited for: each reply waited on (commands sent together count
+   * once) and each connection opened while nothing else was in flight. Across the internet these,
+   * not bytes, decide how long an upload takes.
+   */
+  roundTrips = 0;
 
   private constructor(url: FtpUrl, options: FtpClientOptions) {
     this.url = url;
@@ -105,9 +111,9 @@ export class FtpClient {
   store(path: string, data: Uint8Array | ReadableStream<Uint8Array>): Promise<number> {
     return this.exclusive("STOR", async () => {
       const target = checkPath(path);
-      const sock = await this.openData();
+      // The data connection is dialled while STOR travels: one round trip, not two.
+      const { sock, pre } = await this.transfer(`STOR ${target}`);
       try {
-        const pre = await this.request(`STOR ${target}`, { preliminary: true });
         if (pre.code !== 125 && pre.code !== 150) throw FtpError.fromReply("STOR", pre.code, pre.text);
         const w = sock.writable.getWriter() as Writer;
         let sent = 0;
@@ -137,9 +143,10 @@ export class FtpClient {
             r.releaseLock();
           }
         }
-        // The server learns the file is complete from the end of the data stream.
-        await this.step(w.close(), "STOR: closing data", "connection");
-        const done = await this.reply();
+        // The server learns the file is complete from the end of the data stream; its answer is
+        // awaited while the close completes.
+        this.roundTrips++;
+        const [, done] = await Promise.all([this.step(w.close(), "STOR: closing data", "connection"), this.reply()]);
         if (done.code !== 226 && done.code !== 250) throw FtpError.fromReply("STOR", done.code, done.text);
         return sent;
       } finally {
@@ -155,9 +162,8 @@ export class FtpClient {
    */
   sha256(path: string): Promise<string | null> {
     return this.exclusive("RETR", async () => {
-      const sock = await this.openData();
+      const { sock, pre } = await this.transfer(`RETR ${checkPath(path)}`);
       try {
-        const pre = await this.request(`RETR ${checkPath(path)}`, { preliminary: true });
         if (pre.code === 550) return null;
         if (pre.code !== 125 && pre.code !== 150) throw FtpError.fromReply("RETR", pre.code, pre.text);
         const digest = new crypto.DigestStream("SHA-256");
@@ -169,6 +175,7 @@ export class FtpClient {
           await w.write(value);
         }
         await w.close();
+        this.roundTrips++;
         const done = await this.reply();
         if (done.code !== 226 && done.code !== 250) throw FtpError.fromReply("RETR", done.code, done.text);
         return [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -181,10 +188,11 @@ export class FtpClient {
   /** RNFR/RNTO. Most servers replace an existing target, so callers check first. */
   rename(from: string, to: string): Promise<void> {
     return this.exclusive("RNFR", async () => {
-      const r1 = await this.request(`RNFR ${checkPath(from)}`);
-      if (r1.code !== 350) throw FtpError.fromReply("RNFR", r1.code, r1.text);
-      const r2 = await this.request(`RNTO ${checkPath(to)}`);
-      if (r2.code !== 250) throw FtpError.fromReply("RNTO", r2.code, r2.text);
+      // Both commands in one write, both answers in one round trip. A refused RNFR leaves the
+      // server without a pending rename, so the RNTO behind it is refused (503) and renames nothing.
+      const [r1, r2] = await this.requests([`RNFR ${checkPath(from)}`, `RNTO ${checkPath(to)}`]);
+      if (r1!.code !== 350) throw FtpError.fromReply("RNFR", r1!.code, r1!.text);
+      if (r2!.code !== 250) throw FtpError.fromReply("RNTO", r2!.code, r2!.text);
     });
   }
 
@@ -224,6 +232,7 @@ export class FtpClient {
     this.socket = this.connectFn({ hostname: host, port }, { secureTransport: this.url.secure ? "starttls" : "off", allowHalfOpen: false });
     await this.step(this.socket.opened, "connecting", "connection");
     this.attach();
+    this.roundTrips += 2; // the TCP handshake, then the greeting
     let hello = await this.reply();
     // 120 = "service ready in nnn minutes": the real greeting follows.
     while (hello.code === 120) hello = await this.reply();
@@ -270,9 +279,48 @@ export class FtpClient {
     // Only the verb is ever quoted, so PASS never reaches a message.
     const what = cmd.split(" ")[0]!;
     await this.step(this.writer.write(enc.encode(cmd + "\r\n")), `${what}: sending`, "connection");
+    this.roundTrips++;
     let r = await this.reply();
     while (!opts.preliminary && r.code < 200) r = await this.reply();
     return r;
+  }
+
+  /** Sends commands together (one write) and returns each one's final answer, in order. */
+  private async requests(cmds: string[]): Promise<FtpReply[]> {
+    const what = cmds.map((c) => c.split(" ")[0]!).join("+");
+    await this.step(this.writer.write(enc.encode(cmds.map((c) => c + "\r\n").join(""))), `${what}: sending`, "connection");
+    this.roundTrips++;
+    const out: FtpReply[] = [];
+    for (let i = 0; i < cmds.length; i++) {
+      let r = await this.reply();
+      while (r.code < 200) r = await this.reply();
+      out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * Opens a passive data connection for `cmd` and sends `cmd` while it connects; resolves with
+   * the (connected, for ftps secured) socket and the command's first answer. A refused command
+   * closes the socket.
+   */
+  private async transfer(cmd: string): Promise<{ sock: Socket; pre: FtpReply }> {
+    const addr = await this.passive();
+    const sock = this.dial(addr);
+    const ready = this.ready(sock);
+    // Until both settle, a failure of one must not leave the other's rejection unhandled.
+    ready.catch(() => {});
+    try {
+      const pre = await this.request(cmd, { preliminary: true });
+      if (pre.code !== 125 && pre.code !== 150) {
+        this.closeData(sock);
+        return { sock, pre };
+      }
+      return { sock: await ready, pre };
+    } catch (e) {
+      this.closeData(sock);
+      throw e;
+    }
   }
 
   /** The next complete reply, reading from the socket as often as it takes. */
@@ -293,9 +341,8 @@ export class FtpClient {
 
   /** Returns null when the server does not accept this form of NLST (so another can be tried). */
   private async nlst(cmd: string): Promise<string[] | null> {
-    const sock = await this.openData();
+    const { sock, pre } = await this.transfer(cmd);
     try {
-      const pre = await this.request(cmd, { preliminary: true });
       if (pre.code === 450 && /no files/i.test(pre.text)) return [];
       if (pre.code === 501 || pre.code === 550) return null;
       if (pre.code !== 125 && pre.code !== 150) throw FtpError.fromReply("NLST", pre.code, pre.text);
@@ -303,6 +350,7 @@ export class FtpClient {
       // a long listing until we read it.
       const body = this.drain(sock);
       body.catch(() => {});
+      this.roundTrips++;
       const done = await this.reply();
       if (done.code !== 226 && done.code !== 250) throw FtpError.fromReply("NLST", done.code, done.text);
       const text = new TextDecoder().decode(await body);
@@ -342,8 +390,8 @@ export class FtpClient {
     return e;
   }
 
-  /** EPSV, else PASV; returns a connected (and, for ftps, TLS) data socket. */
-  private async openData(): Promise<Socket> {
+  /** EPSV, else PASV: where the server waits for our data connection. */
+  private async passive(): Promise<{ host: string; port: number }> {
     const host = this.url.host;
     let port: number | null = null;
     if (this.epsv !== false) {
@@ -369,19 +417,27 @@ export class FtpClient {
       // certificate names that host, too. Only the port is taken from the answer.
       port = p.port;
     }
-    let sock = this.connectFn({ hostname: host, port }, { secureTransport: this.url.secure ? "starttls" : "off", allowHalfOpen: false });
+    return { host, port };
+  }
+
+  private dial(addr: { host: string; port: number }): Socket {
+    const sock = this.connectFn({ hostname: addr.host, port: addr.port }, { secureTransport: this.url.secure ? "starttls" : "off", allowHalfOpen: false });
     this.data = sock;
+    return sock;
+  }
+
+  /** The data socket once connected (and, for ftps, switched to TLS). */
+  private async ready(sock: Socket): Promise<Socket> {
     try {
       await this.step(sock.opened, "opening the data connection", "connection");
-      if (this.url.secure) {
-        sock = sock.startTls();
-        this.data = sock;
-      }
+      if (!this.url.secure) return sock;
+      const tls = sock.startTls();
+      this.data = tls;
+      return tls;
     } catch (e) {
       this.closeData(sock);
       throw e;
     }
-    return sock;
   }
 
   private closeData(sock: Socket): void {
