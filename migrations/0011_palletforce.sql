@@ -43,6 +43,7 @@ CREATE TABLE `palletforce_imports` (
 );
 --> statement-breakpoint
 CREATE INDEX `palletforce_imports_status` ON `palletforce_imports` (`status`);--> statement-breakpoint
+CREATE INDEX `palletforce_imports_created` ON `palletforce_imports` (`created_at`);--> statement-breakpoint
 CREATE TABLE `palletforce_moves` (
 	`tracking_number` text NOT NULL,
 	`stop` text NOT NULL,
@@ -65,6 +66,7 @@ CREATE TABLE `palletforce_our_scans` (
 	PRIMARY KEY(`tracking_number`, `code`)
 );
 --> statement-breakpoint
+CREATE INDEX `palletforce_our_scans_sent` ON `palletforce_our_scans` (`status`,`sent_at`);--> statement-breakpoint
 CREATE TABLE `palletforce_tracked` (
 	`tracking_number` text PRIMARY KEY NOT NULL,
 	`role` text NOT NULL,
@@ -81,4 +83,5 @@ CREATE TABLE `palletforce_tracked` (
 	`closed_at` integer
 );
 --> statement-breakpoint
-CREATE INDEX `palletforce_tracked_status` ON `palletforce_tracked` (`status`,`last_polled_at`);
+CREATE INDEX `palletforce_tracked_status` ON `palletforce_tracked` (`status`,`last_polled_at`);--> statement-breakpoint
+CREATE INDEX `palletforce_tracked_closed` ON `palletforce_tracked` (`status`,`closed_at`);

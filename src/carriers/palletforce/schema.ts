@@ -57,7 +57,7 @@ export const palletforceTracked = sqliteTable(
     lastEventAt: integer("last_event_at"),
     closedAt: integer("closed_at"),
   },
-  (t) => [index("palletforce_tracked_status").on(t.status, t.lastPolledAt)],
+  (t) => [index("palletforce_tracked_status").on(t.status, t.lastPolledAt), index("palletforce_tracked_closed").on(t.status, t.closedAt)],
 );
 
 /**
@@ -117,7 +117,7 @@ export const palletforceImports = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [index("palletforce_imports_status").on(t.status)],
+  (t) => [index("palletforce_imports_status").on(t.status), index("palletforce_imports_created").on(t.createdAt)],
 );
 
 /** Our scans to Palletforce (DONR, ARDL, POD): once per consignment and code. */
@@ -132,5 +132,5 @@ export const palletforceOurScans = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     sentAt: integer("sent_at"),
   },
-  (t) => [primaryKey({ columns: [t.trackingNumber, t.code] })],
+  (t) => [primaryKey({ columns: [t.trackingNumber, t.code] }), index("palletforce_our_scans_sent").on(t.status, t.sentAt)],
 );
