@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments, cursors, timeline, upnEvents, upnTrackingBatches } from "../../db/schema";
 import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
@@ -9,7 +9,8 @@ import { chunk } from "../../lib/chunk";
 import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
-import { describeEvent, eventToScanUpdate, eventToStatusUpdate, isException, isPalletScan, type OrderMatch } from "./mapping";
+import { describeEvent, eventTime, eventToScanUpdate, eventToStatusUpdate, isException, isPalletScan, stopStatusFor, type OrderMatch } from "./mapping";
+import { STAGE_TO_STOP_STATUS } from "./enums";
 import { upnSettings } from "./settings";
 import { readRaw, storeRaw } from "./raw-store";
 
@@ -198,7 +199,13 @@ export function packByBarcode<T extends { barcode: string; occurredAt: string; e
  * it to the orders an import has just made known.
  */
 export async function dispatchReady(env: Env, db: Db, barcodes?: string[]): Promise<{ queued: number; jobs: number; waiting: number }> {
-  const known = and(eq(upnEvents.status, "waiting"), sql`exists (select 1 from ${consignments} where ${consignments.network} = 'upn' and ${consignments.reference} = ${upnEvents.barcode})`);
+  // Rule 11: a barcode whose earlier events still sit in a job that can run (queued, in backoff
+  // or running) keeps its new ones waiting; that job releases them when it ends.
+  const known = and(
+    eq(upnEvents.status, "waiting"),
+    sql`exists (select 1 from ${consignments} where ${consignments.network} = 'upn' and ${consignments.reference} = ${upnEvents.barcode})`,
+    sql`not ${pendingJobFor(sql`${upnEvents.barcode}`)}`,
+  );
   let rows: ReadyEvent[] = [];
   if (barcodes) {
     for (const part of chunk(barcodes, 90)) {
@@ -214,13 +221,23 @@ export async function dispatchReady(env: Env, db: Db, barcodes?: string[]): Prom
   groups.forEach((g, i) => {
     const row = jobRows[i]!;
     for (const ids of chunk(g.map((e) => e.eventId), 90)) {
-      statements.push(db.update(upnEvents).set({ status: "queued", jobId: row.id }).where(and(inArray(upnEvents.eventId, ids), eq(upnEvents.status, "waiting"))));
+      // The claim re-checks inside the batch: a concurrent dispatch (the cron and an import's
+      // release) that got there first leaves this job owning nothing, never a second live job.
+      statements.push(
+        db.update(upnEvents).set({ status: "queued", jobId: row.id }).where(and(inArray(upnEvents.eventId, ids), eq(upnEvents.status, "waiting"), sql`not ${pendingJobFor(sql`${g[0]!.barcode}`, row.id)}`)),
+      );
     }
   });
   await runBatches(db, statements);
   await queueJobs(env, jobRows.map((r) => r.id), { network: "upn", step: "upn.tracking.dispatch" });
   const [w] = await db.select({ n: sql<number>`count(*)` }).from(upnEvents).where(eq(upnEvents.status, "waiting"));
   return { queued: rows.length, jobs: jobRows.length, waiting: w?.n ?? 0 };
+}
+
+/** SQL: `barcode` has events in a job other than `except` that may still run. */
+function pendingJobFor(barcode: SQL, except?: string): SQL {
+  const other = except ? sql` and q.job_id <> ${except}` : sql``;
+  return sql`exists (select 1 from upn_events q join jobs j on j.id = q.job_id where q.barcode = ${barcode} and q.status = 'queued' and j.status in ('queued', 'running')${other})`;
 }
 
 /** Tells each barcode's timeline, once a batch, that its events wait for the TMS order. */
@@ -332,9 +349,10 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
   }
   // Keep the job's order (barcode by barcode, each in occurrence order).
   const order = new Map(ctx.payload.eventIds.map((id, i) => [id, i]));
-  const events = rows
+  const events: Applying[] = rows
     .map((r) => ({ row: r, event: JSON.parse(r.body) as UpnTrackingEvent }))
     .sort((a, b) => (order.get(a.row.eventId) ?? 0) - (order.get(b.row.eventId) ?? 0));
+  const newest = await newestApplied(db, barcodes);
   const tms = new TmsClient(env);
   const question = upnSettings(env)?.scanQuestion ?? "scan_barcode";
   for (const part of chunk(events, UPDATES_PER_CALL)) {
@@ -343,9 +361,12 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
     const stopPart = part.filter(({ event }) => !isPalletScan(event));
     const scanPart = part.flatMap(({ row, event }) => (isPalletScan(event) ? [{ row, event }] : []));
     if (stopPart.length) {
-      await sendPart(ctx, stopPart, known, () =>
-        tms.subcoStatusUpdate({ updates: stopPart.map(({ row, event }) => eventToStatusUpdate(event, matchFor(known.get(row.barcode), row.barcode))) }),
-      );
+      const updates = stopPart.map((p) => {
+        const older = olderThanApplied(p, newest);
+        if (older) p.olderThan = older;
+        return eventToStatusUpdate(p.event, matchFor(known.get(p.row.barcode), p.row.barcode), { dataOnly: older !== undefined });
+      });
+      await sendPart(ctx, stopPart, known, () => tms.subcoStatusUpdate({ updates }));
     }
     if (scanPart.length) {
       await sendPart(ctx, scanPart, known, () =>
@@ -355,9 +376,46 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
       );
     }
   }
+  // This job held its barcodes' newer events back (dispatchReady): they may go now.
+  await dispatchReady(env, db, barcodes);
 };
 
-type Applying = { row: typeof upnEvents.$inferSelect; event: UpnTrackingEvent };
+type Applying = { row: typeof upnEvents.$inferSelect; event: UpnTrackingEvent; olderThan?: Newest };
+type Newest = { at: number; eventId: string; occurredAt: string };
+
+/** Whether this event would move its stop although a newer one already did; then the newer one. */
+function olderThanApplied(p: Applying, newest: Map<string, Newest>): Newest | undefined {
+  if (!movesStop(p.event)) return undefined;
+  const at = Date.parse(eventTime(p.event.occurred_at));
+  const current = newest.get(p.row.barcode);
+  if (current && at < current.at) return current;
+  // The job's events run in occurrence order, so the newest moves forward as they are sent.
+  newest.set(p.row.barcode, { at, eventId: p.event.event_id, occurredAt: p.event.occurred_at });
+  return undefined;
+}
+
+const movesStop = (e: UpnTrackingEvent) => e.capture_type !== "P" && stopStatusFor(e.stage_code) !== null;
+
+/**
+ * Rule 11: per barcode, the newest event that moved the stop, remembered by the applied rows
+ * themselves (an older one demoted to data never raises it).
+ */
+async function newestApplied(db: Db, barcodes: string[]): Promise<Map<string, Newest>> {
+  const moving = Object.keys(STAGE_TO_STOP_STATUS);
+  const out = new Map<string, Newest>();
+  for (const part of chunk(barcodes, 90)) {
+    const rows = await db
+      .select({ barcode: upnEvents.barcode, eventId: upnEvents.eventId, occurredAt: upnEvents.occurredAt })
+      .from(upnEvents)
+      .where(and(inArray(upnEvents.barcode, part), eq(upnEvents.status, "applied"), inArray(upnEvents.stageCode, moving), sql`coalesce(json_extract(${upnEvents.body}, '$.capture_type'), 'C') <> 'P'`));
+    for (const r of rows) {
+      const at = Date.parse(eventTime(r.occurredAt));
+      const cur = out.get(r.barcode);
+      if (!cur || at > cur.at) out.set(r.barcode, { at, eventId: r.eventId, occurredAt: r.occurredAt });
+    }
+  }
+  return out;
+}
 
 /** One TMS call for these events; on success each is marked applied, on failure each says why. */
 async function sendPart(
@@ -380,15 +438,16 @@ async function sendPart(
     throw err;
   }
   const at = Date.now();
-  const entries: TimelineEntry[] = part.map(({ row, event }) => ({
+  const entries: TimelineEntry[] = part.map(({ row, event, olderThan: older }) => ({
     network: "upn",
     reference: row.barcode,
     kind: "event",
     step: "upn.tracking-apply",
     outcome: isException(event.stage_code) ? "info" : "ok",
-    message: describeEvent(event),
+    message: describeEvent(event, older),
     detail: {
       upn_event_id: event.event_id,
+      ...(older ? { older_than: older.eventId } : {}),
       match: known.get(row.barcode)?.orderId ? "order.id" : "customer_reference_number",
       ...(isPalletScan(event) ? { handling_unit: event.pallet_barcode } : {}),
     },
