@@ -26,7 +26,11 @@ export const sendEpod: JobHandler<OutboundDocumentPayload> = async (ctx) => {
     const sig = consigneeSignature(order);
     // The document can arrive a moment before the order shows who signed: worth a few retries.
     if (!sig) throw new TransientError(`the TMS order ${orderId} has no consignee signature (name and time) yet`, "NO_CONSIGNEE_SIGNATURE");
-    const body = epodBody(sig, { contentType: p.contentType, base64: bytesToBase64(bytes) });
+    // An earlier attempt with these bytes may have reached UPN with its answer lost: send exactly
+    // what it sent (who and when as recorded then), which UPN recognises as the same ePOD, even
+    // if the order's signer has been edited since. Otherwise ours would come back 409 EPOD_EXISTS.
+    const ours = existing && existing.status !== "sent" && existing.signatureSha256 === p.sha256 && existing.signedBy && existing.signedAt ? { name: existing.signedBy, timestamp: existing.signedAt } : null;
+    const body = epodBody(ours ? { ...sig, ...ours } : sig, { contentType: p.contentType, base64: bytesToBase64(bytes) });
     if (existing?.status !== "sent") {
       await db
         .insert(upnEpods)
