@@ -111,4 +111,19 @@ describe("UPN tracking: newer wins (rule 11)", () => {
       { id: `${tag}-arr`, status: null },
     ]);
   });
+
+  it("ARR and DEL in one call, stored but answered 500: the retry does not take the stop back to AT_STOP", async () => {
+    const db = openDb(env);
+    const a = barcode();
+    const order = await knownOrder(a);
+    const tag = uniqueRef("e-");
+    await sim.upn.seedEvents([stopEvent(`${tag}-arr`, a, "ARR", t(10)), stopEvent(`${tag}-del`, a, "DEL", t(30))]);
+    await sim.qargo.fail({ method: "POST", path: "^/v1/webhook/subco-status-update$", status: 500, after: true, times: 1 });
+    await upnTrackingTask.run(env, db);
+    await applied([`${tag}-arr`, `${tag}-del`]);
+    const statuses = (await statusesOf(order)).map((s) => s.status).filter(Boolean);
+    // The first call landed (AT_STOP, COMPLETED); the retry may repeat COMPLETED, never AT_STOP.
+    expect(statuses.slice(0, 2)).toEqual(["AT_STOP", "COMPLETED"]);
+    expect(statuses.slice(2).every((x) => x === "COMPLETED")).toBe(true);
+  });
 });

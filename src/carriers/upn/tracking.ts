@@ -353,6 +353,9 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
     .map((r) => ({ row: r, event: JSON.parse(r.body) as UpnTrackingEvent }))
     .sort((a, b) => (order.get(a.row.eventId) ?? 0) - (order.get(b.row.eventId) ?? 0));
   const newest = await newestApplied(db, barcodes);
+  // After an unclear outcome the TMS may hold this job's stop moves already: sent again, only
+  // each barcode's newest may carry its status, or the stop would step back and forward again.
+  const superseded = (await ctx.ranBefore()) ? supersededWithinJob(events) : new Map<string, Newest>();
   const tms = new TmsClient(env);
   const question = upnSettings(env)?.scanQuestion ?? "scan_barcode";
   for (const part of chunk(events, UPDATES_PER_CALL)) {
@@ -362,7 +365,7 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
     const scanPart = part.flatMap(({ row, event }) => (isPalletScan(event) ? [{ row, event }] : []));
     if (stopPart.length) {
       const updates = stopPart.map((p) => {
-        const older = olderThanApplied(p, newest);
+        const older = superseded.get(p.row.eventId) ?? olderThanApplied(p, newest);
         if (older) p.olderThan = older;
         return eventToStatusUpdate(p.event, matchFor(known.get(p.row.barcode), p.row.barcode), { dataOnly: older !== undefined });
       });
@@ -392,6 +395,19 @@ function olderThanApplied(p: Applying, newest: Map<string, Newest>): Newest | un
   // The job's events run in occurrence order, so the newest moves forward as they are sent.
   newest.set(p.row.barcode, { at, eventId: p.event.event_id, occurredAt: p.event.occurred_at });
   return undefined;
+}
+
+/** Per barcode, every stop move of the job but the newest, with the newest that supersedes it. */
+function supersededWithinJob(events: Applying[]): Map<string, Newest> {
+  const last = new Map<string, Applying>();
+  for (const p of events) if (movesStop(p.event)) last.set(p.row.barcode, p);
+  const out = new Map<string, Newest>();
+  for (const p of events) {
+    const top = last.get(p.row.barcode);
+    if (!movesStop(p.event) || !top || top === p) continue;
+    out.set(p.row.eventId, { at: Date.parse(eventTime(top.event.occurred_at)), eventId: top.event.event_id, occurredAt: top.event.occurred_at });
+  }
+  return out;
 }
 
 const movesStop = (e: UpnTrackingEvent) => e.capture_type !== "P" && stopStatusFor(e.stage_code) !== null;
