@@ -1,3 +1,4 @@
+import type { PullPass } from "../engine/pulls";
 import type { Db } from "../db/client";
 import type { TimelineEntry } from "../lib/timeline";
 import type { NewJob } from "../lib/jobs";
@@ -35,8 +36,10 @@ export type JobHandlers = Record<string, JobHandler>;
 
 /** A scheduled pull, run on the 10-minute cron while its network is enabled. */
 export interface CronTask {
+  /** The pull's name, `<network>.<kind>`: also the name of its lease (contract rule 12). */
   name: string;
-  run(env: Env, db: Db): Promise<Record<string, unknown> | void>;
+  /** `pass` says how much time is left: a long loop stops before its budget ends. */
+  run(env: Env, db: Db, pass?: PullPass): Promise<Record<string, unknown> | void>;
 }
 
 /** "Fetch from the network now" for one consignment; the answer goes back to the operator. */

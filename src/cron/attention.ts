@@ -4,7 +4,7 @@ import type { Db } from "../db/client";
 import { alertOutbox, cursors } from "../db/schema";
 import { networkLabel } from "../carriers";
 import { raiseAlert, sweepAlerts } from "../lib/alerts";
-import { carrierItems } from "../read/attention";
+import { carrierItems, stalePulls } from "../read/attention";
 import { explain } from "../read/explain";
 import { networkStates } from "../read/health";
 
@@ -58,6 +58,12 @@ export async function attentionSweep(env: Env, db: Db, now = Date.now()): Promis
     const r = await raiseAlert(env, db, { kind: "network", network, reference: null, text, path: "/ops" }, now);
     count(r);
     if (r === "sent" || r === "pending" || r === "limited") await setCursor(db, name, JSON.stringify({ ...episode, alerted: true }));
+  }
+
+  // A pull with no success for 30 minutes: one alert an hour per pull (the limit's key).
+  for (const e of stalePulls(await networkStates(env), now)) {
+    const pull = e.id.split(":")[1] ?? e.id;
+    count(await raiseAlert(env, db, { kind: "pull", network: e.network, reference: pull, text: `${e.title}.${e.action ? ` What to do: ${e.action}` : ""}`, path: e.link }, now));
   }
 
   const retried = await sweepAlerts(env, db, now);

@@ -8,10 +8,12 @@ import { log } from "../lib/log";
 import { redriveStuckJobs } from "../lib/jobs";
 import { attentionSweep } from "./attention";
 import { runRetentionIfDue } from "../lib/retention";
+import { PASS_BUDGET_MS, withLease } from "../engine/pulls";
 
 // The one Cron Trigger (`*/10 * * * *`): the centre's own upkeep, then every enabled network's
-// pulls in the order the carriers list them. A task that throws marks its network's health and
-// the others go on.
+// pulls in the order the carriers list them, each under its lease (engine/pulls.ts: an
+// overlapping invocation or a manual refresh skips a pull another pass is running) and within
+// the invocation's time budget. A task that throws marks its network's health and the others go on.
 
 interface ScheduledTask extends CronTask {
   /** null: the centre's own upkeep, which always runs. */
@@ -52,17 +54,34 @@ export function scheduledTasks(network?: string): ScheduledTask[] {
   return network === undefined ? [redrive, ...pulls, retention, attention] : pulls.filter((t) => t.network === network);
 }
 
+/** Less than this left of the invocation's budget: the remaining tasks wait for the next one. */
+const MIN_TASK_MS = 30_000;
+
 export async function runScheduled(env: Env, tasks: ScheduledTask[] = scheduledTasks()): Promise<Record<string, unknown>> {
   const db = openDb(env);
   const report: Record<string, unknown> = {};
+  // One budget for the whole invocation (the platform stops it at 15 minutes): each task gets
+  // what is left of it, and runs only under its own lease.
+  const deadline = Date.now() + PASS_BUDGET_MS;
   for (const task of tasks) {
     if (task.network && !networkEnabled(env, task.network)) {
       report[task.name] = "switched off";
       continue;
     }
     const started = Date.now();
+    if (deadline - started < MIN_TASK_MS) {
+      report[task.name] = { skipped: "no time left in this pass; the next one runs it" };
+      log({ network: task.network ?? undefined, step: `cron.${task.name}`, outcome: "skipped", error: "no time left in this pass" });
+      continue;
+    }
     try {
-      const result = await task.run(env, db);
+      const leased = await withLease(db, task.name, (pass) => task.run(env, db, pass), deadline - started);
+      if (!leased.ran) {
+        report[task.name] = { skipped: `another pass is running it (lease held until ${new Date(leased.heldUntil).toISOString()})` };
+        log({ network: task.network ?? undefined, step: `cron.${task.name}`, outcome: "skipped", error: "lease held by another pass" });
+        continue;
+      }
+      const result = leased.result;
       report[task.name] = result ?? "ok";
       if (task.network) await markSuccess(db, task.network);
       log({ network: task.network ?? undefined, step: `cron.${task.name}`, outcome: "ok", ms: Date.now() - started, ...(result ?? {}) });

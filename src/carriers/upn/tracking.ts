@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { consignments, cursors, timeline, upnEvents, upnTrackingBatches } from "../../db/schema";
+import { consignments, timeline, upnEvents, upnTrackingBatches } from "../../db/schema";
+import { cursor, type PullPass } from "../../engine/pulls";
+import { raiseAlert } from "../../lib/alerts";
 import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { timelineValues, type TimelineEntry } from "../../lib/timeline";
@@ -8,7 +10,7 @@ import { jobWrite, queueJobs } from "../../lib/jobs";
 import { chunk } from "../../lib/chunk";
 import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
-import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
+import { parseTrackingResponse, TRACKING_BODY_LOST, TRACKING_TIMEOUT_MS, TRACKING_UNANSWERED, UpnClient, type UpnTrackingEvent } from "./client";
 import { describeEvent, eventTime, eventToScanUpdate, eventToStatusUpdate, isException, isPalletScan, stopStatusFor, type OrderMatch } from "./mapping";
 import { STAGE_TO_STOP_STATUS } from "./enums";
 import { upnSettings } from "./settings";
@@ -28,6 +30,8 @@ import { readRaw, storeRaw } from "./raw-store";
 
 export const TRACKING_LAST_SUCCESS = "upn.tracking.last_success";
 export const TRACKING_WATCH_SINCE = "upn.tracking.watch_since";
+/** When the last read that reached us started: where a lost read's window begins. */
+export const TRACKING_LAST_READ = "upn.tracking.last_read";
 export const STALE_AFTER_MS = 15 * 60_000;
 /** Updates per `subco-status-update` call: one call carries many events, well under a MB. */
 export const UPDATES_PER_CALL = 50;
@@ -65,6 +69,7 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, tries = 3): Pr
 export async function readAndStore(env: Env, db: Db): Promise<{ batchId: string; eventCount: number }> {
   const batchId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${crypto.randomUUID().slice(0, 8)}`;
   const r2Key = `upn/tracking/${batchId}.json`;
+  const readStarted = Date.now();
   // The row exists before the read: should the R2 copy land but the "stored" update not, the
   // next cycle still finds the batch through its row (see resumeStoredBatches).
   await db.insert(upnTrackingBatches).values({ id: batchId, r2Key, eventCount: 0, status: "reading" });
@@ -72,15 +77,40 @@ export async function readAndStore(env: Env, db: Db): Promise<{ batchId: string;
   try {
     raw = await new UpnClient(env).readTrackingEvents();
   } catch (err) {
-    await db.delete(upnTrackingBatches).where(eq(upnTrackingBatches.id, batchId));
+    const code = errorCode(err);
+    if (code === TRACKING_BODY_LOST || code === TRACKING_UNANSWERED) await recordLostRead(env, db, batchId, err);
+    else await db.delete(upnTrackingBatches).where(eq(upnTrackingBatches.id, batchId));
     throw err;
   }
+  await cursor(db, TRACKING_LAST_READ).set(String(readStarted));
   const eventCount = countEvents(raw);
   // These events exist nowhere else now: R2, else D1 (raw-store.ts), before anything else.
   await storeRaw(env, db, batchId, r2Key, raw);
   await withRetries("D1 batch row", () => db.update(upnTrackingBatches).set({ eventCount, status: "stored" }).where(eq(upnTrackingBatches.id, batchId)));
   log({ network: "upn", step: "upn.tracking.read", outcome: "ok", batch: batchId, events: eventCount });
   return { batchId, eventCount };
+}
+
+/**
+ * A tracking read whose answer never fully arrived: UPN counts those events as handed over, so
+ * the batch row stays as a durable "lost" record with the window the events fall in, and an
+ * alert names it, for an operator to ask UPN to send them again.
+ */
+async function recordLostRead(env: Env, db: Db, batchId: string, err: unknown): Promise<void> {
+  const to = new Date().toISOString();
+  const from = new Date((await cursor(db, TRACKING_LAST_READ).number()) ?? Date.now() - 10 * 60_000).toISOString();
+  const how = errorCode(err) === TRACKING_BODY_LOST ? "broke off while UPN was sending it" : "got no answer (UPN may have handed the events over all the same)";
+  const error = `the UPN tracking read ${batchId} ${how}: events UPN recorded between ${from} and ${to} may be lost (${errorMessage(err)})`;
+  await db.update(upnTrackingBatches).set({ status: "lost", error, processedAt: Date.now() }).where(eq(upnTrackingBatches.id, batchId));
+  log({ network: "upn", step: "upn.tracking.read", outcome: "error", batch: batchId, error, code: "UPN_TRACKING_READ_LOST" });
+  const depot = upnSettings(env)?.depot ?? "";
+  await raiseAlert(env, db, {
+    kind: "read-lost",
+    network: "upn",
+    reference: batchId,
+    text: `UPN tracking: a read ${how}. Events between ${from} and ${to} may never reach the TMS. What to do: ask UPN IT to send depot ${depot}'s tracking events for ${from} to ${to} again (read ${batchId}).`,
+    path: "/ops#net-upn",
+  });
 }
 
 function countEvents(raw: string): number {
@@ -258,19 +288,12 @@ async function noteWaiting(db: Db, batchId: string): Promise<void> {
   await runBatches(db, chunk(entries, 9).map((part) => db.insert(timeline).values(part.map(timelineValues))));
 }
 
-async function setCursor(db: Db, name: string, value: string): Promise<void> {
-  await db.insert(cursors).values({ name, value, updatedAt: Date.now() }).onConflictDoUpdate({ target: cursors.name, set: { value, updatedAt: Date.now() } });
-}
-
-async function getCursor(db: Db, name: string): Promise<string | null> {
-  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, name));
-  return row?.value ?? null;
-}
-
 /** Batches whose raw copy is stored but whose events were never recorded (a crash, a timeout). */
-export async function resumeStoredBatches(env: Env, db: Db): Promise<number> {
+export async function resumeStoredBatches(env: Env, db: Db, except?: string): Promise<number> {
   await settleInterruptedReads(env, db);
-  const stored = await db.select({ id: upnTrackingBatches.id }).from(upnTrackingBatches).where(eq(upnTrackingBatches.status, "stored")).orderBy(asc(upnTrackingBatches.receivedAt));
+  const rows = await db.select({ id: upnTrackingBatches.id }).from(upnTrackingBatches).where(eq(upnTrackingBatches.status, "stored")).orderBy(asc(upnTrackingBatches.receivedAt));
+  // This cycle's own read is recorded after them, not counted as resumed.
+  const stored = rows.filter((b) => b.id !== except);
   for (const b of stored) {
     await recordBatch(env, db, b.id);
     await noteWaiting(db, b.id);
@@ -278,18 +301,35 @@ export async function resumeStoredBatches(env: Env, db: Db): Promise<number> {
   return stored.length;
 }
 
-/** One tracking cycle (the cron task). */
-export async function trackingCycle(env: Env, db: Db): Promise<Record<string, unknown>> {
+/** Time the destructive read may take (its timeout and the writes of its copy), for the pass's budget. */
+const READ_NEEDS_MS = TRACKING_TIMEOUT_MS + 30_000;
+/** Time the rest of a cycle (recording, dispatch) needs at least. */
+const REST_NEEDS_MS = 20_000;
+
+/** One tracking cycle (the cron task, or a manual refresh under the same lease). */
+export async function trackingCycle(env: Env, db: Db, pass?: PullPass): Promise<Record<string, unknown>> {
   const now = Date.now();
-  if (!(await getCursor(db, TRACKING_WATCH_SINCE))) await setCursor(db, TRACKING_WATCH_SINCE, String(now));
-  const resumed = await resumeStoredBatches(env, db);
+  const watch = cursor(db, TRACKING_WATCH_SINCE);
+  if (!(await watch.get())) await watch.set(String(now));
+  // The destructive read first, while the pass has the most time left: nothing before it can
+  // use up the budget and leave the read to be cut off by the platform half-stored.
   let read: { batchId: string; eventCount: number } | null = null;
   let readError: unknown = null;
-  try {
-    read = await readAndStore(env, db);
-  } catch (err) {
-    readError = err;
+  if (!pass || pass.hasTime(READ_NEEDS_MS)) {
+    try {
+      read = await readAndStore(env, db);
+    } catch (err) {
+      readError = err;
+    }
+  } else {
+    readError = new TransientError("no time left in this pass for UPN's tracking read; the next pass reads", "UPN_TRACKING_NO_TIME");
   }
+  if (pass && !pass.hasTime(REST_NEEDS_MS)) {
+    // The read is stored; recording and dispatch are resumed from D1 by the next pass.
+    if (readError) throw await staleAware(db, readError, now);
+    return { read: read?.eventCount ?? 0, batch: read?.batchId ?? null, deferred: "recording waits for the next pass (time budget)" };
+  }
+  const resumed = await resumeStoredBatches(env, db, read?.batchId);
   if (read) {
     await recordBatch(env, db, read.batchId);
     await noteWaiting(db, read.batchId);
@@ -297,7 +337,7 @@ export async function trackingCycle(env: Env, db: Db): Promise<Record<string, un
   // Waiting events are re-checked every cycle, whether or not the read worked.
   const dispatched = await dispatchReady(env, db);
   if (readError) throw await staleAware(db, readError, now);
-  await setCursor(db, TRACKING_LAST_SUCCESS, String(now));
+  await cursor(db, TRACKING_LAST_SUCCESS).set(String(now));
   return { resumed, read: read?.eventCount ?? 0, batch: read?.batchId ?? null, ...dispatched };
 }
 
@@ -306,7 +346,7 @@ export async function trackingCycle(env: Env, db: Db): Promise<Record<string, un
  * that has kept tracking from working for 15 minutes says how long it has been.
  */
 async function staleAware(db: Db, err: unknown, now: number): Promise<Error> {
-  const last = Number((await getCursor(db, TRACKING_LAST_SUCCESS)) ?? (await getCursor(db, TRACKING_WATCH_SINCE)) ?? now);
+  const last = (await cursor(db, TRACKING_LAST_SUCCESS).number()) ?? (await cursor(db, TRACKING_WATCH_SINCE).number()) ?? now;
   const minutes = Math.floor((now - last) / 60_000);
   const action = err instanceof PermanentError ? err.action : undefined;
   const code = errorCode(err) ?? "UPN_TRACKING";
@@ -322,8 +362,8 @@ async function staleAware(db: Db, err: unknown, now: number): Promise<Error> {
 
 /** Minutes since the last successful tracking read (null: tracking never ran). */
 export async function trackingAgeMinutes(db: Db, now = Date.now()): Promise<number | null> {
-  const last = await getCursor(db, TRACKING_LAST_SUCCESS);
-  return last ? Math.floor((now - Number(last)) / 60_000) : null;
+  const last = await cursor(db, TRACKING_LAST_SUCCESS).number();
+  return last !== null ? Math.floor((now - last) / 60_000) : null;
 }
 
 function matchFor(c: { orderId: string | null; customerReference: string | null } | undefined, barcode: string): OrderMatch {

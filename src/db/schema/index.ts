@@ -5,3 +5,4 @@ export * from "./hazchem";
 export * from "./console";
 export * from "./attention";
 export * from "./upn-raw";
+export * from "./pulls";
