@@ -1,4 +1,5 @@
 import { and, eq, lt, or } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { cursors, pullLeases } from "../db/schema";
 import { errorMessage } from "../lib/errors";
@@ -17,6 +18,12 @@ import { redact } from "../lib/secrets";
 export interface Cursor {
   get(): Promise<string | null>;
   set(value: string): Promise<void>;
+  /** The write as a statement, for the caller's own batch (moved with the rows it covers). */
+  write(value: string): BatchItem<"sqlite">;
+  /** Sets it only when absent; true when this call set it. */
+  setIfAbsent(value: string): Promise<boolean>;
+  /** Compare-and-set: moves from `expected` (null: absent) to `next`; true when this call moved it. */
+  claim(expected: string | null, next: string): Promise<boolean>;
   /** The value as a number (epoch ms and counters), null when absent or not a number. */
   number(): Promise<number | null>;
   clear(): Promise<void>;
@@ -24,11 +31,24 @@ export interface Cursor {
 
 export function cursor(db: Db, name: string): Cursor {
   const get = async () => (await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, name)))[0]?.value ?? null;
+  const write = (value: string) => {
+    const at = Date.now();
+    return db.insert(cursors).values({ name, value, updatedAt: at }).onConflictDoUpdate({ target: cursors.name, set: { value, updatedAt: at } });
+  };
   return {
     get,
+    write,
     async set(value) {
-      const at = Date.now();
-      await db.insert(cursors).values({ name, value, updatedAt: at }).onConflictDoUpdate({ target: cursors.name, set: { value, updatedAt: at } });
+      await write(value);
+    },
+    async setIfAbsent(value) {
+      const rows = await db.insert(cursors).values({ name, value, updatedAt: Date.now() }).onConflictDoNothing().returning({ name: cursors.name });
+      return rows.length > 0;
+    },
+    async claim(expected, next) {
+      if (expected === null) return this.setIfAbsent(next);
+      const rows = await db.update(cursors).set({ value: next, updatedAt: Date.now() }).where(and(eq(cursors.name, name), eq(cursors.value, expected))).returning({ name: cursors.name });
+      return rows.length > 0;
     },
     async number() {
       const v = await get();

@@ -1,6 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { consignments, cursors, documents, hazchemFeedDocuments } from "../../db/schema";
+import { consignments, documents, hazchemFeedDocuments } from "../../db/schema";
+import { cursor } from "../../engine/pulls";
 import type { Db } from "../../db/client";
 import { sha256Hex, sniffContentType } from "../../lib/bytes";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
@@ -42,15 +43,10 @@ interface FeedRunReport {
   newDocuments: { document_id: string; consignment_number: string; type: string; filename: string }[];
 }
 
-async function readCursor(db: Db): Promise<string | null> {
-  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, FEED_CURSOR));
-  return row?.value ?? null;
-}
-
 export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<FeedRunReport> {
   const client = new HazchemClient(env);
   const report: FeedRunReport = { pages: 0, seen: 0, new: 0, ignored: 0, malformed: 0, cursor: null, more: false, newDocuments: [] };
-  let since = await readCursor(db);
+  let since = await cursor(db, FEED_CURSOR).get();
   for (;;) {
     const page = await client.listDocuments(since);
     report.pages++;
@@ -97,7 +93,7 @@ function dedupe(list: FeedDocument[]): FeedDocument[] {
 }
 
 /** The page's new documents, their jobs, their timeline lines and the cursor: all or nothing. */
-async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null): Promise<{ created: string[] }> {
+async function recordPage(db: Db, fresh: FeedDocument[], next: string | null): Promise<{ created: string[] }> {
   const statements: BatchItem<"sqlite">[] = [];
   const newJobs: NewJob[] = [];
   const entries: TimelineEntry[] = [];
@@ -131,10 +127,9 @@ async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null):
   const jobs = jobWrite(db, newJobs);
   const jobStart = statements.length;
   statements.push(...jobs.statements, ...timelineInserts(db, entries));
-  if (cursor !== null) {
+  if (next !== null) {
     statements.push(
-      db.insert(cursors).values({ name: FEED_CURSOR, value: cursor, updatedAt: Date.now() })
-        .onConflictDoUpdate({ target: cursors.name, set: { value: cursor, updatedAt: Date.now() } }),
+      cursor(db, FEED_CURSOR).write(next),
     );
   }
   if (statements.length === 0) return { created: [] };
