@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { runScheduled, scheduledTasks } from "../src/cron";
 import { attentionSweep } from "../src/cron/attention";
 import { sim } from "./support/sim";
-import { admin, uniqueRef } from "./support/webhook";
+import { admin, consoleSession, uniqueRef } from "./support/webhook";
 
 // Contract rule 12: one pass at a time per pull (network × kind), whoever starts it (overlapping
 // cron invocations, a manual refresh); each pull's last success and its age in /healthz; 30
@@ -56,6 +56,9 @@ describe("scheduled pulls hold a lease", () => {
     await env.DB.prepare("UPDATE pull_leases SET last_success_at = ? WHERE pull = 'upn.tracking'").bind(Date.now() - 40 * 60_000).run();
     h = await (await SELF.fetch("https://c/healthz")).json<Health>();
     expect(h.networks.upn.pulls?.["upn.tracking"]).toMatchObject({ age_minutes: 40, stale: true });
+    const page = await (await SELF.fetch("https://connector.test/ops", { headers: { cookie: await consoleSession() } })).text();
+    expect(page).toContain("Pull upn.tracking");
+    expect(page).toContain("stale: no success for 30 minutes or more");
     const att = await (await admin("/api/attention")).json<{ items: { kind: string; title: string }[] }>();
     expect(att.items.some((i) => i.kind === "pull" && i.title.includes("upn.tracking has not succeeded for 40 minutes"))).toBe(true);
     await attentionSweep(env, (await import("../src/db/client")).db(env));
