@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { consignments, documents, hazchemFeedDocuments } from "../../db/schema";
-import { cursor } from "../../engine/pulls";
+import { cursor, type PullPass } from "../../engine/pulls";
 import type { Db } from "../../db/client";
 import { sha256Hex, sniffContentType } from "../../lib/bytes";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
@@ -43,7 +43,10 @@ interface FeedRunReport {
   newDocuments: { document_id: string; consignment_number: string; type: string; filename: string }[];
 }
 
-export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<FeedRunReport> {
+/** One page's worst case (its call's timeout and the writes), for the pass's time budget. */
+const PAGE_NEEDS_MS = 65_000;
+
+export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES, pass?: PullPass): Promise<FeedRunReport> {
   const client = new HazchemClient(env);
   const report: FeedRunReport = { pages: 0, seen: 0, new: 0, ignored: 0, malformed: 0, cursor: null, more: false, newDocuments: [] };
   let since = await cursor(db, FEED_CURSOR).get();
@@ -79,7 +82,8 @@ export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<F
     report.cursor = nextSince;
     if (!page.nextCursor || page.nextCursor === since) break;
     since = page.nextCursor;
-    if (report.pages >= maxPages) {
+    // The next page waits for the next pass when this one's budget cannot hold its call.
+    if (report.pages >= maxPages || (pass && !pass.hasTime(PAGE_NEEDS_MS))) {
       report.more = true;
       break;
     }
