@@ -45,7 +45,7 @@ export default {
       let n = 0;
       for (const [i, b] of payload.entries()) {
         if (mode === "unique") {
-          const r = await uploadUnique({ client, dir: client.url.dir, trackingId: tag, ext: "jpg", bytes: b, nextNumber: async () => ++n });
+          const r = await uploadUnique({ client, dir: client.url.dir, stem: (k) => `${tag}_${k}`, ext: "jpg", bytes: b, nextNumber: async () => ++n });
           bytes += r.bytes;
         } else {
           bytes += await client.store(client.url.dir + "/" + tag + "_" + i + ".bin", b);

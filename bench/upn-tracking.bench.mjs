@@ -23,9 +23,10 @@ const TMS_RATE = 1000;
 
 const WORKER_SRC = `
 import { db as openDb } from ${JSON.stringify(path.join(root, "src/db/client.ts"))};
-import { consignments, upnEvents, upnTrackingBatches } from ${JSON.stringify(path.join(root, "src/db/schema/index.ts"))};
+import { consignments } from ${JSON.stringify(path.join(root, "src/db/schema/index.ts"))};
+import { upnEvents, upnTrackingBatches } from ${JSON.stringify(path.join(root, "src/carriers/upn/schema.ts"))};
 import { resumeStoredBatches, dispatchReady } from ${JSON.stringify(path.join(root, "src/carriers/upn/tracking.ts"))};
-import { handleJobBatch } from ${JSON.stringify(path.join(root, "src/queues/consumer.ts"))};
+import { handleJobBatch } from ${JSON.stringify(path.join(root, "src/engine/index.ts"))};
 import { upnJobs } from ${JSON.stringify(path.join(root, "src/carriers/upn/jobs.ts"))};
 import { parseTrackingResponse } from ${JSON.stringify(path.join(root, "src/carriers/upn/client.ts"))};
 import { sql } from "drizzle-orm";
@@ -77,7 +78,7 @@ export default {
     return new Response("not found", { status: 404 });
   },
   async queue(batch, env) {
-    return handleJobBatch(batch, env, upnJobs);
+    return handleJobBatch(batch, env, { find: (kind) => upnJobs.find((j) => j.kind === kind), label: () => "UPN" });
   },
 };`;
 

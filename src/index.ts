@@ -1,7 +1,7 @@
 import { app } from "./app";
 import { runScheduled } from "./cron";
+import type { JobMessage } from "./engine";
 import { handleDeadLetters, handleJobBatch } from "./queues/consumer";
-import type { JobMessage } from "./lib/jobs";
 import { registerSecrets } from "./lib/secrets";
 
 export { RateLimiter } from "./durable/rate-limiter";

@@ -2,7 +2,10 @@ import { env, SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
 import { registerCarrier } from "../src/carriers";
-import type { Carrier, JobContext, OutboundDocumentPayload } from "../src/carriers/carrier";
+import { z } from "zod";
+import type { Carrier } from "../src/carriers/carrier";
+import { defineJob, type JobContext } from "../src/engine";
+import { outboundDocumentPayload, type OutboundDocumentPayload } from "../src/tms/document-job";
 import { runScheduled, scheduledTasks } from "../src/cron";
 import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
 import { sha256Hex } from "./support/sim";
@@ -10,26 +13,31 @@ import { sha256Hex } from "./support/sim";
 // A fourth network plugged in from test code alone: the intake, the queue consumer, the cron,
 // the operator API and /healthz reach it through the Carrier interface, with no change to src/.
 
-type Seen = { kind: string; reference: string; payload: Record<string, unknown> };
+type Seen = { kind: string; reference: string; payload: unknown };
 const seen: Seen[] = [];
-const record = (kind: string) => async (ctx: JobContext) => {
+const record = (kind: string) => async (ctx: JobContext<unknown>) => {
   seen.push({ kind, reference: ctx.reference, payload: ctx.payload });
   await ctx.timeline({ kind: "upload", step: kind, outcome: "ok", message: `Stand-in network took ${kind}` });
 };
+
+const photoJob = defineJob("standin.photo", outboundDocumentPayload, record("standin.photo"));
+const deliveredJob = defineJob("standin.delivered", z.object({ at: z.number() }), record("standin.delivered"));
 
 const standIn: Carrier = {
   network: "standin",
   label: "Stand-in Network",
   orderFieldValue: "STANDIN",
   settings: () => ({ enabled: true, problems: [] }),
-  jobs: { "standin.photo": record("standin.photo"), "standin.delivered": record("standin.delivered") },
-  cron: [{ name: "standin.pull", run: async () => ({ pulled: 3 }) }],
+  jobs: [photoJob, deliveredJob],
+  pulls: [{ name: "standin.pull", run: async () => ({ pulled: 3 }) }],
   refresh: async (_env, reference) => ({ refreshed: reference }),
-  routeDocument: (_env, doc) =>
-    doc.documentType === "PHOTO_OF_GOODS_DELIVERY" ? { kind: "standin.photo", options: { lane: doc.role } } : { skip: `the stand-in takes photos only, not ${doc.documentType}` },
+  documents: {
+    route: (_env, doc) =>
+      doc.documentType === "PHOTO_OF_GOODS_DELIVERY" ? { kind: photoJob.kind, options: { lane: doc.role } } : { skip: `the stand-in takes photos only, not ${doc.documentType}` },
+  },
   onDeliveryCompleted: (_env, stop) => ({
     timeline: [{ kind: "webhook", step: "standin.completed", outcome: "info", message: "delivered" }],
-    jobs: [{ kind: "standin.delivered", network: "standin", reference: stop.reference, payload: { at: stop.completedAt }, dedupeKey: `standin.delivered:${stop.stopId}` }],
+    jobs: [deliveredJob.job({ network: "standin", reference: stop.reference, payload: { at: stop.completedAt }, dedupeKey: `standin.delivered:${stop.stopId}` })],
   }),
   explain: (code) => (code === "STANDIN_DOWN" ? "Ring the stand-in network." : null),
 };
@@ -71,7 +79,7 @@ describe("a stand-in fourth carrier", () => {
     const order = palletOrder({ reference: ref, network: "STANDIN" });
     expect((await postWebhook(stopCompleted({ order }))).status).toBe(200);
     const done = await waitFor(async () => seen.find((s) => s.kind === "standin.delivered" && s.reference === ref), 30_000, "the stand-in's completion job");
-    expect(typeof done.payload.at).toBe("number");
+    expect(done.payload).toEqual({ at: expect.any(Number) });
 
     expect(scheduledTasks("standin").map((t) => t.name)).toEqual(["standin.pull"]);
     const report = await runScheduled(env, scheduledTasks("standin"));

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
 import { db as openDb } from "../src/db/client";
 import { documents, jobs, networkHealth } from "../src/db/schema";
-import { newJobRow } from "../src/lib/jobs";
+import { newJobRow } from "../src/engine";
 import { runJob } from "../src/queues/consumer";
 import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
 import { sha256Hex, sim } from "./support/sim";
@@ -58,7 +58,7 @@ async function directUpload(ref: string, opts: { type: "DELIVERY_IMAGE" | "COP" 
     network: "hazchem",
     reference: ref,
     maxAttempts: 3,
-    payload: { documentRowId: crypto.randomUUID(), r2Key, sha256, filename: opts.filename, contentType: opts.contentType, documentType: "X", documentId: null, role: "COLLECTING", orderId: crypto.randomUUID(), hazchemType: opts.type },
+    payload: { documentRowId: crypto.randomUUID(), r2Key, sha256, filename: opts.filename, contentType: opts.contentType, documentType: "X", documentId: null, role: "COLLECTING", orderId: crypto.randomUUID(), route: { type: opts.type } },
   });
   await openDb(env).insert(jobs).values(row);
   return row.id;

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { db as openDb } from "../src/db/client";
-import { newJobRow, redriveStuckJobs, replayJob } from "../src/lib/jobs";
+import { z } from "zod";
+import { defineJob, newJobRow, redriveStuckJobs, replayJob } from "../src/engine";
 import { jobs } from "../src/db/schema";
 import { handleDeadLetters, runJob } from "../src/queues/consumer";
 import { admin, uniqueRef, waitFor } from "./support/webhook";
@@ -19,7 +20,7 @@ describe("job pipeline", () => {
       network: "hazchem",
       reference: ref,
       maxAttempts: 2,
-      payload: { documentId: doc.id, documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: { downloadUrl: doc.download_url }, role: "DELIVERING", next: "hazchem.upload", hazchemType: "POD", orderId: crypto.randomUUID(), customerReference: null },
+      payload: { documentId: doc.id, documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: { downloadUrl: doc.download_url }, role: "DELIVERING", next: "hazchem.upload", route: { type: "POD" }, orderId: crypto.randomUUID(), customerReference: null },
     });
     await db.insert(jobs).values(row);
 
@@ -134,12 +135,42 @@ describe("job pipeline", () => {
     });
     const flaky = { ...env, DB: refusing } as Env;
     let ran = 0;
-    await expect(runJob(flaky, openDb(flaky), row.id, { "test.ok": async () => void ran++ })).rejects.toThrow(/refused/);
+    const ok = defineJob("test.ok", z.object({}), async () => void ran++);
+    const only = (kind: string) => (kind === ok.kind ? ok : undefined);
+    await expect(runJob(flaky, openDb(flaky), row.id, only)).rejects.toThrow(/refused/);
     expect(ran).toBe(1);
     // The attempt counts (issue 18): the handler may have acted, so its next run checks first.
     expect(await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(row.id).first()).toEqual({ status: "queued", attempts: 1 });
-    await runJob(env, openDb(env), row.id, { "test.ok": async () => void ran++ });
+    await runJob(env, openDb(env), row.id, only);
     expect(ran).toBe(2);
     expect(await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(row.id).first("status")).toBe("done");
+  });
+
+  it("a stored payload that no longer fits its job's schema is a visible permanent failure naming the field, not a crash", async () => {
+    const db = openDb(env);
+    const ref = uniqueRef("HZ");
+    // A hazchem.upload whose routing options lost the upload type (an old row, a hand-made replay).
+    const row = newJobRow({
+      kind: "hazchem.upload",
+      network: "hazchem",
+      reference: ref,
+      payload: { documentRowId: crypto.randomUUID(), r2Key: "documents/hazchem/x", sha256: "00", filename: "pod.pdf", contentType: "application/pdf", documentType: "PROOF_OF_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), route: { kind: "POD" } },
+    });
+    await db.insert(jobs).values(row);
+    await runJob(env, db, row.id);
+    const j = await env.DB.prepare("SELECT status, attempts, last_error FROM jobs WHERE id = ?").bind(row.id).first<{ status: string; attempts: number; last_error: string }>();
+    expect(j).toMatchObject({ status: "failed", attempts: 1 });
+    expect(j!.last_error).toMatch(/hazchem\.upload job's payload stored in D1 is not valid: route\.type: /);
+    const line = await env.DB.prepare("SELECT message FROM timeline WHERE job_id = ? AND kind = 'error'").bind(row.id).first<string>("message");
+    expect(line).toContain("route.type");
+    const failures = await (await admin("/api/failures")).json<{ failures: { id: string; last_error: string }[] }>();
+    expect(failures.failures.find((f) => f.id === row.id)?.last_error).toContain("route.type");
+  });
+
+  it("refuses to queue a job whose payload does not fit its schema, naming the field", async () => {
+    const { uploadImageJob } = await import("../src/carriers/upn/images");
+    // @ts-expect-error: the payload type comes from the schema, so a wrong field does not compile either
+    const make = () => uploadImageJob.job({ network: "upn", reference: "X", payload: { r2Key: 5 } });
+    expect(make).toThrow(/upn\.image job's payload being queued is not valid: .*r2Key/);
   });
 });

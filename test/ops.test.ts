@@ -4,10 +4,9 @@ import { eq } from "drizzle-orm";
 import { registerCarrier } from "../src/carriers";
 import { db as openDb } from "../src/db/client";
 import { jobs } from "../src/db/schema";
-import { markError, markSuccess } from "../src/lib/health";
+import { markError, markSuccess, newJobRow } from "../src/engine";
 import { SESSION_COOKIE } from "../src/middleware/admin-auth";
 import { runJob } from "../src/queues/consumer";
-import { newJobRow } from "../src/lib/jobs";
 import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
 import { fromBase64, sim } from "./support/sim";
 import { postWebhook, uniqueRef, waitFor } from "./support/webhook";
@@ -241,7 +240,7 @@ describe("operator console: pages", () => {
     const upn = await post("/ops/consignments/upn/X1/refresh", {}, { cookie });
     expect(flashOf(upn)).toMatch(/Fetched from UPN now \(new events: \d+, events for consignment: 0/);
     // A network without a manual refresh says so in words.
-    const off = registerCarrier({ network: "standin", label: "Stand-in", orderFieldValue: "STANDIN", settings: () => ({ enabled: true, problems: [] }), jobs: {}, cron: [], routeDocument: () => ({ skip: "none" }), explain: () => null });
+    const off = registerCarrier({ network: "standin", label: "Stand-in", orderFieldValue: "STANDIN", settings: () => ({ enabled: true, problems: [] }), jobs: [], explain: () => null });
     try {
       expect(flashOf(await post("/ops/consignments/standin/X1/refresh", {}, { cookie }))).toContain("Stand-in has no manual refresh");
     } finally {
@@ -260,7 +259,7 @@ describe("operator console: pages", () => {
       network: "hazchem",
       reference: ref,
       maxAttempts: 1,
-      payload: { documentId: doc.id, documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: { downloadUrl: doc.download_url }, role: "DELIVERING", next: "hazchem.upload", hazchemType: "POD", orderId: crypto.randomUUID(), customerReference: null },
+      payload: { documentId: doc.id, documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: { downloadUrl: doc.download_url }, role: "DELIVERING", next: "hazchem.upload", route: { type: "POD" }, orderId: crypto.randomUUID(), customerReference: null },
     });
     await db.insert(jobs).values(row);
     await runJob(env, db, row.id);

@@ -7,7 +7,7 @@ import { db as openDb } from "../src/db/client";
 import { ftpSessionsInUse, MAX_FTP_SESSIONS, withFtpSession } from "../src/lib/ftp/pool";
 import { takeFtpNumber } from "../src/carriers/palletways/ftp-numbers";
 import { runJob } from "../src/queues/consumer";
-import { newJobRow } from "../src/lib/jobs";
+import { newJobRow } from "../src/engine";
 import { jobs } from "../src/db/schema";
 import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
 import { sha256Hex, sim, type FtpFile } from "./support/sim";
@@ -48,7 +48,7 @@ async function runUploadJob(ref: string, p: Awaited<ReturnType<typeof receivedPh
     kind: "palletways.ftp-upload",
     network: "palletways",
     reference: ref,
-    payload: { documentRowId: p.rowId, r2Key: p.r2Key, sha256: p.sha, filename: p.filename, contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), hazchemType: null },
+    payload: { documentRowId: p.rowId, r2Key: p.r2Key, sha256: p.sha, filename: p.filename, contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: crypto.randomUUID(), route: null },
   });
   await db.insert(jobs).values(row);
   await runJob(jobEnv, db, row.id);

@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { db as openDb } from "../src/db/client";
 import { carriers } from "../src/carriers";
-import { retentionPass, runRetentionIfDue, databaseSize } from "../src/lib/retention";
+import { retentionPass, runRetentionIfDue, databaseSize } from "../src/engine";
 import { storageSummary } from "../src/read/storage";
 import { uniqueRef } from "./support/webhook";
 

@@ -4,7 +4,7 @@ import { desc, eq } from "drizzle-orm";
 import { app } from "../src/app";
 import { db as openDb } from "../src/db/client";
 import { authLocks, consignments, consoleSessions } from "../src/db/schema";
-import { markError, markSuccess } from "../src/lib/health";
+import { markError, markSuccess } from "../src/engine";
 import { searchConsignments } from "../src/read/consignments";
 import { SESSION_COOKIE, sessionKey } from "../src/middleware/admin-auth";
 import { GUESS_LIMIT, GUESS_WINDOW_MS } from "../src/middleware/guess-guard";

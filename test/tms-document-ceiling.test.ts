@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { db as openDb } from "../src/db/client";
 import { documents, jobs } from "../src/db/schema";
-import { newJobRow } from "../src/lib/jobs";
+import { newJobRow } from "../src/engine";
 import { runJob } from "../src/queues/consumer";
 import { uniqueRef } from "./support/webhook";
 import { sim } from "./support/sim";

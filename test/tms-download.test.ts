@@ -7,7 +7,7 @@ import { sim } from "./support/sim";
 import { eq } from "drizzle-orm";
 import { db as openDb } from "../src/db/client";
 import { jobs } from "../src/db/schema";
-import { newJobRow } from "../src/lib/jobs";
+import { newJobRow } from "../src/engine";
 import { runJob } from "../src/queues/consumer";
 import { uniqueRef } from "./support/webhook";
 
@@ -99,7 +99,7 @@ describe("TMS downloads in the work queue", () => {
       kind: "tms.document",
       network: "hazchem",
       reference: uniqueRef("HZ"),
-      payload: { documentId: crypto.randomUUID(), documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: { downloadUrl: `${host()}/doc/stolen` }, role: "DELIVERING", next: "hazchem.upload", hazchemType: "POD", orderId: crypto.randomUUID(), customerReference: null },
+      payload: { documentId: crypto.randomUUID(), documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: { downloadUrl: `${host()}/doc/stolen` }, role: "DELIVERING", next: "hazchem.upload", route: { type: "POD" }, orderId: crypto.randomUUID(), customerReference: null },
     });
     await db.insert(jobs).values(row);
     await runJob(env, db, row.id);

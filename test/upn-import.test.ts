@@ -4,7 +4,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { upnImportTask } from "../src/carriers/upn/cron";
 import { CONSIGNMENT_CURSOR } from "../src/carriers/upn/import";
 import { db as openDb } from "../src/db/client";
-import { consignments, cursors, upnImports } from "../src/db/schema";
+import { consignments, cursors } from "../src/db/schema";
+import { upnImports } from "../src/carriers/upn/schema";
 import { sim } from "./support/sim";
 import { uniqueRef, waitFor } from "./support/webhook";
 

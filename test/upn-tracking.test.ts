@@ -6,7 +6,8 @@ import { CONSIGNMENT_CURSOR } from "../src/carriers/upn/import";
 import { readAndStore, TRACKING_LAST_SUCCESS } from "../src/carriers/upn/tracking";
 import { runScheduled, scheduledTasks } from "../src/cron";
 import { db as openDb } from "../src/db/client";
-import { consignments, upnEvents, upnTrackingBatches } from "../src/db/schema";
+import { consignments } from "../src/db/schema";
+import { upnEvents, upnTrackingBatches } from "../src/carriers/upn/schema";
 import { sim } from "./support/sim";
 import { admin, uniqueRef, waitFor, consoleSession } from "./support/webhook";
 

@@ -1,46 +1,10 @@
-import type { PullPass } from "../engine/pulls";
 import type { Db } from "../db/client";
-import type { TimelineEntry } from "../lib/timeline";
-import type { NewJob } from "../lib/jobs";
+import type { AnyJobDefinition, CronTask, NewJob, TimelineEntry } from "../engine";
 import type { Role } from "../tms/visibility";
 
 // The one door between the centre and a network. The centre (intake, queue consumer, cron,
 // operator API and console) only ever sees a `Carrier`; everything that knows a network's
 // wire shapes, codes and rules lives behind it in src/carriers/<network>/.
-
-export interface JobContext<P = Record<string, unknown>> {
-  env: Env;
-  db: Db;
-  jobId: string;
-  network: string;
-  reference: string;
-  payload: P;
-  attempt: number;
-  /**
-   * Whether any earlier run of this job may have reached a partner: an earlier attempt, or a
-   * run before a replay (which starts the count at 1 again). Checks before repeating use this.
-   */
-  ranBefore(): Promise<boolean>;
-  /** Record a step on the consignment's timeline (network/reference/jobId filled in). */
-  timeline(entry: Omit<TimelineEntry, "network" | "reference" | "jobId"> & Partial<Pick<TimelineEntry, "network" | "reference">>): Promise<void>;
-  /** Follow-on work, created in D1 and queued after this job succeeds. */
-  enqueue(jobs: NewJob[]): Promise<string[]>;
-}
-
-type JobResult = { status: "done" | "skipped"; message?: string } | void;
-
-export type JobHandler<P = any> = (ctx: JobContext<P>) => Promise<JobResult>;
-
-/** Job kinds (`<network>.<what>`) and their handlers. */
-export type JobHandlers = Record<string, JobHandler>;
-
-/** A scheduled pull, run on the 10-minute cron while its network is enabled. */
-export interface CronTask {
-  /** The pull's name, `<network>.<kind>`: also the name of its lease (contract rule 12). */
-  name: string;
-  /** `pass` says how much time is left: a long loop stops before its budget ends. */
-  run(env: Env, db: Db, pass?: PullPass): Promise<Record<string, unknown> | void>;
-}
 
 /** "Fetch from the network now" for one consignment; the answer goes back to the operator. */
 export type Refresher = (env: Env, reference: string) => Promise<Record<string, unknown>>;
@@ -54,45 +18,11 @@ export interface OutboundDocument {
 }
 
 /**
- * Where a TMS document goes: a job kind of this carrier (with options that travel to that job
- * in `OutboundDocumentPayload.route`), or a skip with the reason in plain words.
+ * Where a TMS document goes: the kind of one of this carrier's document jobs (`job.kind` of a
+ * declaration whose payload is an `OutboundDocumentPayload`, with options that travel to that
+ * job in its `route`), or a skip with the reason in plain words.
  */
 export type DocumentRoute = { kind: string; options?: Record<string, unknown> } | { skip: string };
-
-/**
- * The centre's document job: fetch a TMS document once, keep it in R2 under its SHA-256, refuse
- * echoes and same bytes, then queue the carrier's job `next` with an OutboundDocumentPayload.
- * The intake queues it for webhooks; a carrier may queue it for a document it finds on an order.
- */
-export const TMS_DOCUMENT_JOB = "tms.document";
-
-export interface TmsDocumentPayload {
-  documentId: string | null;
-  documentType: string;
-  name: string;
-  content: { r2Key: string; contentType: string; filename: string } | { downloadUrl: string };
-  role: string | null;
-  next: string;
-  /** The carrier routing's options for its job. */
-  route?: Record<string, unknown> | null;
-  orderId: string;
-  customerReference: string | null;
-}
-
-/** What a carrier's document job receives from the centre (tms.document). */
-export interface OutboundDocumentPayload {
-  documentRowId: string;
-  r2Key: string;
-  sha256: string;
-  filename: string;
-  contentType: string;
-  documentType: string;
-  documentId: string | null;
-  role: string | null;
-  orderId: string;
-  /** `DocumentRoute.options` of the route that chose this job. */
-  route: Record<string, unknown> | null;
-}
 
 /** A delivery stop of one of this network's orders reached COMPLETED in the TMS. */
 export interface StopCompleted {
@@ -161,7 +91,38 @@ export interface HandlingUnitScans {
   scans: HandlingUnitScan[];
 }
 
+/** Qargo's `SubcontractorDispatch` (tms-qargo.md, "POST /webhooks/tms/dispatch/{network}"), already authenticated and parsed. */
+export interface SubcontractorDispatch {
+  operation: "CREATE" | "UPDATE" | "CANCEL";
+  /** `SubcontractorDispatchOutput`: the trip, its stops and orders. */
+  payload: Record<string, unknown>;
+}
+
+/** The answer Qargo shows on the dispatch task: no errors = booked. */
+export interface SubcontractorDispatchResponse {
+  errors: { error_type: "USER_INPUT_ERROR" | "INTERNAL_ERROR" | "NOT_SUPPORTED"; error_message: string }[];
+}
+
+/** Documents from the TMS to the network. */
+export interface DocumentsCapability {
+  /** Pure: a TMS document for one of this network's orders → one of its document jobs, or why not. */
+  route(env: Env, doc: OutboundDocument): DocumentRoute;
+  /** Where a document it sent went, in an operator's words ("Palletways FTP as 600123_1.jpg"). */
+  describeDestination?(destination: string): string;
+}
+
+/** Bookings from Qargo's subcontractor dispatch: the door answers with what `handle` returns. */
+export interface DispatchCapability {
+  /** Books (or updates, cancels) once per dispatch however often it is sent; answers within 20 s. */
+  handle(env: Env, db: Db, dispatch: SubcontractorDispatch): Promise<SubcontractorDispatchResponse>;
+}
+
+/**
+ * A network, as the centre sees it: a small required core and the capabilities it has. A member
+ * left out means the network does not do that; the centre never asks.
+ */
 export interface Carrier {
+  // The core.
   /** Lower-case name: job kinds, D1 rows, URLs (`/api/consignments/{network}/…`). */
   network: string;
   /** How people name it: "Palletways". */
@@ -170,22 +131,21 @@ export interface Carrier {
   orderFieldValue: string;
   /** Whether its settings are present (null = switched off) and which of them are wrong. */
   settings(env: Env): { enabled: boolean; problems: string[] };
-  jobs: JobHandlers;
-  cron: CronTask[];
-  refresh?: Refresher;
-  /** Pure: a TMS document for one of this network's orders → a job kind, or why not. */
-  routeDocument(env: Env, doc: OutboundDocument): DocumentRoute;
-  /** Pure: what a completed delivery stop means for this network (nothing, when absent). */
-  onDeliveryCompleted?(env: Env, stop: StopCompleted): Reaction;
-  /** The consignment's handling units (pallets) and their scans, for the console (none, when absent). */
-  handlingUnitScans?(env: Env, reference: string): Promise<HandlingUnitScans[]>;
   /** What an operator should do about one of this network's error codes, in plain words. */
   explain(code: string): string | null;
-  /** Where a document it sent went, in an operator's words ("Palletways FTP as 600123_1.jpg"). */
-  describeDestination?(destination: string): string;
-  /** Its own work under way, shown on the console overview. */
-  openWork?(env: Env, db: Db, now: number): Promise<OpenWork>;
-  /** This network's items that need a person and arose at or after `since` (epoch ms). */
+  /** Its job declarations (`defineJob`); the queue consumer runs a job of this network by its kind. */
+  jobs: readonly AnyJobDefinition[];
+
+  // Capabilities.
+  /** TMS documents it takes (routing to its document jobs). */
+  documents?: DocumentsCapability;
+  /** Its scheduled pulls, run on the 10-minute cron while it is enabled. */
+  pulls?: readonly CronTask[];
+  /** Pure: what a completed delivery stop of one of its orders means (jobs, timeline lines). */
+  onDeliveryCompleted?(env: Env, stop: StopCompleted): Reaction;
+  /** "Fetch from the network now" for one consignment (API and console). */
+  refresh?: Refresher;
+  /** Its items that need a person and arose at or after `since` (epoch ms). */
   attention?(env: Env, db: Db, since: number): Promise<AttentionItem[]>;
   /**
    * The daily retention pass: delete this network's own raw partner responses and tables older
@@ -193,4 +153,10 @@ export interface Carrier {
    * Returns what it removed, by name.
    */
   retention?(env: Env, db: Db, cutoffMs: number): Promise<Record<string, number>>;
+  /** A consignment's handling units (pallets) and their scans, for the console. */
+  scans?(env: Env, reference: string): Promise<HandlingUnitScans[]>;
+  /** Its own work under way, shown on the console overview. */
+  openWork?(env: Env, db: Db, now: number): Promise<OpenWork>;
+  /** Subcontractor dispatches from the TMS (`POST /webhooks/tms/dispatch/{network}`). */
+  dispatch?: DispatchCapability;
 }

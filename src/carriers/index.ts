@@ -1,6 +1,8 @@
 import { getConfig } from "../config";
+import type { AnyJobDefinition } from "../engine";
 import { errorMessage } from "../lib/errors";
 import { redact } from "../lib/secrets";
+import { tmsDocumentJob } from "../tms/document-job";
 import type { Carrier } from "./carrier";
 import { hazchem } from "./hazchem";
 import { palletways } from "./palletways";
@@ -38,10 +40,21 @@ export function networkLabel(network: string): string {
   return carrierFor(network)?.label ?? network;
 }
 
+/** A carrier's label, or null when `network` is none of them. */
+export function carrierLabel(network: string): string | null {
+  return carrierFor(network)?.label ?? null;
+}
+
+/** The declaration that runs a job: the centre's tms.document, else the job's own network's. */
+export function jobDefinition(kind: string, network: string): AnyJobDefinition | undefined {
+  if (kind === tmsDocumentJob.kind) return tmsDocumentJob;
+  return carrierFor(network)?.jobs.find((j) => j.kind === kind);
+}
+
 /** Where a document went, in the network's words. */
 export function describeDestination(network: string, destination: string): string {
   const c = carrierFor(network);
-  return c?.describeDestination?.(destination) ?? (c ? `${c.label}: ${destination}` : destination);
+  return c?.documents?.describeDestination?.(destination) ?? (c ? `${c.label}: ${destination}` : destination);
 }
 
 /**

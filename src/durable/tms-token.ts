@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { getConfig } from "../config";
-import { acquire } from "../lib/limiter";
+import { acquire } from "../engine";
 import { partnerFetch, readJson, waitWords } from "../lib/http";
 import { DeferError, errorMessage } from "../lib/errors";
 import { log } from "../lib/log";

@@ -15,7 +15,7 @@ export async function consignmentView(env: Env, network: string, reference: stri
     db.select().from(documents).where(and(eq(documents.network, network), eq(documents.reference, reference))).orderBy(asc(documents.createdAt)),
     db.select().from(jobs).where(and(eq(jobs.network, network), eq(jobs.reference, reference))).orderBy(asc(jobs.createdAt)),
     // Pallet scans where the network has them: each carrier reads its own tables.
-    carrier?.handlingUnitScans ? carrier.handlingUnitScans(env, reference) : Promise.resolve([]),
+    carrier?.scans ? carrier.scans(env, reference) : Promise.resolve([]),
   ]);
   if (!consignment && entries.length === 0 && work.length === 0) return null;
   return {

@@ -1,8 +1,7 @@
 import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
 import { carriers, networkEnabled } from "../carriers";
-import { readHealth } from "../lib/health";
-import { pullStates } from "../engine/pulls";
+import { pullStates, readHealth } from "../engine";
 
 // Each network's state for /healthz and the console. `enabled` follows the configuration;
 // `last_error` is in plain words (with the partner's code) and clears after the next success.

@@ -1,5 +1,5 @@
 import { db as openDb } from "../db/client";
-import { databaseSize, lastRetention, retentionDays } from "../lib/retention";
+import { databaseSize, lastRetention, retentionDays } from "../engine";
 
 // What the console shows about growth: the D1 database's size against its 10 GB ceiling, and
 // what the last daily retention pass removed.

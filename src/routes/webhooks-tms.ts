@@ -7,12 +7,11 @@ import { consignments, inboundWebhooks } from "../db/schema";
 import { base64ToBytes, sha256Hex } from "../lib/bytes";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
-import { timelineInserts, type TimelineEntry } from "../lib/timeline";
+import { timelineInserts, type TimelineEntry, jobWrite, queueJobs, type NewJob } from "../engine";
 import { verifyStandardWebhook } from "../middleware/standard-webhooks";
 import { basicAuth } from "../middleware/basic-auth";
-import { jobWrite, queueJobs, type NewJob } from "../lib/jobs";
 import { carrierFor, carrierForOrderField, networkEnabled } from "../carriers";
-import { TMS_DOCUMENT_JOB } from "../carriers/carrier";
+import { tmsDocumentJob, type TmsDocumentPayload } from "../tms/document-job";
 import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
 import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } from "../tms/visibility";
 
@@ -111,14 +110,16 @@ tmsWebhook.post(
         } else if (u.type === "Document" && isDocumentCreated(u.value)) {
           const doc = u.value.document;
           const what = `${doc.document_type} "${doc.name}"`;
-          const route = enabled
-            ? carrier.routeDocument(env, { documentType: doc.document_type, role: link.role })
-            : { skip: `${carrier.label} is switched off (its settings are absent)` };
+          const route = !enabled
+            ? { skip: `${carrier.label} is switched off (its settings are absent)` }
+            : carrier.documents
+            ? carrier.documents.route(env, { documentType: doc.document_type, role: link.role })
+            : { skip: `${carrier.label} takes no documents from the TMS` };
           if ("skip" in route) {
             entries.push({ ...on, kind: "skipped", step: "tms.document", outcome: "skipped", message: `TMS document ${what} not sent: ${route.skip}`, detail: { document_id: u.value.id ?? null } });
             continue;
           }
-          let content: Record<string, unknown>;
+          let content: TmsDocumentPayload["content"];
           let identity: string;
           if ("content" in doc.document_content) {
             // Inline files can be megabytes: they go to R2 now, and the job carries the key.
@@ -138,8 +139,7 @@ tmsWebhook.post(
             identity = u.value.id ?? doc.document_content.download_url;
           }
           entries.push({ ...on, kind: "webhook", step: "tms.document", outcome: "info", message: `TMS: new document ${what}, for ${carrier.label}`, detail: { document_id: u.value.id ?? null } });
-          jobsToAdd.push({
-            kind: TMS_DOCUMENT_JOB,
+          jobsToAdd.push(tmsDocumentJob.job({
             ...on,
             payload: {
               documentId: u.value.id ?? null,
@@ -152,8 +152,8 @@ tmsWebhook.post(
               orderId: link.orderId,
               customerReference: link.customerReference,
             },
-            dedupeKey: `tms.document:${link.network}:${link.reference}:${identity}`,
-          });
+            dedupeKey: `${tmsDocumentJob.kind}:${link.network}:${link.reference}:${identity}`,
+          }));
         }
       }
     }

@@ -1,6 +1,6 @@
 import { getConfig } from "../config";
 import { DeferError, PermanentError, TransientError } from "../lib/errors";
-import { acquire, pausePartner } from "../lib/limiter";
+import { acquire, pausePartner } from "../engine";
 import { FILE_MAX_BYTES, partnerFetch, readJson, waitWords, type PartnerCall } from "../lib/http";
 import { log } from "../lib/log";
 import { sleep } from "../lib/sleep";

@@ -1,5 +1,5 @@
 import { TransientError, errorMessage } from "../lib/errors";
-import type { TimelineKind, TimelineOutcome } from "../lib/timeline";
+import type { TimelineKind, TimelineOutcome } from "../engine";
 import { TmsClient, type ImportDocumentInput } from "./client";
 
 // Qargo's document-import has no idempotency key (tms-qargo.md, "Unclear outcomes"): an import

@@ -1,4 +1,4 @@
-import type { Limit } from "../lib/limiter";
+import type { Limit } from "../engine";
 
 // Qargo: 2 calls a second sustained (3 in a burst). The window is 250 ms longer than a second
 // and a call must start within 200 ms of its slot, so late callers and jitter cannot push two

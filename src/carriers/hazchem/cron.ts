@@ -1,4 +1,4 @@
-import type { CronTask } from "../carrier";
+import type { CronTask } from "../../engine";
 import { runFeed } from "./feed";
 
 // hazchem's pulls on the 10-minute cron.

@@ -19,6 +19,3 @@ export type FeedType = keyof typeof FEED_TYPES;
 
 /** The D1 cursor row for GET /v1/documents?since=. */
 export const FEED_CURSOR = "hazchem.documents";
-
-export const JOB_UPLOAD = "hazchem.upload";
-export const JOB_FEED_DOCUMENT = "hazchem.feed-document";

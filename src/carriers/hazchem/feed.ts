@@ -1,18 +1,17 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { cursor, defineJob, type JobContext, timelineInserts, type TimelineEntry, jobWrite, queueJobs, type NewJob, type PullPass } from "../../engine";
 import type { BatchItem } from "drizzle-orm/batch";
-import { consignments, documents, hazchemFeedDocuments } from "../../db/schema";
-import { cursor, type PullPass } from "../../engine/pulls";
+import { consignments, documents } from "../../db/schema";
+import { hazchemFeedDocuments } from "./schema";
 import type { Db } from "../../db/client";
 import { sha256Hex, sniffContentType } from "../../lib/bytes";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { timelineInserts, type TimelineEntry } from "../../lib/timeline";
-import { jobWrite, queueJobs, type NewJob } from "../../lib/jobs";
 import { importDocumentOnce } from "../../tms/import-once";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
-import type { JobHandler } from "../carrier";
 import { HazchemClient, type FeedDocument } from "./client";
-import { FEED_CURSOR, JOB_FEED_DOCUMENT, type FeedType } from "./enums";
+import { FEED_CURSOR, type FeedType } from "./enums";
 import { bytesWithCommas, isFeedType, tmsTypeForFeed } from "./mapping";
 
 // Hazchem's document feed into the TMS: the cron pages GET /v1/documents, keeps each new
@@ -24,13 +23,17 @@ const MAX_PAGES = 50;
 /** How long a document waits for the TMS to tell us its order id. */
 const WAIT_FOR_ORDER_MS = 10 * 60_000;
 
-interface FeedDocumentPayload {
-  documentId: string;
-  consignmentNumber: string;
-  type: FeedType;
-  filename: string;
-  contentType: string;
-}
+/** hazchem.feed-document: one document from the feed, to be attached to the TMS order. */
+const JOB_FEED_DOCUMENT = "hazchem.feed-document";
+
+const feedDocumentPayload = z.object({
+  documentId: z.string(),
+  consignmentNumber: z.string(),
+  type: z.custom<FeedType>((v) => typeof v === "string" && isFeedType(v), "not one of Hazchem's feed types"),
+  filename: z.string(),
+  contentType: z.string(),
+});
+type FeedDocumentPayload = z.output<typeof feedDocumentPayload>;
 
 interface FeedRunReport {
   pages: number;
@@ -117,7 +120,7 @@ async function recordPage(db: Db, fresh: FeedDocument[], next: string | null): P
       }).onConflictDoNothing(),
     );
     const payload: FeedDocumentPayload = { documentId: d.document_id, consignmentNumber: d.consignment_number, type, filename: d.filename, contentType: d.content_type };
-    newJobs.push({ kind: JOB_FEED_DOCUMENT, network: "hazchem", reference: d.consignment_number, payload: { ...payload }, dedupeKey: `${JOB_FEED_DOCUMENT}:${d.document_id}` });
+    newJobs.push(feedDocumentJob.job({ network: "hazchem", reference: d.consignment_number, payload, dedupeKey: `${JOB_FEED_DOCUMENT}:${d.document_id}` }));
     entries.push({
       network: "hazchem",
       reference: d.consignment_number,
@@ -155,7 +158,7 @@ async function resolveMatch(db: Db, reference: string): Promise<Match> {
   return { match: { customerReference: reference }, by: "customer_reference_number", destination: `customer_reference_number ${reference}` };
 }
 
-export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) => {
+export const feedDocumentJob = defineJob(JOB_FEED_DOCUMENT, feedDocumentPayload, async (ctx) => {
   const { env, db, payload: p, reference } = ctx;
   const [row] = await db.select().from(hazchemFeedDocuments).where(eq(hazchemFeedDocuments.documentId, p.documentId));
   if (!row) throw new PermanentError(`Hazchem document ${p.documentId} is not in the feed record`);
@@ -167,7 +170,7 @@ export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) 
   const [ours] = await db
     .select({ filename: documents.filename })
     .from(documents)
-    .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.destination, p.documentId)));
+    .where(and(eq(documents.network, ctx.network), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.destination, p.documentId)));
   if (ours) return skipOwnUpload(ctx, p, ours.filename, null);
 
   // Resolved before the download: a document that must wait costs no transfer.
@@ -182,15 +185,15 @@ export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) 
   const [fromTms] = await db
     .select({ filename: documents.filename })
     .from(documents)
-    .where(and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.sha256, sha256)));
+    .where(and(eq(documents.network, ctx.network), eq(documents.reference, reference), eq(documents.direction, "from_tms"), eq(documents.sha256, sha256)));
   if (fromTms) return skipOwnUpload(ctx, p, fromTms.filename, sha256);
 
-  const identity = and(eq(documents.network, "hazchem"), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256));
+  const identity = and(eq(documents.network, ctx.network), eq(documents.reference, reference), eq(documents.direction, "to_tms"), eq(documents.sha256, sha256));
   // Recorded before the import: the TMS may report the new document back (DocumentUpdate)
   // before this job finishes, and the echo check must already find it. The unique identity
   // also decides which of two feed documents with the same bytes attaches them.
   await db.insert(documents).values({
-    id: crypto.randomUUID(), network: "hazchem", reference, direction: "to_tms", sha256, documentType: tmsType, filename: p.filename,
+    id: crypto.randomUUID(), network: ctx.network, reference, direction: "to_tms", sha256, documentType: tmsType, filename: p.filename,
     contentType, size: file.bytes.byteLength, r2Key, sourceRef: p.documentId, destination: target.destination, status: "attaching",
   }).onConflictDoNothing();
   const [owner] = await db.select().from(documents).where(identity);
@@ -231,9 +234,9 @@ export const hazchemFeedDocument: JobHandler<FeedDocumentPayload> = async (ctx) 
     message: `Attached ${p.filename} from Hazchem to the TMS as ${tmsType}, ${bytesWithCommas(file.bytes.byteLength)} bytes, ${how}`,
     detail: { document_id: p.documentId, sha256, matched_by: target.by, destination: target.destination, r2_key: r2Key },
   });
-};
+});
 
-async function skipOwnUpload(ctx: Parameters<JobHandler<FeedDocumentPayload>>[0], p: FeedDocumentPayload, tmsName: string, sha256: string | null) {
+async function skipOwnUpload(ctx: JobContext<FeedDocumentPayload>, p: FeedDocumentPayload, tmsName: string, sha256: string | null) {
   await ctx.db.update(hazchemFeedDocuments).set({ status: "duplicate", sha256, updatedAt: Date.now() }).where(eq(hazchemFeedDocuments.documentId, p.documentId));
   await ctx.timeline({ kind: "skipped", step: JOB_FEED_DOCUMENT, outcome: "skipped", message: `Hazchem document ${p.filename} is "${tmsName}", which the connector itself sent to Hazchem from the TMS; not attached back`, detail: { document_id: p.documentId, sha256 } });
   return { status: "skipped" as const, message: "our own upload" };

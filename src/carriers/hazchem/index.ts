@@ -19,10 +19,12 @@ export const hazchem: Carrier = {
     return { enabled: s.value !== null, problems: s.problems };
   },
   jobs: hazchemJobs,
-  cron: hazchemCron,
+  pulls: hazchemCron,
   refresh: hazchemRefresh,
-  routeDocument: (_env, doc) => routeHazchemDocument(doc),
+  documents: {
+    route: (_env, doc) => routeHazchemDocument(doc),
+    describeDestination: (d) => `Hazchem document ${d}`,
+  },
   explain: explainHazchem,
-  describeDestination: (d) => `Hazchem document ${d}`,
   retention: hazchemRetention,
 };

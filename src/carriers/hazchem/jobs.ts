@@ -1,10 +1,6 @@
-import type { JobHandlers } from "../carrier";
-import { JOB_FEED_DOCUMENT, JOB_UPLOAD } from "./enums";
-import { hazchemFeedDocument } from "./feed";
-import { hazchemUpload } from "./upload";
+import type { AnyJobDefinition } from "../../engine";
+import { feedDocumentJob } from "./feed";
+import { hazchemUploadJob } from "./upload";
 
-// Job kinds "hazchem.*" run by the queue consumer.
-export const hazchemJobs: JobHandlers = {
-  [JOB_UPLOAD]: hazchemUpload,
-  [JOB_FEED_DOCUMENT]: hazchemFeedDocument,
-};
+// Job kinds "hazchem.*", each declared beside its handler.
+export const hazchemJobs: readonly AnyJobDefinition[] = [hazchemUploadJob, feedDocumentJob];

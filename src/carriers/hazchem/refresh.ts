@@ -1,10 +1,9 @@
 import { desc, eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { hazchemFeedDocuments } from "../../db/schema";
-import { recordTimeline } from "../../lib/timeline";
+import { hazchemFeedDocuments } from "./schema";
+import { recordTimeline, withLease } from "../../engine";
 import type { Refresher } from "../carrier";
 import { runFeed } from "./feed";
-import { withLease } from "../../engine/pulls";
 
 // POST /api/consignments/hazchem/{reference}/refresh: Hazchem's feed is one stream for every
 // consignment, so "fetch now" reads the whole feed, then reports this consignment's part.

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client";
-import { BATCH, deleteInRounds } from "../../lib/retention";
+import { RETENTION_BATCH as BATCH, deleteInRounds } from "../../engine";
 
 // Hazchem's share of the daily retention pass: feed records of documents attached (or found to be
 // duplicates) long ago. The feed's cursor has moved past them, so they are not needed to keep a

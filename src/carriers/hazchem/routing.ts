@@ -1,10 +1,11 @@
 import type { DocumentRoute, OutboundDocument } from "../carrier";
-import { JOB_UPLOAD, type UploadType } from "./enums";
+import type { UploadType } from "./enums";
+import { hazchemUploadJob } from "./upload";
 
 // Which TMS documents go to Hazchem, and as which of its upload types (tms-qargo.md, "Updates
 // the connector acts on"; hazchem.md). Pure; the upload type travels to the job as options.
 
-const upload = (type: UploadType): DocumentRoute => ({ kind: JOB_UPLOAD, options: { type } });
+const upload = (type: UploadType): DocumentRoute => ({ kind: hazchemUploadJob.kind, options: { type } });
 
 export function routeHazchemDocument(doc: OutboundDocument): DocumentRoute {
   switch (doc.documentType) {

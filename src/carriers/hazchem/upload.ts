@@ -1,16 +1,20 @@
 import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { defineJob } from "../../engine";
+import { outboundDocumentPayload } from "../../tms/document-job";
 import { documents } from "../../db/schema";
 import { sniffContentType } from "../../lib/bytes";
 import { PermanentError, TransientError } from "../../lib/errors";
-import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { HazchemClient } from "./client";
 import { fitToCeiling, PhotoTooLargeError, UnsupportedPhotoError, type FitResult, type ImagesLike } from "../../lib/images";
-import type { UploadType } from "./enums";
-import { routeHazchemDocument } from "./routing";
-import { accepts, acceptedWords, bytesWithCommas, formatName, humanSize, idempotencyKey, isUploadType } from "./mapping";
+import { UPLOAD_TYPES, type UploadType } from "./enums";
+import { accepts, acceptedWords, bytesWithCommas, formatName, humanSize, idempotencyKey } from "./mapping";
 
 // hazchem.upload: a TMS document (already in R2, known by SHA-256, not an echo) goes to Hazchem
 // as DELIVERY_IMAGE, COP or POD. Photos are made to fit the ceiling; paperwork never is.
+
+/** The routing (routing.ts) names the Hazchem upload type in the route's options. */
+export const uploadPayload = outboundDocumentPayload.extend({ route: z.object({ type: z.enum(UPLOAD_TYPES) }) });
 
 interface Prepared {
   bytes: Uint8Array;
@@ -21,13 +25,9 @@ interface Prepared {
   detail: Record<string, unknown>;
 }
 
-export const hazchemUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+export const hazchemUploadJob = defineJob("hazchem.upload", uploadPayload, async (ctx) => {
   const { env, db, payload: p, reference } = ctx;
-  // Jobs queued before routing options existed carry no `route`: their type is worked out again.
-  const legacy = p as { hazchemType?: string; route: OutboundDocumentPayload["route"] | undefined };
-  const rerouted = routeHazchemDocument({ documentType: p.documentType, role: p.role === "COLLECTING" || p.role === "DELIVERING" ? p.role : null });
-  const type = (legacy.route?.type ?? legacy.hazchemType ?? ("kind" in rerouted ? rerouted.options?.type : undefined)) as string | undefined;
-  if (!isUploadType(type)) throw new PermanentError(`"${p.filename}" has no Hazchem document type (${String(type)}); the TMS routing should have named DELIVERY_IMAGE, COP or POD`);
+  const type = p.route.type;
   const client = new HazchemClient(env);
 
   const obj = await env.FILES.get(p.r2Key);
@@ -56,7 +56,7 @@ export const hazchemUpload: JobHandler<OutboundDocumentPayload> = async (ctx) =>
     message: `Sent ${prepared.filename} to Hazchem as ${type}, ${bytesWithCommas(prepared.bytes.byteLength)} bytes${prepared.note}${replayed ? " (Hazchem already had it from an earlier try; stored once)" : ""}`,
     detail: { document_id: documentId, type, filename: prepared.filename, size: prepared.bytes.byteLength, content_type: prepared.contentType, idempotency_key: key, replayed, source_sha256: p.sha256, ...prepared.detail },
   });
-};
+});
 
 async function preparePhoto(env: Env, bytes: Uint8Array, filename: string, maxBytes: number): Promise<Prepared> {
   let fit: FitResult;

@@ -1,6 +1,6 @@
 import { and, asc, gte, lt, ne } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysWindows } from "../../db/schema";
+import { palletwaysWindows } from "./schema";
 import type { AttentionItem } from "../carrier";
 
 // Photo catch-up windows that should have closed but are still open: the window's Durable

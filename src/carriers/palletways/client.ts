@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { palletwaysSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
-import { acquire, pausePartner } from "../../lib/limiter";
+import { acquire, pausePartner } from "../../engine";
 import { capNote, FILE_MAX_BYTES, partnerFetch, readCapped, readText, waitWords, type PartnerAnswer, type PartnerCall } from "../../lib/http";
 import { sniffContentType } from "../../lib/bytes";
 import { log } from "../../lib/log";

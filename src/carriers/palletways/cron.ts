@@ -1,4 +1,4 @@
-import type { CronTask } from "../carrier";
+import type { CronTask } from "../../engine";
 import { pullStatusNotes } from "./notes";
 import { sweepStaleWindows } from "./sweep";
 

@@ -4,8 +4,10 @@ import { documents } from "../../db/schema";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { describeContent, sha256Hex } from "../../lib/bytes";
-import type { JobHandler, OutboundDocumentPayload } from "../carrier";
+import { defineJob } from "../../engine";
+import { outboundDocumentPayload } from "../../tms/document-job";
 import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "../../lib/ftp";
+import { photoName, photoStem } from "./ftp-name";
 import { takeFtpNumber } from "./ftp-numbers";
 import { withFtpSession } from "../../lib/ftp/pool";
 
@@ -28,7 +30,7 @@ const TIMEOUT_MS = 20_000;
 const LEASE_MS = 15 * 60_000;
 const CREDENTIALS_ACTION = "check PALLETWAYS_FTP_URL credentials";
 
-export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentPayload, async (ctx) => {
   const { env, db, payload: p, reference: trackingId } = ctx;
   const started = Date.now();
   const [doc] = await db.select().from(documents).where(eq(documents.id, p.documentRowId));
@@ -45,7 +47,7 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
     const reason = `"${p.filename}" is ${describeContent(bytes)}, not a JPEG, PNG, TIFF or PDF, so it was not sent to the Palletways FTP server`;
     await db.update(documents).set({ status: "refused", updatedAt: Date.now() }).where(eq(documents.id, doc.id));
     await ctx.timeline({ kind: "skipped", step: STEP, outcome: "skipped", message: `Refused: ${reason}`, detail: { sha256: p.sha256, size: bytes.length } });
-    log({ network: "palletways", reference: trackingId, step: STEP, outcome: "skipped", error: "unsupported format", size: bytes.length });
+    log({ network: ctx.network, reference: trackingId, step: STEP, outcome: "skipped", error: "unsupported format", size: bytes.length });
     return { status: "skipped", message: reason };
   }
 
@@ -65,7 +67,7 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
           const found = await earlierUpload(client, dir, trackingId, lease.seq, ext, await sha256Hex(bytes));
           if (found) return { name: found, n: lease.seq, bytes: bytes.length, recovered: true };
         }
-        const r = await uploadUnique({ client, dir, trackingId, ext, bytes, nextNumber: () => takeFtpNumber(env, trackingId, doc.id) });
+        const r = await uploadUnique({ client, dir, stem: photoStem(trackingId), ext, bytes, nextNumber: () => takeFtpNumber(env, trackingId, doc.id) });
         return { ...r, recovered: false };
       } finally {
         await client.quit();
@@ -75,7 +77,7 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
     // Releases the lease at once; the number stays on the row for the next attempt's check.
     await db.update(documents).set({ status: "upload-failed", updatedAt: Date.now() }).where(eq(documents.id, doc.id));
     const err = classify(e);
-    log({ network: "palletways", reference: trackingId, step: STEP, outcome: "error", ms: Date.now() - started, error: err.message, attempt: ctx.attempt });
+    log({ network: ctx.network, reference: trackingId, step: STEP, outcome: "error", ms: Date.now() - started, error: err.message, attempt: ctx.attempt });
     throw err;
   }
 
@@ -98,8 +100,8 @@ export const ftpUpload: JobHandler<OutboundDocumentPayload> = async (ctx) => {
       : `Uploaded to the Palletways FTP server as ${result.name} (${size} bytes)`,
     detail: { sha256: p.sha256, name: result.name, n: result.n, size: result.bytes, source: p.filename, document_id: p.documentId },
   });
-  log({ network: "palletways", reference: trackingId, step: STEP, outcome: "ok", ms: Date.now() - started, name: result.name, size: result.bytes, recovered: result.recovered });
-};
+  log({ network: ctx.network, reference: trackingId, step: STEP, outcome: "ok", ms: Date.now() - started, name: result.name, size: result.bytes, recovered: result.recovered });
+});
 
 function ftpUrl(env: Env): FtpUrl {
   const raw = palletwaysSettings(env)?.ftpUrl;
@@ -135,7 +137,7 @@ async function claim(env: Env, id: string): Promise<{ claimed: boolean; seq: num
  * we upload under a fresh number.
  */
 async function earlierUpload(client: FtpClient, dir: string, trackingId: string, seq: number, ext: PhotoExt, sha256: string): Promise<string | null> {
-  const name = `${trackingId}_${seq}.${ext}`;
+  const name = photoName(trackingId, seq, ext);
   const path = (f: string) => (dir ? `${dir}/${f}` : f);
   const names = await client.list(dir);
   if (names.includes(name) && (await client.sha256(path(name))) === sha256) return name;

@@ -23,12 +23,14 @@ export const palletways: Carrier = {
     return { enabled: s.value !== null, problems: s.problems };
   },
   jobs: palletwaysJobs,
-  cron: palletwaysCron,
+  pulls: palletwaysCron,
   refresh: palletwaysRefresh,
-  routeDocument: (env, doc) => routePalletwaysDocument(palletwaysSettings(env)?.ftpUrl ?? null, doc),
+  documents: {
+    route: (env, doc) => routePalletwaysDocument(palletwaysSettings(env)?.ftpUrl ?? null, doc),
+    describeDestination: (d) => `Palletways FTP as ${d}`,
+  },
   onDeliveryCompleted: (_env, stop) => palletwaysDeliveryCompleted(stop),
   explain: explainPalletways,
-  describeDestination: (d) => `Palletways FTP as ${d}`,
   openWork: (_env, db, now) => openWindows(db, now),
   attention: palletwaysAttention,
   retention: palletwaysRetention,

@@ -1,4 +1,4 @@
-import type { Limit } from "../../lib/limiter";
+import type { Limit } from "../../engine";
 
 // Palletways bans a key for 15 minutes above 100 calls in any 60 s. Our ceiling
 // (PALLETWAYS_RATE_PER_MINUTE, 90 by default) is counted over a window 2 s longer than theirs,

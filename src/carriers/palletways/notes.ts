@@ -1,9 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments } from "../../db/schema";
-import { cursor } from "../../engine/pulls";
-import { recordTimeline } from "../../lib/timeline";
-import { enqueue } from "../../lib/jobs";
+import { cursor, recordTimeline, enqueue } from "../../engine";
+import { deliveryCompletedJob } from "./delivery-completed";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { PalletwaysClient } from "./client";
 import { ukLocalToEpochMs } from "./uk-time";
@@ -31,12 +30,11 @@ export async function pullStatusNotes(env: Env, db: Db): Promise<Record<string, 
     await enqueue(
       env,
       db,
-      signals.map((n) => ({
-        kind: "palletways.delivery-completed",
+      signals.map((n) => deliveryCompletedJob.job({
         network: "palletways",
         reference: n.TrackingID,
         payload: { trackingId: n.TrackingID, completedAt: (n.PodDate && n.PodTime && ukLocalToEpochMs(n.PodDate, n.PodTime)) || Date.now(), source: "note" },
-        dedupeKey: `palletways.delivery-completed:${n.TrackingID}:note:${n.Delta}`,
+        dedupeKey: `${deliveryCompletedJob.kind}:${n.TrackingID}:note:${n.Delta}`,
       })),
     );
     await recordTimeline(

@@ -1,6 +1,6 @@
 import { and, eq, gt, ne, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysWindows } from "../../db/schema";
+import { palletwaysWindows } from "./schema";
 import type { OpenWork } from "../carrier";
 
 // The console overview's list of photo catch-up windows still open (from the windows' D1 mirror).

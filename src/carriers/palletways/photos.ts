@@ -1,10 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { documents, palletwaysFetches } from "../../db/schema";
+import { documents } from "../../db/schema";
+import { palletwaysFetches } from "./schema";
 import { sha256Hex } from "../../lib/bytes";
 import { log } from "../../lib/log";
-import { recordTimeline } from "../../lib/timeline";
-import { enqueue } from "../../lib/jobs";
+import { recordTimeline, defineJob, enqueue } from "../../engine";
+import { z } from "zod";
+import { attachPhotoJob } from "./attach";
 import { PalletwaysClient } from "./client";
 import { splitPodPdf } from "../../lib/pdf/split";
 
@@ -107,7 +109,7 @@ async function enqueuePendingAttachments(env: Env, db: Db, trackingId: string): 
     .where(and(eq(documents.network, "palletways"), eq(documents.reference, trackingId), eq(documents.direction, "to_tms"), eq(documents.status, "pending")));
   if (pending.length === 0) return;
   // The dedupe key makes this a no-op for photos whose job already exists.
-  await enqueue(env, db, pending.map((r) => ({ kind: "palletways.attach-photo", network: "palletways", reference: trackingId, payload: { documentId: r.id }, dedupeKey: `palletways.attach-photo:${r.id}` })));
+  await enqueue(env, db, pending.map((r) => attachPhotoJob.job({ network: "palletways", reference: trackingId, payload: { documentId: r.id }, dedupeKey: `${attachPhotoJob.kind}:${r.id}` })));
 }
 
 /**
@@ -131,3 +133,8 @@ async function insertNumbered(
     .first<{ id: string; filename: string }>();
   return row ?? null;
 }
+
+/** A catch-up fetch that kept failing in its window, carried on with the queue's retries. */
+export const fetchPhotosJob = defineJob("palletways.fetch-photos", z.object({ trackingId: z.string(), reason: z.string() }), async (ctx) => {
+  await fetchDeliveryPhotos(ctx.env, ctx.db, ctx.payload.trackingId, ctx.payload.reason);
+});

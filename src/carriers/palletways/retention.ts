@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client";
-import { BATCH } from "../../lib/retention";
+import { RETENTION_BATCH as BATCH } from "../../engine";
 import { windowStub } from "./window";
 
 // Palletways' share of the daily retention pass: raw POD PDFs (R2 + their fetch rows) and closed

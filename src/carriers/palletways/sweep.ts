@@ -1,8 +1,8 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { palletwaysWindows } from "../../db/schema";
-import { enqueue } from "../../lib/jobs";
-import { recordTimeline } from "../../lib/timeline";
+import { palletwaysWindows } from "./schema";
+import { enqueue, recordTimeline } from "../../engine";
+import { fetchPhotosJob } from "./photos";
 import { windowStub } from "./window";
 
 // Windows whose alarm never finished (contract rule 9), found through the D1 mirror and closed
@@ -24,13 +24,12 @@ export async function sweepStaleWindows(env: Env, db: Db): Promise<{ swept: numb
     if (r.closed) swept++;
     else if (r.message === "no window in the object") {
       // The object lost its state (it cannot tell us more): close the mirror, fetch once.
-      await enqueue(env, db, [{
-        kind: "palletways.fetch-photos",
+      await enqueue(env, db, [fetchPhotosJob.job({
         network: "palletways",
         reference: w.trackingId,
         payload: { trackingId: w.trackingId, reason: "final fetch for a catch-up window whose state was lost" },
-        dedupeKey: `palletways.fetch-photos:${w.trackingId}:sweep-lost:${w.completedAt}`,
-      }]);
+        dedupeKey: `${fetchPhotosJob.kind}:${w.trackingId}:sweep-lost:${w.completedAt}`,
+      })]);
       await db.update(palletwaysWindows).set({ status: "closed" }).where(eq(palletwaysWindows.trackingId, w.trackingId));
       await recordTimeline(db, { network: "palletways", reference: w.trackingId, kind: "window", step: "palletways.window", outcome: "error", message: "Photo catch-up window lost its state: closed by the sweep, one final fetch queued" });
       swept++;

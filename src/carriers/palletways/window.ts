@@ -1,13 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { palletwaysSettings } from "./settings";
 import { db as openDb } from "../../db/client";
-import { palletwaysWindows } from "../../db/schema";
+import { palletwaysWindows } from "./schema";
 import { fetchDeliveryPhotos, type FetchSummary } from "./photos";
 import { DeferError, errorMessage } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { registerSecrets } from "../../lib/secrets";
-import { recordTimeline } from "../../lib/timeline";
-import { enqueue } from "../../lib/jobs";
+import { recordTimeline, enqueue } from "../../engine";
+import { fetchPhotosJob } from "./photos";
 
 // One object per tracking ID holds its photo catch-up window: fetches at each offset of
 // PALLETWAYS_CATCHUP_SCHEDULE_S after delivery completion, driven by the object's alarm.
@@ -130,13 +130,12 @@ export class PalletwaysWindow extends DurableObject<Env> {
     if (pending[0]!.due >= staleBefore) return { closed: false, message: "still running" };
     for (const a of pending) a.done = true;
     const db = openDb(this.env);
-    await enqueue(this.env, db, [{
-      kind: "palletways.fetch-photos",
+    await enqueue(this.env, db, [fetchPhotosJob.job({
       network: "palletways",
       reference: st.trackingId,
       payload: { trackingId: st.trackingId, reason: `final fetch after the catch-up window stopped (${pending.length} fetch${pending.length === 1 ? "" : "es"} missed)` },
-      dedupeKey: `palletways.fetch-photos:${st.trackingId}:sweep:${st.completedAt ?? 0}:${pending[0]!.due}`,
-    }]);
+      dedupeKey: `${fetchPhotosJob.kind}:${st.trackingId}:sweep:${st.completedAt ?? 0}:${pending[0]!.due}`,
+    })]);
     await this.save(st);
     await recordTimeline(db, {
       network: "palletways",
@@ -197,13 +196,12 @@ export class PalletwaysWindow extends DurableObject<Env> {
       if (giveUp) {
         // The window moves on, but the fetch is not dropped: a queue job carries it on with the
         // usual backoff and, if Palletways stays broken, stands in the failures list for replay.
-        await enqueue(this.env, db, [{
-          kind: "palletways.fetch-photos",
+        await enqueue(this.env, db, [fetchPhotosJob.job({
           network: "palletways",
           reference: st.trackingId,
           payload: { trackingId: st.trackingId, reason: `${current.reason}, handed over after ${MAX_FAILURES} failures` },
-          dedupeKey: `palletways.fetch-photos:${st.trackingId}:${current.due}:${current.offsetsS.join("/")}`,
-        }]);
+          dedupeKey: `${fetchPhotosJob.kind}:${st.trackingId}:${current.due}:${current.offsetsS.join("/")}`,
+        })]);
         current.done = true;
         st.failures = 0;
       } else {

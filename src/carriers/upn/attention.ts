@@ -1,7 +1,9 @@
 import { and, desc, eq, gte, inArray, lt, ne } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { documents, upnEvents, upnTrackingBatches } from "../../db/schema";
-import type { AttentionItem, CronTask } from "../carrier";
+import { documents } from "../../db/schema";
+import { upnEvents, upnTrackingBatches } from "./schema";
+import type { CronTask } from "../../engine";
+import type { AttentionItem } from "../carrier";
 import { EXCEPTION_STAGES } from "./enums";
 import { failLongHeldImages, HELD_ACTION, HELD_LIMIT_MS, HELD_TOO_LONG } from "./images";
 

@@ -1,4 +1,4 @@
-import type { CronTask } from "../carrier";
+import type { CronTask } from "../../engine";
 import { importCycle } from "./import";
 import { trackingCycle } from "./tracking";
 

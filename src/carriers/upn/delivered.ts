@@ -1,11 +1,14 @@
 import { and, eq } from "drizzle-orm";
-import { consignments, upnEpods } from "../../db/schema";
+import { z } from "zod";
+import { defineJob } from "../../engine";
+import { tmsDocumentJob, type TmsDocumentPayload } from "../../tms/document-job";
+import { sendEpodJob } from "./epod";
+import { consignments } from "../../db/schema";
+import { upnEpods } from "./schema";
 import { DeferError, PermanentError } from "../../lib/errors";
 import { TmsClient } from "../../tms/client";
 import type { OrderDocument } from "../../tms/schemas";
-import { TMS_DOCUMENT_JOB, type JobHandler, type TmsDocumentPayload } from "../carrier";
 import { consigneeSignature } from "./mapping";
-import { JOB_EPOD } from "./routing";
 
 // `upn.delivery-completed`: the ePOD's second way out. When the delivery stop completes, the
 // order itself is read for the consignee signature (signer from the order, image from its
@@ -22,19 +25,13 @@ export function signatureDocument(docs: OrderDocument[]): OrderDocument | null {
   return docs.find((d) => d.type === "CONSIGNEE_SIGNATURE") ?? null;
 }
 
-export interface DeliveryCompletedPayload {
-  orderId: string;
-  stopId: string;
-  completedAt: number;
-}
-
-export const checkDeliveredOrder: JobHandler<DeliveryCompletedPayload> = async (ctx) => {
+export const deliveryCompletedJob = defineJob("upn.delivery-completed", z.object({ orderId: z.string(), stopId: z.string(), completedAt: z.number() }), async (ctx) => {
   const { env, db, reference: barcode, payload: p } = ctx;
   const [epod] = await db.select().from(upnEpods).where(eq(upnEpods.barcode, barcode));
   if (epod?.status === "sent" || epod?.status === "exists_at_upn") {
     return { status: "skipped", message: `UPN has the ePOD already (signed by ${epod.signedBy ?? "?"} at ${epod.signedAt ?? "?"})` };
   }
-  const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, "upn"), eq(consignments.reference, barcode))))[0]?.id;
+  const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, ctx.network), eq(consignments.reference, barcode))))[0]?.id;
   if (!orderId) throw new PermanentError(`no TMS order is known for UPN consignment ${barcode}`);
   const tms = new TmsClient(env);
   const sig = consigneeSignature(await tms.getOrder(orderId));
@@ -64,10 +61,10 @@ export const checkDeliveredOrder: JobHandler<DeliveryCompletedPayload> = async (
     name: doc.name || `${barcode}-signature`,
     content: { downloadUrl: doc.download_url || `/v1/documents/document/${encodeURIComponent(doc.id)}/download` },
     role: "DELIVERING",
-    next: JOB_EPOD,
+    next: sendEpodJob.kind,
     route: null,
     orderId,
     customerReference: null,
   };
-  await ctx.enqueue([{ kind: TMS_DOCUMENT_JOB, network: "upn", reference: barcode, payload: { ...request }, dedupeKey: `${TMS_DOCUMENT_JOB}:upn:${barcode}:${doc.id}` }]);
-};
+  await ctx.enqueue([tmsDocumentJob.job({ network: ctx.network, reference: barcode, payload: request, dedupeKey: `${tmsDocumentJob.kind}:${ctx.network}:${barcode}:${doc.id}` })]);
+});

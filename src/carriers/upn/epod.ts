@@ -1,8 +1,10 @@
 import { and, eq } from "drizzle-orm";
-import { consignments, documents, upnEpods } from "../../db/schema";
+import { defineJob } from "../../engine";
+import { outboundDocumentPayload } from "../../tms/document-job";
+import { consignments, documents } from "../../db/schema";
+import { upnEpods } from "./schema";
 import { bytesToBase64 } from "../../lib/bytes";
 import { errorMessage, PermanentError, TransientError } from "../../lib/errors";
-import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { UpnClient, UpnError } from "./client";
 import { flushHeldImages } from "./images";
@@ -12,7 +14,7 @@ import { consigneeSignature, epodBody } from "./mapping";
 // The signature image is the document; who signed, when and where come from the order's
 // consignee signature. Then every image held for the consignment follows.
 
-export const sendEpod: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+export const sendEpodJob = defineJob("upn.epod", outboundDocumentPayload, async (ctx) => {
   const { env, db, payload: p, reference: barcode } = ctx;
   const [existing] = await db.select().from(upnEpods).where(eq(upnEpods.barcode, barcode));
   const alreadySent = existing?.status === "sent" && existing.signatureSha256 === p.sha256;
@@ -20,7 +22,7 @@ export const sendEpod: JobHandler<OutboundDocumentPayload> = async (ctx) => {
     const obj = await env.FILES.get(p.r2Key);
     if (!obj) throw new PermanentError(`the stored copy of the signature "${p.filename}" is missing`);
     const bytes = new Uint8Array(await obj.arrayBuffer());
-    const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, "upn"), eq(consignments.reference, barcode))))[0]?.id;
+    const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, ctx.network), eq(consignments.reference, barcode))))[0]?.id;
     if (!orderId) throw new PermanentError(`no TMS order is known for UPN consignment ${barcode}`);
     const order = await new TmsClient(env).getOrder(orderId);
     const sig = consigneeSignature(order);
@@ -74,4 +76,4 @@ export const sendEpod: JobHandler<OutboundDocumentPayload> = async (ctx) => {
     await ctx.timeline({ kind: "info", step: "upn.epod", outcome: "ok", message: `${flushed.sent} held delivery image${flushed.sent === 1 ? "" : "s"} sent to UPN after the ePOD` });
   }
   if (alreadySent) return { status: "skipped", message: "this ePOD was sent already" };
-};
+});

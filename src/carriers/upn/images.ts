@@ -1,12 +1,12 @@
 import { and, eq, sql } from "drizzle-orm";
+import { defineJob, raiseAlert, recordTimeline } from "../../engine";
+import { outboundDocumentPayload } from "../../tms/document-job";
 import type { Db } from "../../db/client";
-import { documents, jobs, upnEpods } from "../../db/schema";
-import { raiseAlert } from "../../lib/alerts";
+import { documents, jobs } from "../../db/schema";
+import { upnEpods } from "./schema";
 import { bytesToBase64 } from "../../lib/bytes";
 import { DeferError, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { recordTimeline } from "../../lib/timeline";
-import type { JobHandler, OutboundDocumentPayload } from "../carrier";
 import { UpnClient, UpnError } from "./client";
 import { MAX_IMAGE_BYTES } from "./enums";
 
@@ -137,7 +137,7 @@ export async function flushHeldImages(env: Env, db: Db, barcode: string, jobId: 
 }
 
 /** `upn.image`: hold the image until the ePOD exists, then send it (and any held before it). */
-export const uploadImage: JobHandler<OutboundDocumentPayload> = async (ctx) => {
+export const uploadImageJob = defineJob("upn.image", outboundDocumentPayload, async (ctx) => {
   const { env, db, payload: p, reference: barcode } = ctx;
   const [row] = await db.select().from(documents).where(eq(documents.id, p.documentRowId));
   if (!row) throw new PermanentError(`the document record ${p.documentRowId} is missing`);
@@ -166,7 +166,7 @@ export const uploadImage: JobHandler<OutboundDocumentPayload> = async (ctx) => {
   if (now?.status === "failed") throw new PermanentError(`"${p.filename}" was not accepted by UPN; see the timeline`, "UPN_IMAGE_FAILED");
   // Another job is draining this consignment's images right now; check back shortly.
   throw new DeferError(`another delivery image of ${barcode} is being sent; "${p.filename}" follows it`, 2_000);
-};
+});
 
 /** Longest an image may wait for the ePOD before it stands as a failure (upn.md, rule 9). */
 export const HELD_LIMIT_MS = 24 * 3_600_000;

@@ -1,14 +1,13 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import { cursor, defineJob, type JobContext, timelineValues, jobWrite, queueJobs, type PullPass } from "../../engine";
 import type { Db } from "../../db/client";
-import { consignments, timeline, upnImports } from "../../db/schema";
-import { cursor, type PullPass } from "../../engine/pulls";
+import { consignments, timeline } from "../../db/schema";
+import { upnImports } from "./schema";
 import { DeferError, errorMessage, PermanentError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { sleep } from "../../lib/sleep";
-import { timelineValues } from "../../lib/timeline";
-import { jobWrite, queueJobs } from "../../lib/jobs";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
-import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { consignmentSchema, UpnClient } from "./client";
 import { consignmentToOrderInput, orderIdentifier } from "./mapping";
@@ -85,7 +84,7 @@ export async function importCycle(env: Env, db: Db, pass?: PullPass): Promise<Re
 export async function queueImports(env: Env, db: Db): Promise<number> {
   const rows = await db.select({ barcode: upnImports.barcode }).from(upnImports).where(eq(upnImports.status, "new")).limit(500);
   if (rows.length === 0) return 0;
-  const write = jobWrite(db, rows.map((r) => ({ kind: "upn.import", network: "upn", reference: r.barcode, payload: { barcode: r.barcode }, dedupeKey: `upn.import:${r.barcode}` })));
+  const write = jobWrite(db, rows.map((r) => importOrderJob.job({ network: "upn", reference: r.barcode, payload: { barcode: r.barcode }, dedupeKey: `${importOrderJob.kind}:${r.barcode}` })));
   // The jobs and the imports' `queued` mark in one batch (at most 500 rows: one D1 batch).
   const marks = chunk(rows.map((r) => r.barcode), IN_LIST_MAX).map((part) =>
     db.update(upnImports).set({ status: "queued", updatedAt: Date.now() }).where(and(inArray(upnImports.barcode, part), eq(upnImports.status, "new"))),
@@ -97,7 +96,7 @@ export async function queueImports(env: Env, db: Db): Promise<number> {
 }
 
 /** The job half: create the TMS order, wait for its id, remember it. */
-export const importOrder: JobHandler<{ barcode: string }> = async (ctx) => {
+export const importOrderJob = defineJob("upn.import", z.object({ barcode: z.string() }), async (ctx) => {
   const { env, db } = ctx;
   const barcode = ctx.payload.barcode;
   const [row] = await db.select().from(upnImports).where(eq(upnImports.barcode, barcode));
@@ -135,15 +134,15 @@ export const importOrder: JobHandler<{ barcode: string }> = async (ctx) => {
   }
   await db.update(upnImports).set({ polls, updatedAt: Date.now() }).where(eq(upnImports.barcode, barcode));
   throw new DeferError(`the TMS is still importing ${orderIdentifier(barcode)}`, Math.min(5_000 * 2 ** Math.floor(polls / INLINE_POLLS), 300_000));
-};
+});
 
-async function complete(env: Env, db: Db, ctx: Parameters<typeof importOrder>[0], barcode: string, orderId: string, how: string) {
+async function complete(env: Env, db: Db, ctx: JobContext<{ barcode: string }>, barcode: string, orderId: string, how: string) {
   const now = Date.now();
   await db.batch([
     db.update(upnImports).set({ orderId, status: "completed", error: null, updatedAt: now }).where(eq(upnImports.barcode, barcode)),
     db
       .insert(consignments)
-      .values({ network: "upn", reference: barcode, orderId, customerReference: barcode, role: "DELIVERING" })
+      .values({ network: ctx.network, reference: barcode, orderId, customerReference: barcode, role: "DELIVERING" })
       .onConflictDoUpdate({
         target: [consignments.network, consignments.reference],
         set: { orderId, customerReference: sql`coalesce(${consignments.customerReference}, ${barcode})`, role: sql`coalesce(${consignments.role}, 'DELIVERING')`, updatedAt: now },

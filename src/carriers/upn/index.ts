@@ -23,13 +23,15 @@ export const upn: Carrier = {
   },
   jobs: upnJobs,
   // Tracking stays last: its error is what health shows after a cycle (cron.ts).
-  cron: [upnHeldImagesTask, ...upnCron],
+  pulls: [upnHeldImagesTask, ...upnCron],
   refresh: upnRefresh,
-  routeDocument: (_env, doc) => routeUpnDocument(doc),
+  documents: {
+    route: (_env, doc) => routeUpnDocument(doc),
+    describeDestination: (d) => `UPN image ${d}`,
+  },
   onDeliveryCompleted: (_env, stop) => upnDeliveryCompleted(stop),
-  handlingUnitScans,
+  scans: handlingUnitScans,
   explain: explainUpn,
-  describeDestination: (d) => `UPN image ${d}`,
   attention: upnAttention,
   retention: upnRetention,
 };

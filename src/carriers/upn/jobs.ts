@@ -1,15 +1,9 @@
-import type { JobHandlers } from "../carrier";
-import { checkDeliveredOrder } from "./delivered";
-import { sendEpod } from "./epod";
-import { uploadImage } from "./images";
-import { importOrder } from "./import";
-import { applyTrackingEvents } from "./tracking";
+import type { AnyJobDefinition } from "../../engine";
+import { deliveryCompletedJob } from "./delivered";
+import { sendEpodJob } from "./epod";
+import { uploadImageJob } from "./images";
+import { importOrderJob } from "./import";
+import { applyTrackingJob } from "./tracking";
 
-// Job kinds "upn.*" run by the queue consumer.
-export const upnJobs: JobHandlers = {
-  "upn.import": importOrder,
-  "upn.tracking-apply": applyTrackingEvents,
-  "upn.epod": sendEpod,
-  "upn.image": uploadImage,
-  "upn.delivery-completed": checkDeliveredOrder,
-};
+// Job kinds "upn.*", each declared beside its handler.
+export const upnJobs: readonly AnyJobDefinition[] = [importOrderJob, applyTrackingJob, sendEpodJob, uploadImageJob, deliveryCompletedJob];

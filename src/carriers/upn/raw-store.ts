@@ -1,6 +1,6 @@
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { upnRawChunks } from "../../db/schema";
+import { upnRawChunks } from "./schema";
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../lib/log";
 

@@ -1,13 +1,12 @@
 import { eq, sql } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { upnEvents, upnImports } from "../../db/schema";
+import { upnEvents, upnImports } from "./schema";
 import { errorMessage } from "../../lib/errors";
-import { recordTimeline } from "../../lib/timeline";
+import { recordTimeline, withLease } from "../../engine";
 import type { Refresher } from "../carrier";
 import { importCycle } from "./import";
 import { trackingCycle } from "./tracking";
 import { upnImportTask, upnTrackingTask } from "./cron";
-import { withLease } from "../../engine/pulls";
 
 /** A refresh answers an operator waiting in the console: time for the tracking read (its long timeout) and little more. */
 const REFRESH_BUDGET_MS = 5 * 60_000;

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client";
-import { BATCH, deleteInRounds } from "../../lib/retention";
+import { RETENTION_BATCH as BATCH, deleteInRounds } from "../../engine";
 
 // UPN's share of the daily retention pass: raw tracking reads (R2 objects and D1 chunks) whose
 // events have all been applied, and applied events, older than the cutoff. A batch with an

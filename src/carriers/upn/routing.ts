@@ -1,15 +1,15 @@
 import type { DocumentRoute, OutboundDocument, Reaction, StopCompleted } from "../carrier";
+import { deliveryCompletedJob } from "./delivered";
+import { sendEpodJob } from "./epod";
+import { uploadImageJob } from "./images";
 
 // Which TMS documents go to UPN, and what a completed delivery means (tms-qargo.md, "Updates
 // the connector acts on"). Pure.
 
-export const JOB_IMAGE = "upn.image";
-export const JOB_EPOD = "upn.epod";
-export const JOB_DELIVERY_COMPLETED = "upn.delivery-completed";
 
 export function routeUpnDocument(doc: OutboundDocument): DocumentRoute {
-  if (doc.documentType === "PHOTO_OF_GOODS_DELIVERY") return { kind: JOB_IMAGE };
-  if (doc.documentType === "CONSIGNEE_SIGNATURE") return { kind: JOB_EPOD };
+  if (doc.documentType === "PHOTO_OF_GOODS_DELIVERY") return { kind: uploadImageJob.kind };
+  if (doc.documentType === "CONSIGNEE_SIGNATURE") return { kind: sendEpodJob.kind };
   return { skip: `UPN takes the consignee signature and delivery photos, not ${doc.documentType}` };
 }
 
@@ -32,13 +32,12 @@ export function upnDeliveryCompleted(stop: StopCompleted, now = Date.now()): Rea
       },
     ],
     jobs: [
-      {
-        kind: JOB_DELIVERY_COMPLETED,
+      deliveryCompletedJob.job({
         network: "upn",
         reference: stop.reference,
         payload: { orderId: stop.orderId, stopId: stop.stopId, completedAt },
-        dedupeKey: `${JOB_DELIVERY_COMPLETED}:${stop.reference}:${stop.stopId}`,
-      },
+        dedupeKey: `${deliveryCompletedJob.kind}:${stop.reference}:${stop.stopId}`,
+      }),
     ],
   };
 }

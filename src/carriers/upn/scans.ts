@@ -1,6 +1,6 @@
 import { asc, eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
-import { upnEvents, upnImports } from "../../db/schema";
+import { upnEvents, upnImports } from "./schema";
 import type { HandlingUnitScan, HandlingUnitScans } from "../carrier";
 import { consignmentSchema, trackingEventSchema } from "./client";
 import { eventTime, isPalletScan, scanStatusFor, stageName } from "./mapping";

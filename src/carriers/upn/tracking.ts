@@ -1,14 +1,12 @@
 import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { cursor, defineJob, raiseAlert, type JobContext, timelineValues, type TimelineEntry, jobWrite, queueJobs, type PullPass } from "../../engine";
 import type { Db } from "../../db/client";
-import { consignments, timeline, upnEvents, upnTrackingBatches } from "../../db/schema";
-import { cursor, type PullPass } from "../../engine/pulls";
-import { raiseAlert } from "../../lib/alerts";
+import { consignments, timeline } from "../../db/schema";
+import { upnEvents, upnTrackingBatches } from "./schema";
 import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { timelineValues, type TimelineEntry } from "../../lib/timeline";
-import { jobWrite, queueJobs } from "../../lib/jobs";
 import { chunk } from "../../lib/chunk";
-import type { JobHandler } from "../carrier";
 import { TmsClient } from "../../tms/client";
 import { parseTrackingResponse, TRACKING_BODY_LOST, TRACKING_TIMEOUT_MS, TRACKING_UNANSWERED, UpnClient, type UpnTrackingEvent } from "./client";
 import { describeEvent, eventTime, eventToScanUpdate, eventToStatusUpdate, isException, isPalletScan, stopStatusFor, type OrderMatch } from "./mapping";
@@ -245,7 +243,7 @@ export async function dispatchReady(env: Env, db: Db, barcodes?: string[]): Prom
     rows = await db.select({ eventId: upnEvents.eventId, barcode: upnEvents.barcode, occurredAt: upnEvents.occurredAt }).from(upnEvents).where(known);
   }
   const groups = packByBarcode(rows);
-  const write = jobWrite(db, groups.map((g) => ({ kind: "upn.tracking-apply", network: "upn", reference: g[0]!.barcode, payload: { eventIds: g.map((e) => e.eventId) } })));
+  const write = jobWrite(db, groups.map((g) => applyTrackingJob.job({ network: "upn", reference: g[0]!.barcode, payload: { eventIds: g.map((e) => e.eventId) } })));
   const jobRows = write.rows;
   const statements: Statement[] = [...write.statements];
   groups.forEach((g, i) => {
@@ -372,7 +370,7 @@ function matchFor(c: { orderId: string | null; customerReference: string | null 
 }
 
 /** Step 4: one job's events to the TMS, in order; each marked applied as its call succeeds. */
-export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ctx) => {
+export const applyTrackingJob = defineJob("upn.tracking-apply", z.object({ eventIds: z.array(z.string()) }), async (ctx) => {
   const { env, db } = ctx;
   const rows: (typeof upnEvents.$inferSelect)[] = [];
   for (const ids of chunk(ctx.payload.eventIds, 90)) {
@@ -384,7 +382,7 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
   const barcodes = [...new Set(rows.map((r) => r.barcode))];
   const known = new Map<string, { orderId: string | null; customerReference: string | null }>();
   for (const part of chunk(barcodes, 90)) {
-    const cs = await db.select({ reference: consignments.reference, orderId: consignments.orderId, customerReference: consignments.customerReference }).from(consignments).where(and(eq(consignments.network, "upn"), inArray(consignments.reference, part)));
+    const cs = await db.select({ reference: consignments.reference, orderId: consignments.orderId, customerReference: consignments.customerReference }).from(consignments).where(and(eq(consignments.network, ctx.network), inArray(consignments.reference, part)));
     for (const c of cs) known.set(c.reference, c);
   }
   // Keep the job's order (barcode by barcode, each in occurrence order).
@@ -421,7 +419,7 @@ export const applyTrackingEvents: JobHandler<{ eventIds: string[] }> = async (ct
   }
   // This job held its barcodes' newer events back (dispatchReady): they may go now.
   await dispatchReady(env, db, barcodes);
-};
+});
 
 type Applying = { row: typeof upnEvents.$inferSelect; event: UpnTrackingEvent; olderThan?: Newest };
 type Newest = { at: number; eventId: string; occurredAt: string };
@@ -475,7 +473,7 @@ async function newestApplied(db: Db, barcodes: string[]): Promise<Map<string, Ne
 
 /** One TMS call for these events; on success each is marked applied, on failure each says why. */
 async function sendPart(
-  ctx: Parameters<typeof applyTrackingEvents>[0],
+  ctx: JobContext<{ eventIds: string[] }>,
   part: Applying[],
   known: Map<string, { orderId: string | null; customerReference: string | null }>,
   send: () => Promise<void>,
@@ -495,7 +493,7 @@ async function sendPart(
   }
   const at = Date.now();
   const entries: TimelineEntry[] = part.map(({ row, event, olderThan: older }) => ({
-    network: "upn",
+    network: ctx.network,
     reference: row.barcode,
     kind: "event",
     step: "upn.tracking-apply",

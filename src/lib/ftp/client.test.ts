@@ -58,7 +58,7 @@ describe.each(plain)("%s", (id: string) => {
       expect(client.greeting!.lines.length).toBeGreaterThan(1);
       const bytes = jpeg(300_000);
       const c = counter();
-      const r = await uploadUnique({ client, dir: info.dir, trackingId: "60012340167", ext: "jpg", bytes, nextNumber: c.next });
+      const r = await uploadUnique({ client, dir: info.dir, stem: (n) => `60012340167_${n}`, ext: "jpg", bytes, nextNumber: c.next });
       expect(r).toEqual({ name: "60012340167_1.jpg", n: 1, bytes: bytes.length });
       expect(await files(id)).toEqual([{ name: "60012340167_1.jpg", size: bytes.length, sha256: await sha256(bytes) }]);
       expect(await client.size(`${info.dir}/60012340167_1.jpg`)).toBe(bytes.length);
@@ -77,7 +77,7 @@ describe.each(plain)("%s", (id: string) => {
     try {
       const bytes = jpeg(20_000);
       const c = counter();
-      const r = await uploadUnique({ client, dir: info.dir, trackingId: "T77", ext: "jpg", bytes, nextNumber: c.next });
+      const r = await uploadUnique({ client, dir: info.dir, stem: (n) => `T77_${n}`, ext: "jpg", bytes, nextNumber: c.next });
       expect(r.name).toBe("T77_3.jpg");
       expect(c.handed).toEqual([1, 2, 3]);
       expect(await files(id)).toEqual([
@@ -102,7 +102,7 @@ describe.each(plain)("%s", (id: string) => {
         return calls;
       };
       const bytes = jpeg(4000);
-      const r = await uploadUnique({ client, dir: info.dir, trackingId: "R5", ext: "jpg", bytes, nextNumber });
+      const r = await uploadUnique({ client, dir: info.dir, stem: (n) => `R5_${n}`, ext: "jpg", bytes, nextNumber });
       expect(r.name).toBe("R5_2.jpg");
       expect(await files(id)).toEqual([
         { name: "R5_1.pdf", size: theirs.length, sha256: await sha256(theirs) },
@@ -120,7 +120,7 @@ describe.each(plain)("%s", (id: string) => {
       photos.map(async (bytes) => {
         const client = await FtpClient.connect(info.url);
         try {
-          return await uploadUnique({ client, dir: info.dir, trackingId: "C5", ext: "jpg", bytes, nextNumber: c.next });
+          return await uploadUnique({ client, dir: info.dir, stem: (n) => `C5_${n}`, ext: "jpg", bytes, nextNumber: c.next });
         } finally {
           await client.quit();
         }
@@ -185,11 +185,11 @@ describe.each(plain)("%s", (id: string) => {
   it("fails transiently while the server is down and succeeds once it is back", async () => {
     const c = counter();
     const client = await FtpClient.connect(info.url);
-    const first = await uploadUnique({ client, dir: info.dir, trackingId: "S9", ext: "jpg", bytes: jpeg(1000), nextNumber: c.next });
+    const first = await uploadUnique({ client, dir: info.dir, stem: (n) => `S9_${n}`, ext: "jpg", bytes: jpeg(1000), nextNumber: c.next });
     expect(first.name).toBe("S9_1.jpg");
     await ctl(`/stop?server=${id}`, { method: "POST" });
     try {
-      const mid = await failure(uploadUnique({ client, dir: info.dir, trackingId: "S9", ext: "jpg", bytes: jpeg(1000), nextNumber: c.next }));
+      const mid = await failure(uploadUnique({ client, dir: info.dir, stem: (n) => `S9_${n}`, ext: "jpg", bytes: jpeg(1000), nextNumber: c.next }));
       expect(mid.transient).toBe(true);
       client.close();
       const refused = await failure(FtpClient.connect(info.url, { timeoutMs: 5000 }));
@@ -200,7 +200,7 @@ describe.each(plain)("%s", (id: string) => {
     const again = await FtpClient.connect(info.url);
     try {
       const bytes = jpeg(2000);
-      const r = await uploadUnique({ client: again, dir: info.dir, trackingId: "S9", ext: "jpg", bytes, nextNumber: c.next });
+      const r = await uploadUnique({ client: again, dir: info.dir, stem: (n) => `S9_${n}`, ext: "jpg", bytes, nextNumber: c.next });
       // Whatever numbers the failed attempt drew are never handed out again.
       expect(r.name).not.toBe(first.name);
       expect(new Set(c.handed).size).toBe(c.handed.length);
@@ -223,8 +223,8 @@ describe.each(privatePasv)("%s (no EPSV, PASV answers 10.1.2.3)", (id: string) =
     try {
       const bytes = jpeg(250_000);
       const c = counter();
-      const r1 = await uploadUnique({ client, dir: info.dir, trackingId: "P1", ext: "jpg", bytes, nextNumber: c.next });
-      const r2 = await uploadUnique({ client, dir: info.dir, trackingId: "P1", ext: "jpg", bytes, nextNumber: c.next });
+      const r1 = await uploadUnique({ client, dir: info.dir, stem: (n) => `P1_${n}`, ext: "jpg", bytes, nextNumber: c.next });
+      const r2 = await uploadUnique({ client, dir: info.dir, stem: (n) => `P1_${n}`, ext: "jpg", bytes, nextNumber: c.next });
       expect([r1.name, r2.name]).toEqual(["P1_1.jpg", "P1_2.jpg"]);
       const h = await sha256(bytes);
       expect(await files(id)).toEqual([
@@ -250,7 +250,7 @@ describe("vsftpd-tls (ftps://, explicit TLS, self-signed certificate)", () => {
     const client = await FtpClient.connect(info.url, { timeoutMs: 10_000 });
     try {
       const bytes = jpeg(300_000);
-      const r = await uploadUnique({ client, dir: info.dir, trackingId: "TLS1", ext: "jpg", bytes, nextNumber: counter().next });
+      const r = await uploadUnique({ client, dir: info.dir, stem: (n) => `TLS1_${n}`, ext: "jpg", bytes, nextNumber: counter().next });
       expect(r.name).toBe("TLS1_1.jpg");
       expect(await files(id)).toEqual([{ name: "TLS1_1.jpg", size: bytes.length, sha256: await sha256(bytes) }]);
     } finally {

@@ -14,7 +14,8 @@ export interface UploadUniqueArgs {
   client: FtpClient;
   /** Remote directory relative to the login directory ("" = login directory). */
   dir: string;
-  trackingId: string;
+  /** The file's name without its extension for number `n` (the caller's naming rule); a plain name, no directory. */
+  stem: (n: number) => string;
   ext: PhotoExt;
   bytes: Uint8Array;
   /** Hands out a number never handed out before (an atomic counter in D1 behind it). */
@@ -32,20 +33,25 @@ export interface UploadUniqueResult {
 }
 
 /**
- * Uploads one photo as `{trackingId}_{n}.{ext}` without ever overwriting anything: numbers in use
- * on the server (a final file or someone's leftover `.part`) are skipped, the bytes go to a
- * hidden `.{name}.part` first, and only a complete, size-checked upload is renamed into place.
+ * Uploads one file as `{stem(n)}.{ext}` under a number never used before, without ever
+ * overwriting anything: numbers in use on the server (a final file of any extension or someone's
+ * leftover `.part`) are skipped, the bytes go to a hidden `.{name}.part` first, and only a
+ * complete, size-checked upload is renamed into place.
  * If the final name appears while we upload, the finished `.part` moves to a fresh number
  * instead. Uses the client's two sockets at most (control + one data connection at a time).
  */
 export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUniqueResult> {
-  const { client, trackingId, ext, bytes, nextNumber } = args;
+  const { client, stem, ext, bytes, nextNumber } = args;
   const dir = args.dir.replace(/^\/+|\/+$/g, "");
   const maxNumbers = args.maxNumbers ?? 50;
-  // The ID becomes part of a remote path and of prefix matching, so it must be plain.
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(trackingId)) throw new FtpError("config", false, "tracking ID is not usable in a file name");
   const path = (name: string) => (dir ? `${dir}/${name}` : name);
-  const finalName = (n: number) => `${trackingId}_${n}.${ext}`;
+  const plainStem = (n: number) => {
+    const s = stem(n);
+    // The stem becomes part of a remote path and of prefix matching, so it must be plain.
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(s)) throw new FtpError("config", false, `"${s}" is not usable in a file name`);
+    return s;
+  };
+  const finalName = (n: number) => `${plainStem(n)}.${ext}`;
   const partName = (n: number) => `.${finalName(n)}.part`;
 
   let numbersTried = 0;
@@ -53,9 +59,9 @@ export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUnique
     while (numbersTried++ < maxNumbers) {
       const n = await nextNumber();
       if (!Number.isSafeInteger(n) || n < 1) throw new FtpError("config", false, `nextNumber() returned ${n}`);
-      if (!finalTaken(existing, trackingId, n) && !partTaken(existing, trackingId, n)) return n;
+      if (!finalTaken(existing, plainStem(n)) && !partTaken(existing, plainStem(n))) return n;
     }
-    throw new FtpError("config", false, `no free number for ${trackingId} after ${maxNumbers} tries`);
+    throw new FtpError("config", false, `no free number for ${plainStem(1)} and the like after ${maxNumbers} tries`);
   };
 
   let n = await fresh(await client.list(dir));
@@ -77,7 +83,7 @@ export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUnique
     const existing = await client.list(dir);
     // Another source may have written our number meanwhile; most servers' RNTO would silently
     // replace it, so look first and move the finished upload to a fresh number instead.
-    if (finalTaken(existing, trackingId, n)) n = await fresh(existing);
+    if (finalTaken(existing, plainStem(n))) n = await fresh(existing);
     try {
       await client.rename(part, path(finalName(n)));
       return { name: finalName(n), n, bytes: bytes.length };
@@ -86,19 +92,19 @@ export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUnique
       if (!(e instanceof FtpError) || e.transient || typeof e.code !== "number") throw e;
       const after = await client.list(dir);
       if (!after.includes(partFile)) throw e;
-      if (!finalTaken(after, trackingId, n)) throw e;
+      if (!finalTaken(after, plainStem(n))) throw e;
       n = await fresh(after);
       // The loop re-lists and renames the same .part to the new number.
     }
   }
 }
 
-function finalTaken(names: string[], trackingId: string, n: number): boolean {
-  const prefix = `${trackingId}_${n}.`;
+function finalTaken(names: string[], stem: string): boolean {
+  const prefix = `${stem}.`;
   return names.some((f) => f.startsWith(prefix));
 }
 
-function partTaken(names: string[], trackingId: string, n: number): boolean {
-  const prefix = `.${trackingId}_${n}.`;
+function partTaken(names: string[], stem: string): boolean {
+  const prefix = `.${stem}.`;
   return names.some((f) => f.startsWith(prefix) && f.endsWith(".part"));
 }

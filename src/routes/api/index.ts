@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import { db as openDb } from "../../db/client";
 import { carrierFor, carriers, refreshConsignment } from "../../carriers";
-import { replayJob } from "../../lib/jobs";
+import { replayJob } from "../../engine";
 import { log } from "../../lib/log";
 import { adminAuth } from "../../middleware/admin-auth";
 import { attention, markSeen } from "../../read/attention";

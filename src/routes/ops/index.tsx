@@ -11,7 +11,7 @@ import { log } from "../../lib/log";
 import { redact } from "../../lib/secrets";
 import { SESSION_COOKIE, SESSION_TTL_MS, checkAdmin, closeSession, openSession, sameOrigin as sameOriginHeaders } from "../../middleware/admin-auth";
 import { clientOf, lockedFor, lockedMessage, retryAfterSeconds, wrongCredential } from "../../middleware/guess-guard";
-import { replayJob } from "../../lib/jobs";
+import { replayJob } from "../../engine";
 import { Layout, consignmentHref, type Flash } from "./components";
 import { consignmentPage, documentFile, searchConsignments } from "../../read/consignments";
 import { failures } from "../../read/failures";

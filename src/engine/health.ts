@@ -1,6 +1,6 @@
 import { networkHealth } from "../db/schema";
 import type { Db } from "../db/client";
-import { redact } from "./secrets";
+import { redact } from "../lib/secrets";
 
 // Each network's last success and last error, in plain words, for /healthz and the console.
 // An error clears with the next success; an operator action (what only a person can fix) rides along.

@@ -2,20 +2,21 @@ import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { attempts, jobs } from "../db/schema";
 import type { Db } from "../db/client";
-import { chunk, IN_LIST_MAX, insertChunks } from "./chunk";
-import { errorMessage } from "./errors";
-import { log } from "./log";
+import { chunk, IN_LIST_MAX, insertChunks } from "../lib/chunk";
+import { errorMessage } from "../lib/errors";
+import { log } from "../lib/log";
 import { recordTimeline } from "./timeline";
+import type { NewJob } from "./define";
 
 // A job is a row in D1; the queue message carries only its id (Queue messages are capped at
 // 128 KB, and files live in R2). The row is the truth: status, attempts, last error.
 
-export interface NewJob {
+/** A job row's content: a `NewJob` (checked by its definition), or a row a test writes directly. */
+export interface JobRowSpec {
   kind: string;
   network: string;
   reference: string;
-  payload: Record<string, unknown>;
-  /** Same key, same job: a replayed webhook or a re-polled feed does not add work twice. */
+  payload: unknown;
   dedupeKey?: string;
   maxAttempts?: number;
 }
@@ -26,7 +27,7 @@ export interface JobMessage {
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
-export function newJobRow(j: NewJob) {
+export function newJobRow(j: JobRowSpec) {
   return {
     id: crypto.randomUUID(),
     kind: j.kind,

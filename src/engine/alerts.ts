@@ -2,9 +2,9 @@ import { and, asc, eq, lt, lte, or, sql } from "drizzle-orm";
 import { getConfig } from "../config";
 import type { Db } from "../db/client";
 import { alertLimits, alertOutbox } from "../db/schema";
-import { errorMessage } from "./errors";
-import { log } from "./log";
-import { redact } from "./secrets";
+import { errorMessage } from "../lib/errors";
+import { log } from "../lib/log";
+import { redact } from "../lib/secrets";
 
 // Alerts to a Slack/Mattermost-style incoming webhook (ALERT_WEBHOOK_URL): `{"text": …}`.
 // At most one per (kind, network, reference) an hour. An alert is written to D1 first and tried
@@ -186,4 +186,12 @@ function scrub(text: string, webhookUrl: string): string {
     // the config check refused anything unparseable
   }
   return out;
+}
+
+/**
+ * The one alert for work that stopped (a job failed for good, crashed too often, or was dead-
+ * lettered), pointing at its line in the failures list. `label` is the network's name for people.
+ */
+export function workStopped(env: Env, db: Db, job: { id: string; network: string; reference: string; kind: string }, why: string, label: string | null): Promise<AlertOutcome> {
+  return raiseAlert(env, db, { kind: "failure", network: job.network, reference: job.reference, text: `${label ?? job.network} ${job.reference}: work stopped (${job.kind}): ${why}`, path: `/ops/failures#job-${job.id}` });
 }

@@ -1,7 +1,7 @@
 import { timeline } from "../db/schema";
 import type { Db } from "../db/client";
-import { redact } from "./secrets";
-import { insertChunks } from "./chunk";
+import { redact } from "../lib/secrets";
+import { insertChunks } from "../lib/chunk";
 
 // The consignment's record: every webhook, document, attempt, upload and error, in order.
 

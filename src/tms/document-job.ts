@@ -3,14 +3,51 @@ import { documents } from "../db/schema";
 import { sniffContentType } from "../lib/bytes";
 import { storeStream } from "../lib/store-stream";
 import { PermanentError, TransientError } from "../lib/errors";
-import { DOCUMENT_MAX_BYTES, TmsClient } from "../tms/client";
-import type { DocumentContent } from "../tms/schemas";
-import type { JobHandler, OutboundDocumentPayload, TmsDocumentPayload } from "../carriers/carrier";
+import { DOCUMENT_MAX_BYTES, TmsClient } from "./client";
+import type { DocumentContent } from "./schemas";
+import { z } from "zod";
+import { defineJob, type JobContext, type JobResult } from "../engine";
 
 // A document added in the TMS: fetch its bytes once, keep them in R2, know them by SHA-256,
-// refuse echoes of what we ourselves attached, then hand it to the carrier's job.
+// refuse echoes of what we ourselves attached, then hand it to the carrier's job `next`.
+// The intake queues it for webhooks; a carrier may queue it for a document it finds on an order.
 
-export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
+const routeOptions = z.record(z.string(), z.unknown());
+
+export const tmsDocumentPayload = z.object({
+  documentId: z.string().nullable(),
+  documentType: z.string(),
+  name: z.string(),
+  content: z.union([z.object({ r2Key: z.string(), contentType: z.string(), filename: z.string() }), z.object({ downloadUrl: z.string() })]),
+  role: z.string().nullable(),
+  /** The carrier's document job (`DocumentRoute.kind`). */
+  next: z.string(),
+  /** The carrier routing's options for its job. */
+  route: routeOptions.nullish(),
+  orderId: z.string(),
+  customerReference: z.string().nullable(),
+});
+export type TmsDocumentPayload = z.output<typeof tmsDocumentPayload>;
+
+/** What a carrier's document job receives from the centre (tms.document): declare it with this schema. */
+export const outboundDocumentPayload = z.object({
+  documentRowId: z.string(),
+  r2Key: z.string(),
+  sha256: z.string(),
+  filename: z.string(),
+  contentType: z.string(),
+  documentType: z.string(),
+  documentId: z.string().nullable(),
+  role: z.string().nullable(),
+  orderId: z.string(),
+  /** `DocumentRoute.options` of the route that chose this job. */
+  route: routeOptions.nullable().default(null),
+});
+export type OutboundDocumentPayload = z.output<typeof outboundDocumentPayload>;
+
+type Ctx = JobContext<TmsDocumentPayload>;
+
+export const tmsDocumentJob = defineJob("tms.document", tmsDocumentPayload, async (ctx) => {
   const { env, payload: p } = ctx;
   let filename = p.name;
   let file: { body: ReadableStream<Uint8Array>; length: number | null; contentType: string };
@@ -36,12 +73,12 @@ export const tmsDocument: JobHandler<TmsDocumentPayload> = async (ctx) => {
   } finally {
     await env.FILES.delete(incoming);
   }
-};
+});
 
 async function keep(
-  ctx: Parameters<JobHandler<TmsDocumentPayload>>[0],
+  ctx: Ctx,
   f: { sha256: string; size: number; filename: string; contentType: string; incoming: string },
-): ReturnType<JobHandler<TmsDocumentPayload>> {
+): Promise<JobResult> {
   const { env, db, payload: p, network, reference } = ctx;
   const { sha256, filename, contentType } = f;
   const [ours] = await db
@@ -90,5 +127,7 @@ async function keep(
     orderId: p.orderId,
     route: p.route ?? null,
   };
-  await ctx.enqueue([{ kind: p.next, network, reference, payload: { ...next }, dedupeKey: `${p.next}:${network}:${reference}:${sha256}` }]);
+  const job = ctx.jobFor(p.next);
+  if (!job) throw new PermanentError(`${network} has no job ${p.next} to take "${filename}"`);
+  await ctx.enqueue([job.job({ network, reference, payload: next, dedupeKey: `${p.next}:${network}:${reference}:${sha256}` })]);
 };

@@ -1,6 +1,6 @@
-import { DeferError } from "./errors";
-import { sleep } from "./sleep";
-import { MAX_WAIT_MS } from "./http";
+import { DeferError } from "../lib/errors";
+import { sleep } from "../lib/sleep";
+import { MAX_WAIT_MS } from "../lib/http";
 
 // The client side of the shared RateLimiter Durable Object.
 

@@ -1,8 +1,8 @@
 import { getConfig } from "../config";
 import type { Db } from "../db/client";
-import { cursor } from "../engine/pulls";
-import { errorMessage } from "./errors";
-import { log } from "./log";
+import { cursor } from "./pulls";
+import { errorMessage } from "../lib/errors";
+import { log } from "../lib/log";
 
 // Retention (RETENTION_DAYS, default 90): once a day, from the 10-minute cron, finished work,
 // its attempts, timelines, inbound webhook records, stored files and (through each carrier's
