@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db as openDb } from "../src/db/client";
 import { alertOutbox } from "../src/db/schema";
-import { alertKey, raiseAlert, sweepAlerts } from "../src/lib/alerts";
+import { alertKey, raiseAlert, sweepAlerts } from "../src/engine";
 import { sim } from "./support/sim";
 import { uniqueRef } from "./support/webhook";
 

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
 import { db as openDb } from "../src/db/client";
-import { upnEpods } from "../src/db/schema";
+import { upnEpods } from "../src/carriers/upn/schema";
 import { sha256Hex, sim } from "./support/sim";
 import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
 import { windowState } from "./support/palletways-window";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { db as openDb } from "../src/db/client";
 import { jobs } from "../src/db/schema";
-import { newJobRow } from "../src/lib/jobs";
+import { newJobRow } from "../src/engine";
 import { runJob } from "../src/queues/consumer";
 import { sha256Hex, sim } from "./support/sim";
 import { uniqueRef } from "./support/webhook";

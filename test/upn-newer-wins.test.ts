@@ -3,7 +3,8 @@ import { eq, inArray } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { upnTrackingTask } from "../src/carriers/upn/cron";
 import { db as openDb } from "../src/db/client";
-import { consignments, jobs, upnEvents } from "../src/db/schema";
+import { consignments, jobs } from "../src/db/schema";
+import { upnEvents } from "../src/carriers/upn/schema";
 import { sim } from "./support/sim";
 import { admin, uniqueRef, waitFor } from "./support/webhook";
 

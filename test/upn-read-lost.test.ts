@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { upnTrackingTask } from "../src/carriers/upn/cron";
 import { db as openDb } from "../src/db/client";
-import { upnTrackingBatches } from "../src/db/schema";
+import { upnTrackingBatches } from "../src/carriers/upn/schema";
 import { sim } from "./support/sim";
 import { uniqueRef } from "./support/webhook";
 
