@@ -196,7 +196,7 @@ try {
     for (const [name, url] of Object.entries(sims)) {
       await post(`${url}/__sim/faults`, on ? { seed: opts.seed, rate: opts.rate, kinds: httpKinds, holdMs: 1500, retryAfterS: 2, ...faultConfig[name] } : { off: true });
     }
-    await post(`${urls.palletwaysControl}/__sim/ftp/faults`, on ? { seed: opts.seed, rate: Math.min(0.3, opts.rate * 4), kinds: ftpKinds } : { off: true });
+    await post(`${urls.palletwaysControl}/__sim/ftp/faults`, on ? { seed: opts.seed, rate: Math.min(0.3, opts.rate * 4), rates: { "drop-after-rnto": Math.min(0.5, opts.rate * 8) }, kinds: ftpKinds } : { off: true });
   }
   /** Fault counts by kind, and the unclear-outcome ones by partner. */
   const harnessFaults = { "cron:overlap": 0, "runtime-killed": 0 };
@@ -423,6 +423,8 @@ try {
     return { rows, missing, duplicated, repeats, problems, soak, failedJobs, unfinishedJobs, order: stopOrder(qargo) };
   }
 
+  // What the drain's time travel did (worker.ts /__soak/hurry): claims dropped by the runtime, re-driven.
+  const agedInDrain = (await faultCounts()).byKind["drain:stale-claims-aged"] ?? 0;
   const wall = (Date.now() - started) / 1000;
   const line = (cells, widths) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ");
   const w = [30, 6, 9, 7, 6, 5, 11];
@@ -437,7 +439,7 @@ try {
   console.log("");
   const o = verdict.order;
   console.log(`UPN stops: ${o.stops}, status steps back ${o.stepsBack}, not COMPLETED at the end ${o.notCompleted}`);
-  console.log(`reconciliations on timelines: ${verdict.soak.reconciled}; repeated UPN status updates (harmless by contract): ${verdict.repeats}`);
+  console.log(`reconciliations on timelines: ${verdict.soak.reconciled}; repeated UPN status updates (harmless by contract): ${verdict.repeats}; claims left by a dropped invocation and re-driven while draining: ${agedInDrain}`);
   if (verdict.failedJobs.length) console.log(`failed jobs (a permanent failure under transient faults): ${verdict.failedJobs.map((j) => `${j.kind} ${j.reference} (${j.last_error ?? ""})`).join("; ")}`);
   if (verdict.unfinishedJobs.length) console.log(`unfinished jobs: ${verdict.unfinishedJobs.map((j) => `${j.kind} ${j.reference} (${j.status}, ${j.attempts} attempts, ${j.last_error ?? ""})`).join("; ")}`);
   const kindsWithout = [...byKind.keys()].filter((k) => verdict.rows[k].items === 0);

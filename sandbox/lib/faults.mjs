@@ -56,6 +56,8 @@ export function createFaultPlan(name) {
       cfg = {
         seed: Number(next.seed ?? 1),
         rate: Number(next.rate ?? 0.05),
+        // Per-kind rates where one kind's calls are rarer than another's (FTP: RNTO follows only a good STOR).
+        rates: next.rates ?? {},
         kinds: next.kinds ?? Object.keys(HTTP_FAULTS),
         holdMs: Number(next.holdMs ?? 2_000),
         retryAfterS: Number(next.retryAfterS ?? 2),
@@ -90,7 +92,7 @@ export function createFaultPlan(name) {
     /** FTP: one draw per STOR/RNTO; the kind is fixed by the command. */
     decideFtp(kind, path) {
       if (!cfg || !cfg.kinds.includes(kind)) return null;
-      const hit = rand() < cfg.rate;
+      const hit = rand() < (cfg.rates[kind] ?? cfg.rate);
       if (!hit) return null;
       return this.record(kind, "FTP", path);
     },
