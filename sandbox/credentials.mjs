@@ -11,6 +11,7 @@ export const CREDENTIALS = {
   PALLETWAYS_FTP_USER: "simftp",
   PALLETWAYS_FTP_PASSWORD: "sim-ftp-password-not-real",
   PALLETWAYS_FTP_DIR: "incoming",
+  PALLETWAYS_DEPOT: "045",
   UPN_API_KEY: "sim-upn-key-not-real",
   UPN_DEPOT: "045",
   HAZCHEM_API_KEY: "sim-hazchem-key-not-real",

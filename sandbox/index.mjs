@@ -53,6 +53,9 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       PALLETWAYS_API_KEY: C.PALLETWAYS_API_KEY,
       PALLETWAYS_FTP_URL: urls.ftp,
       PALLETWAYS_SIM_CONTROL_URL: urls.palletwaysControl,
+      // Our Palletways depot (consignments it delivers are imported) and the tenant's levels.
+      PALLETWAYS_DEPOT: C.PALLETWAYS_DEPOT,
+      PALLETWAYS_SERVICE_LEVELS: "B=ND,E=ECO",
       UPN_API_URL: urls.upn,
       UPN_API_KEY: C.UPN_API_KEY,
       UPN_DEPOT: C.UPN_DEPOT,

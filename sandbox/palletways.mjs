@@ -4,6 +4,7 @@
 import { createSimServer, text, bytes, json, Reply } from "./lib/http.mjs";
 import { sha256, b64, sniff, slidingWindow } from "./lib/util.mjs";
 import { podPdf } from "./lib/pdf.mjs";
+import { createPalletwaysImport } from "./palletways-import.mjs";
 
 export const API_PREFIX = "/api2";
 export const PORTAL_PREFIX = "/portal/api";
@@ -25,7 +26,9 @@ const DEFAULT_CONFIG = {
 
 export function createPalletwaysSim({ creds, quiet, ftp }) {
   let config, pods, notes, lastDelta, windows, ban, bans, maxIn60;
+  const imports = createPalletwaysImport({ apiPrefix: API_PREFIX });
   function reset() {
+    imports.reset();
     config = { ...DEFAULT_CONFIG };
     pods = new Map(); // trackingId → [{format, data, sha256, added_at}]
     notes = [];
@@ -160,6 +163,7 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       ["GET", new RegExp(`^${PORTAL_PREFIX}/podimages/(?<id>[^/]+)$`), podimages],
       ["GET", new RegExp(`^${API_PREFIX}/getPodByTrackingId/(?<id>[^/]+)$`), latestPod],
       ["GET", new RegExp(`^${API_PREFIX}/getNotes/delta/(?<epoch>[^/]+)$`), getNotes],
+      ...imports.routes,
       ["*", /^\/(api2|portal\/api)\/.*/, unavailable],
     ],
     control: [
@@ -167,6 +171,7 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       ["POST", /^\/__sim\/notes$/, seedNotes],
       ["POST", /^\/__sim\/config$/, setConfig],
       ["POST", /^\/__sim\/ban$/, forceBan],
+      ...imports.control,
       ...ftpControl,
     ],
     getState: () => ({
@@ -177,6 +182,7 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       banned_until: ban && ban.until > Date.now() ? new Date(ban.until).toISOString() : null,
       bans,
       ftp: ftp?.status() ?? null,
+      ...imports.state(),
     }),
     async reset() {
       reset();

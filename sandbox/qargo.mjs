@@ -39,6 +39,7 @@ export function createQargoSim({ creds, quiet }) {
       orders_created: [],
       status_updates: [],
       scans: [],
+      consignment_updates: [],
       emitted: [],
     };
   }
@@ -355,6 +356,20 @@ export function createQargoSim({ creds, quiet }) {
         return;
       }
       const order = hits[0];
+      // Consignment entity updates (e.g. `palletways: {tracking_id, consignment_number}`): merged
+      // into the order's consignment when exactly one matches (the only one, without a match).
+      for (const cu of u?.consignment?.updates ?? []) {
+        if (cu?.update?.operation !== "UPDATE" || !cu.update.data) continue;
+        const refs = cu.match?.matches_all?.flatMap((m) => m?.consignment?.reference_number?.matches_any ?? []) ?? [];
+        const targets = (order.consignments ?? []).filter((c) => !refs.length || refs.includes(c.consignment_reference_number));
+        if (targets.length !== 1) {
+          s.discarded.push({ kind: "partial-order-update", reason: `${targets.length} consignments matched`, matched_by, order_id: order.id, update: cu, at });
+          continue;
+        }
+        Object.assign(targets[0], cu.update.data);
+        s.consignment_updates.push({ order_id: order.id, matched_by, consignment_id: targets[0].id, data: cu.update.data, at });
+      }
+      if (u?.update?.operation === "UPDATE" && u.update.data?.custom_fields) order.custom_fields = { ...(order.custom_fields ?? {}), ...u.update.data.custom_fields };
       const units = (order.consignments ?? []).flatMap((c) => (c.goods ?? []).flatMap((g) => g.handling_units ?? []));
       for (const { h } of handlingUnitUpdates(u, i)) {
         const codes = h.match.matches_all.flatMap((m) => m?.handling_unit?.barcode?.matches_any ?? []);
@@ -489,6 +504,7 @@ export function createQargoSim({ creds, quiet }) {
       orders_created: s.orders_created,
       status_updates: s.status_updates,
       scans: s.scans,
+      consignment_updates: s.consignment_updates,
       emitted: s.emitted,
     }),
     reset,

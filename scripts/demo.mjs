@@ -45,7 +45,7 @@ export async function seedDemo({ base, sandbox }) {
   await webhook({ events: [], order: hzOrder });
   await webhook(documentCreated({ order: hzOrder, documentType: "PHOTO_OF_GOODS_DELIVERY", name: "IMG_0001.jpg", content: await photo(120, `${hz} · delivery`), mimeType: "image/jpeg" }));
   await post(`${urls.hazchem}/__sim/documents`, [{ consignment_number: hz, type: "DELIVERY_IMAGE", filename: `${hz}_1.jpg`, data: b64(await photo(280, `${hz} · from Hazchem`)) }]);
-  out.push({ network: "hazchem", reference: hz, what: "photo uploaded to Hazchem; one Hazchem image waits on the feed (fire the cron)" });
+  out.push({ network: "hazchem", reference: hz, what: "photo uploaded to Hazchem; one Hazchem image on the feed, pulled by the cron (fired below)" });
 
   // UPN: two consignments for our depot, imported on the cron with their service; tracking
   // events at both levels: the consignment arrived, one of its two pallets was unloaded (a
@@ -80,6 +80,35 @@ export async function seedDemo({ base, sandbox }) {
   const refreshed = await fetch(`${base}/api/consignments/upn/${upn}/refresh`, { method: "POST", headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } });
   const pulled = refreshed.ok ? "pulled with the manual refresh" : `manual refresh failed (${refreshed.status}): fire the cron`;
   out.push({ network: "upn", reference: upn, what: `${pulled}: imported with service NEXT_DAY; arrived, and pallet …001 unloaded (a scan on that pallet only)` });
-  out.push({ network: "upn", reference: carded, what: `${pulled}: carded by UPN; fire the cron and it is under "Needs attention" on /ops, with one alert at ${urls.alerts}/__sim/state` });
+  out.push({ network: "upn", reference: carded, what: `${pulled}: carded by UPN; after the cron it is under "Needs attention" on /ops, with one alert at ${urls.alerts}/__sim/state` });
+
+  // Palletways import: a consignment our depot delivers (Palletways sends it to us; nobody keys
+  // it in), seen first in the status notes; one of its pallets reached our depot. The cron
+  // fired here reads the notes, looks the consignment up once and makes it a TMS order; the
+  // note becomes a scan on that pallet.
+  const pwImport = "60098765432";
+  await post(`${urls.palletwaysControl}/__sim/consignments`, [
+    {
+      TrackingID: pwImport,
+      Number: "2557391-564",
+      Reference: "PO 7781",
+      CollectionDepot: "112",
+      DeliveryDepot: env.PALLETWAYS_DEPOT,
+      DueDate: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+      Lifts: 2,
+      Weight: 960,
+      ManifestNote: "Tail-lift required",
+      Pallet: [{ Barcode: "B00432B6FE", BillUnit: "FP" }, { Barcode: "B00432B6FF", BillUnit: "HP" }],
+    },
+  ]);
+  const ukNow = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date());
+  const ukToday = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(new Date());
+  await post(`${urls.palletwaysControl}/__sim/notes`, [
+    { TrackingID: pwImport, ConNo: "2557391-564", StatusCode: "300", NoteType: "At collection depot", NoteDate: ukToday, NoteTime: ukNow },
+    { TrackingID: pwImport, ConNo: "2557391-564", Barcode: "B00432B6FE", StatusCode: "700", NoteType: "At delivery depot", NoteDate: ukToday, NoteTime: ukNow },
+  ]);
+  const cron = await fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`);
+  const fired = cron.ok ? "the cron fired by the demo" : `the cron (fire it: ${cron.status})`;
+  out.push({ network: "palletways", reference: pwImport, what: `imported by ${fired}: Palletways consignment for depot ${env.PALLETWAYS_DEPOT} → TMS order PW-${pwImport}; pallet B00432B6FE scanned in (listed under /ops/imports)` });
   return out;
 }

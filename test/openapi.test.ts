@@ -21,6 +21,7 @@ describe("GET /api/openapi.json", () => {
       "/consignments/{network}/{reference}/refresh",
       "/failures",
       "/failures/{id}/replay",
+      "/imports",
     ]);
     const get = doc.paths["/consignments/{network}/{reference}"].get;
     expect(get.parameters.map((p: any) => [p.name, p.in, p.required])).toEqual([["network", "path", true], ["reference", "path", true]]);

@@ -91,6 +91,22 @@ export interface HandlingUnitScans {
   scans: HandlingUnitScan[];
 }
 
+/** A consignment the connector itself made into a TMS order (an import), and where it came from. */
+export interface ImportedConsignment {
+  reference: string;
+  /** Where the connector learnt of it, in an operator's words ("UPN consignment list"). */
+  source: string;
+  /** Where the import stands, in plain words ("TMS order created", "looking it up at Palletways"). */
+  status: string;
+  /** Finished (its TMS order exists), or still under way / failed. */
+  done: boolean;
+  orderId: string | null;
+  /** Epoch ms: when it was first seen, and last changed. */
+  firstSeenAt: number;
+  updatedAt: number;
+  error: string | null;
+}
+
 /** Qargo's `SubcontractorDispatch` (tms-qargo.md, "POST /webhooks/tms/dispatch/{network}"), already authenticated and parsed. */
 export interface SubcontractorDispatch {
   operation: "CREATE" | "UPDATE" | "CANCEL";
@@ -155,6 +171,8 @@ export interface Carrier {
   retention?(env: Env, db: Db, cutoffMs: number): Promise<Record<string, number>>;
   /** A consignment's handling units (pallets) and their scans, for the console. */
   scans?(env: Env, reference: string): Promise<HandlingUnitScans[]>;
+  /** Consignments it imports as TMS orders itself, newest first (just one, with `reference`). */
+  imports?(env: Env, db: Db, query: { reference?: string; limit: number }): Promise<ImportedConsignment[]>;
   /** Its own work under way, shown on the console overview. */
   openWork?(env: Env, db: Db, now: number): Promise<OpenWork>;
   /** Subcontractor dispatches from the TMS (`POST /webhooks/tms/dispatch/{network}`). */

@@ -3,6 +3,7 @@ import { carrierFor } from "../carriers";
 import { db as openDb } from "../db/client";
 import { chunk, IN_LIST_MAX } from "../lib/chunk";
 import { attempts, consignments, documents, jobs, timeline } from "../db/schema";
+import { importOf } from "./imports";
 
 // A consignment as the operator API and the console show it: its timeline, documents and work.
 
@@ -10,14 +11,15 @@ export async function consignmentView(env: Env, network: string, reference: stri
   const db = openDb(env);
   const [consignment] = await db.select().from(consignments).where(and(eq(consignments.network, network), eq(consignments.reference, reference)));
   const carrier = carrierFor(network);
-  const [entries, docs, work, units] = await Promise.all([
+  const [entries, docs, work, units, imported] = await Promise.all([
     db.select().from(timeline).where(and(eq(timeline.network, network), eq(timeline.reference, reference))).orderBy(asc(timeline.at), asc(timeline.id)),
     db.select().from(documents).where(and(eq(documents.network, network), eq(documents.reference, reference))).orderBy(asc(documents.createdAt)),
     db.select().from(jobs).where(and(eq(jobs.network, network), eq(jobs.reference, reference))).orderBy(asc(jobs.createdAt)),
     // Pallet scans where the network has them: each carrier reads its own tables.
     carrier?.scans ? carrier.scans(env, reference) : Promise.resolve([]),
+    importOf(env, network, reference),
   ]);
-  if (!consignment && entries.length === 0 && work.length === 0) return null;
+  if (!consignment && entries.length === 0 && work.length === 0 && !imported) return null;
   return {
     network,
     reference,
@@ -47,6 +49,7 @@ export async function consignmentView(env: Env, network: string, reference: stri
     })),
     jobs: work.map((j) => ({ id: j.id, kind: j.kind, status: j.status, attempts: j.attempts, last_error: j.lastError, updated_at: new Date(j.updatedAt).toISOString() })),
     handling_units: units,
+    import: imported ? { source: imported.source, status: imported.status, done: imported.done, first_seen_at: imported.first_seen_at, error: imported.error } : null,
   };
 }
 

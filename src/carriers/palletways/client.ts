@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { palletwaysSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
-import { acquire, pausePartner } from "../../engine";
+import { acquire, pausePartner, type Limit } from "../../engine";
 import { capNote, FILE_MAX_BYTES, partnerFetch, readCapped, readText, waitWords, type PartnerAnswer, type PartnerCall } from "../../lib/http";
 import { sniffContentType } from "../../lib/bytes";
 import { log } from "../../lib/log";
@@ -37,7 +37,7 @@ const notesSchema = z.object({
 export type StatusNote = z.infer<typeof noteSchema>;
 
 export class PalletwaysClient {
-  private readonly cfg;
+  protected readonly cfg;
 
   constructor(private readonly env: Env) {
     const cfg = palletwaysSettings(env);
@@ -45,7 +45,7 @@ export class PalletwaysClient {
     this.cfg = cfg;
   }
 
-  private how(step: string): PartnerCall {
+  protected how(step: string): PartnerCall {
     return {
       partner: "Palletways",
       what: step,
@@ -57,9 +57,12 @@ export class PalletwaysClient {
     };
   }
 
-  /** An answer to read, or a refusal's text (4xx, or a 5xx that is one of their text answers). */
-  private async get(base: string, path: string, step: string, query: Record<string, string> = {}, maxWaitMs?: number): Promise<Exclude<PartnerAnswer, { kind: "slow_down" }>> {
-    await acquire(this.env, palletwaysLimit(this.cfg.ratePerMinute), maxWaitMs);
+  /**
+   * An answer to read, or a refusal's text (4xx, or a 5xx that is one of their text answers).
+   * `limit` narrows the shared limiter for low-priority callers (import lookups, import-client.ts).
+   */
+  protected async get(base: string, path: string, step: string, query: Record<string, string> = {}, maxWaitMs?: number, limit?: Limit): Promise<Exclude<PartnerAnswer, { kind: "slow_down" }>> {
+    await acquire(this.env, limit ?? palletwaysLimit(this.cfg.ratePerMinute), maxWaitMs);
     const q = new URLSearchParams({ apikey: this.cfg.apiKey, ...query });
     const started = Date.now();
     const answer = await partnerFetch(`${base}${path}?${q}`, {}, this.how(step));
@@ -70,7 +73,7 @@ export class PalletwaysClient {
     throw new DeferError(`Palletways banned our key (429) for ${Math.ceil(wait / 60000)} min${capNote(answer.wait)}; every Palletways call waits until it ends`, wait);
   }
 
-  private plainError(status: number, text: string, step: string): never {
+  protected plainError(status: number, text: string, step: string): never {
     const e = classifyText(text);
     if (e && (e.kind === "no_key" || e.kind === "not_authorised")) {
       throw new PermanentError(`Palletways refused the API key: ${e.text}`, "PALLETWAYS_KEY", "Check PALLETWAYS_API_KEY with Palletways (the key may lack access to this API)");

@@ -8,6 +8,8 @@ import { palletwaysRefresh } from "./refresh";
 import { palletwaysRetention } from "./retention";
 import { palletwaysDeliveryCompleted, routePalletwaysDocument } from "./routing";
 import { palletwaysSettings, readPalletwaysSettings } from "./settings";
+import { palletwaysImportList } from "./import-list";
+import { handlingUnitScans } from "./scans";
 
 // Palletways (palletways.md): POD photos into the TMS after delivery, delivery photos out to
 // its FTP server. The catch-up window's Durable Object class is exported for the Worker entry.
@@ -30,6 +32,8 @@ export const palletways: Carrier = {
     describeDestination: (d) => `Palletways FTP as ${d}`,
   },
   onDeliveryCompleted: (_env, stop) => palletwaysDeliveryCompleted(stop),
+  imports: palletwaysImportList,
+  scans: handlingUnitScans,
   explain: explainPalletways,
   openWork: (_env, db, now) => openWindows(db, now),
   attention: palletwaysAttention,

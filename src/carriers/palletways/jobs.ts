@@ -2,7 +2,8 @@ import type { AnyJobDefinition } from "../../engine";
 import { attachPhotoJob } from "./attach";
 import { deliveryCompletedJob } from "./delivery-completed";
 import { ftpUploadJob } from "./ftp-upload";
+import { importJobs } from "./import-jobs";
 import { fetchPhotosJob } from "./photos";
 
 // Job kinds "palletways.*", each declared beside its handler.
-export const palletwaysJobs: readonly AnyJobDefinition[] = [deliveryCompletedJob, fetchPhotosJob, attachPhotoJob, ftpUploadJob];
+export const palletwaysJobs: readonly AnyJobDefinition[] = [deliveryCompletedJob, fetchPhotosJob, attachPhotoJob, ftpUploadJob, ...importJobs];

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client";
 import { RETENTION_BATCH as BATCH } from "../../engine";
 import { windowStub } from "./window";
+import { importRetention } from "./import-retention";
 
 // Palletways' share of the daily retention pass: raw POD PDFs (R2 + their fetch rows) and closed
 // catch-up windows (the mirror row and the object's storage), older than the cutoff, unless the
@@ -39,5 +40,5 @@ export async function palletwaysRetention(env: Env, _db: Db, cutoffMs: number): 
       windows++;
     }
   }
-  return { palletways_pdfs: pdfs, palletways_windows: windows };
+  return { palletways_pdfs: pdfs, palletways_windows: windows, ...(await importRetention(env, cutoffMs)) };
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
@@ -32,4 +32,58 @@ export const palletwaysFetches = sqliteTable(
     outcome: text("outcome").notNull(),
   },
   (t) => [primaryKey({ columns: [t.trackingId, t.fetchedAt] })],
+);
+
+/**
+ * Consignments named by status notes that the connector had never seen (palletways.md, import).
+ * status: `lookup` (getConsignment due at `next_lookup_at`) → `looking` (claimed by a lookup
+ * run until `claimed_until`) → `not_ours` (another depot delivers it: never looked up again) or
+ * `ours` (the consignment kept in `body`) → `uploaded` (upload_id known) → `created` (TMS order
+ * id known) → `completed` (its `palletways` fields set too); `failed` stands until a replay.
+ */
+export const palletwaysImports = sqliteTable(
+  "palletways_imports",
+  {
+    trackingId: text("tracking_id").primaryKey(),
+    status: text("status").notNull(),
+    deliveryDepot: text("delivery_depot"),
+    body: text("body"),
+    lookups: integer("lookups").notNull().default(0),
+    nextLookupAt: integer("next_lookup_at"),
+    claimedUntil: integer("claimed_until"),
+    uploadId: text("upload_id"),
+    orderId: text("order_id"),
+    polls: integer("polls").notNull().default(0),
+    error: text("error"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("palletways_imports_status").on(t.status, t.nextLookupAt)],
+);
+
+/**
+ * Status notes of consignments being imported (or imported), kept until applied to the TMS
+ * order: pallet scans, exceptions, job complete. One row per note (`id` = tracking ID, Delta,
+ * code and pallet). status: `waiting` (no TMS order yet) → `queued` (in job `job_id`) →
+ * `applied`; `skipped` (the consignment is not ours) and `failed` (the TMS refused it) stand.
+ */
+export const palletwaysImportNotes = sqliteTable(
+  "palletways_import_notes",
+  {
+    id: text("id").primaryKey(),
+    trackingId: text("tracking_id").notNull(),
+    delta: integer("delta").notNull(),
+    statusCode: text("status_code").notNull(),
+    barcode: text("barcode"),
+    /** When it happened (NoteDate + NoteTime, UK time), epoch ms; null when Palletways gave none. */
+    noteAt: integer("note_at"),
+    exception: integer("exception", { mode: "boolean" }).notNull().default(false),
+    body: text("body").notNull(),
+    status: text("status").notNull(),
+    jobId: text("job_id"),
+    appliedAt: integer("applied_at"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("palletways_import_notes_consignment").on(t.trackingId, t.status), index("palletways_import_notes_job").on(t.jobId), index("palletways_import_notes_exception").on(t.exception, t.createdAt)],
 );

@@ -34,6 +34,7 @@ describe("readPalletwaysSettings", () => {
         ratePerMinute: 90,
         catchupScheduleS: [0, 60, 180, 420, 900],
         ftpUrl: null,
+        import: { depot: null, serviceLevels: {}, scanQuestion: "scan_barcode" },
       },
       problems: [],
     });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { networkSettings, positiveInt, text, url } from "../../config";
+import { importSettings, importSettingsSchema } from "./import-settings";
 
 // Palletways' settings (contracts README, configuration table).
 
@@ -19,6 +20,7 @@ const schema = z.object({
       return [...new Set(offsets)].sort((a, b) => a - b);
     }),
   PALLETWAYS_FTP_URL: z.string().trim().optional(),
+  ...importSettingsSchema,
 });
 
 export const readPalletwaysSettings = networkSettings(
@@ -32,6 +34,7 @@ export const readPalletwaysSettings = networkSettings(
     ratePerMinute: v.PALLETWAYS_RATE_PER_MINUTE,
     catchupScheduleS: v.PALLETWAYS_CATCHUP_SCHEDULE_S,
     ftpUrl: v.PALLETWAYS_FTP_URL || null,
+    import: importSettings(v),
   }),
 );
 

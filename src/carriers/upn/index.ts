@@ -8,6 +8,7 @@ import { routeUpnDocument, upnDeliveryCompleted } from "./routing";
 import { handlingUnitScans } from "./scans";
 import { readUpnSettings } from "./settings";
 import { upnRetention } from "./retention";
+import { upnImportList } from "./import-list";
 
 // UPN (upn.md): consignments imported as TMS orders, tracking events applied to them (pallet
 // events as scans on their handling unit); the consignee signature (ePOD) and delivery photos
@@ -31,6 +32,7 @@ export const upn: Carrier = {
   },
   onDeliveryCompleted: (_env, stop) => upnDeliveryCompleted(stop),
   scans: handlingUnitScans,
+  imports: upnImportList,
   explain: explainUpn,
   attention: upnAttention,
   retention: upnRetention,

@@ -8,6 +8,7 @@ import { adminAuth } from "../../middleware/admin-auth";
 import { attention, markSeen } from "../../read/attention";
 import { consignmentView } from "../../read/consignments";
 import { failures } from "../../read/failures";
+import { importedConsignments } from "../../read/imports";
 import { openApiDocument, operations } from "./openapi";
 
 // The operator API: a consignment's timeline, a manual refresh, failures and their replay, what
@@ -51,6 +52,8 @@ api.post(operations.refresh.path, async (c) => {
   if (r.status === 502) log({ network: p.network, reference: p.reference, step: "api.refresh", outcome: "error", error: r.message });
   return c.json({ error: r.error, message: r.message }, r.status);
 });
+
+api.get(operations.imports.path, async (c) => c.json({ imports: await importedConsignments(c.env) }));
 
 api.get(operations.failures.path, async (c) => c.json({ failures: await failures(c.env) }));
 

@@ -6,6 +6,7 @@ import {
   errorAnswer,
   failuresAnswer,
   idParams,
+  importsAnswer,
   refreshAnswer,
   replayAnswer,
   seenAnswer,
@@ -46,6 +47,12 @@ export const operations = {
       409: refused("the network is switched off (its settings are absent)"),
       502: refused("the network could not be reached or refused"),
     },
+  },
+  imports: {
+    method: "get",
+    path: "/imports",
+    summary: "Consignments the connector made into TMS orders itself (UPN's list, Palletways status notes), with their source",
+    responses: { 200: { description: "the imports, newest first", schema: importsAnswer } },
   },
   failures: {
     method: "get",

@@ -87,8 +87,29 @@ export const consignmentAnswer = z
     documents: z.array(documentRow),
     jobs: z.array(jobRow),
     handling_units: z.array(handlingUnit).describe("each pallet's scans, where the network has them"),
+    import: z
+      .object({ source: z.string(), status: z.string(), done: z.boolean(), first_seen_at: iso, error: z.string().nullable() })
+      .nullable()
+      .describe("when the connector made this consignment into a TMS order itself: where it came from and where the import stands"),
   })
   .meta({ id: "Consignment" });
+
+const importRow = z
+  .object({
+    network: z.string(),
+    network_label: z.string(),
+    reference: z.string(),
+    source: z.string().describe("where the connector learnt of it, e.g. “UPN consignment list”, “Palletways status notes (getConsignment)”"),
+    status: z.string().describe("where the import stands, in plain words"),
+    done: z.boolean().describe("its TMS order exists"),
+    order_id: z.string().nullable(),
+    first_seen_at: iso,
+    updated_at: iso,
+    error: z.string().nullable(),
+  })
+  .meta({ id: "Import" });
+
+export const importsAnswer = z.object({ imports: z.array(importRow).describe("newest first, at most 200") }).meta({ id: "Imports" });
 
 export const refreshAnswer = z.object({ ok: z.literal(true) }).catchall(z.unknown()).describe("what the network's refresh found; its fields differ per network").meta({ id: "Refresh" });
 

@@ -9,6 +9,7 @@ export type Flash = { text: string; bad?: boolean } | null;
 const NAV = [
   { href: "/ops", text: "Overview", key: "overview" },
   { href: "/ops/consignments", text: "Consignments", key: "consignments" },
+  { href: "/ops/imports", text: "Imports", key: "imports" },
   { href: "/ops/failures", text: "Failures", key: "failures" },
 ] as const;
 

@@ -21,6 +21,8 @@ import { markSeen } from "../../read/attention";
 import { storageSummary } from "../../read/storage";
 import { ConsignmentView, INLINE_IMAGE, NotFoundPage, SearchPage } from "./pages/consignment";
 import { FailuresPage } from "./pages/failures";
+import { ImportsPage } from "./pages/imports";
+import { importedConsignments } from "../../read/imports";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
 import { OverviewPage } from "./pages/overview";
 
@@ -195,6 +197,8 @@ ops.post("/consignments/:network/:reference/refresh", async (c) => {
 });
 
 ops.get("/failures", async (c) => page(c, <FailuresPage list={await failures(c.env)} flash={takeFlash(c)} />));
+
+ops.get("/imports", async (c) => page(c, <ImportsPage list={await importedConsignments(c.env)} flash={takeFlash(c)} />));
 
 ops.post("/failures/:id/replay", async (c) => {
   const id = c.req.param("id");

@@ -205,6 +205,15 @@ export const ConsignmentView: FC<{ c: ConsignmentPage; flash: Flash; canRefresh:
           <dd>{c.customer_reference_number ?? <span class="muted">none</span>}</dd>
           <dt>Our role</dt>
           <dd>{c.role ? c.role.toLowerCase() : <span class="muted">unknown</span>}</dd>
+          {c.import && (
+            <>
+              <dt>Imported</dt>
+              <dd>
+                from {c.import.source}, first seen <When iso={c.import.first_seen_at} relative />: {c.import.status}
+                {c.import.error && <span class="error"> ({c.import.error})</span>}
+              </dd>
+            </>
+          )}
         </dl>
         {canRefresh && (
           <p style="margin:.6rem 0 0">
