@@ -427,7 +427,7 @@ try {
   const agedInDrain = (await faultCounts()).byKind["drain:stale-claims-aged"] ?? 0;
   const wall = (Date.now() - started) / 1000;
   const line = (cells, widths) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ");
-  const w = [30, 6, 9, 7, 6, 5, 11];
+  const w = [36, 6, 9, 7, 6, 5, 11];
   console.log("");
   console.log(`soak: seed ${opts.seed}, ${opts.minutes} min of workload${extended ? " (extended for fault minimums)" : ""}, fault rate ${opts.rate} a call (FTP ${Math.min(0.3, opts.rate * 4)} a STOR/RNTO), D1 ${opts.d1Rate}, R2 ${opts.r2Rate}, queue twice ${opts.queueDupRate}`);
   console.log(line(["destination", "items", "delivered", "failed", "stuck", "lost", "duplicated"], w));

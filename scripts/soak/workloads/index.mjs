@@ -10,5 +10,6 @@ import upnImport from "./upn-import.mjs";
 import upnEpod from "./upn-epod.mjs";
 import hazchemUpload from "./hazchem-upload.mjs";
 import hazchemFeed from "./hazchem-feed.mjs";
+import palletwaysImport from "./palletways-import.mjs";
 
-export const workloads = [palletwaysPhotos, ftpUpload, upnImport, upnEpod, hazchemUpload, hazchemFeed];
+export const workloads = [palletwaysPhotos, ftpUpload, upnImport, upnEpod, hazchemUpload, hazchemFeed, palletwaysImport];
