@@ -25,8 +25,8 @@ const AFTER_PARTNER: [kind: string, table: RegExp, values: string[], rateFactor:
   ["d1:job-done", /^\s*update\s+"?jobs"?\s+set/i, ["done"], 1],
   ["d1:event-applied", /^\s*update\s+"?upn_events"?\s+set/i, ["applied"], 1],
   // Rare writes (one an import, one an alert) are hit more often, so that a short run sees them.
-  ["d1:upload-id", /^\s*update\s+"?upn_imports"?\s+set/i, ["uploaded"], 3],
-  ["d1:outbox-sent", /^\s*update\s+"?alert_outbox"?\s+set/i, ["sent"], 3],
+  ["d1:upload-id", /^\s*update\s+"?upn_imports"?\s+set/i, ["uploaded"], 2],
+  ["d1:outbox-sent", /^\s*update\s+"?alert_outbox"?\s+set/i, ["sent"], 2],
 ];
 
 function faultKind(sql: string, values: unknown[]): { kind: string; factor: number } | null {
