@@ -8,6 +8,7 @@ export const CREDENTIALS = {
   INBOUND_BASIC_PASSWORD: "sim-inbound-password-not-real",
   ADMIN_TOKEN: "sim-admin-token-not-real",
   PALLETWAYS_API_KEY: "sim-palletways-key-not-real",
+  PALLETWAYS_ACCOUNT: "SIM-ACC-1",
   PALLETWAYS_FTP_USER: "simftp",
   PALLETWAYS_FTP_PASSWORD: "sim-ftp-password-not-real",
   PALLETWAYS_FTP_DIR: "incoming",

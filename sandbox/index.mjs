@@ -53,6 +53,10 @@ export async function startSandbox({ quiet = false, host = "127.0.0.1", ports = 
       PALLETWAYS_API_KEY: C.PALLETWAYS_API_KEY,
       PALLETWAYS_FTP_URL: urls.ftp,
       PALLETWAYS_SIM_CONTROL_URL: urls.palletwaysControl,
+      // Bookings (palletways.md, "Booking"): the simulated account and the tenant's code mappings.
+      PALLETWAYS_ACCOUNT: C.PALLETWAYS_ACCOUNT,
+      PALLETWAYS_SERVICES: "ND=B,ECO=E,*=B",
+      PALLETWAYS_BILL_UNITS: "PALLET=FP,HALF=HP,QUARTER=QP",
       // Our Palletways depot (consignments it delivers are imported) and the tenant's levels.
       PALLETWAYS_DEPOT: C.PALLETWAYS_DEPOT,
       PALLETWAYS_SERVICE_LEVELS: "B=ND,E=ECO",

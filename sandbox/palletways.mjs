@@ -4,6 +4,8 @@
 import { createSimServer, text, bytes, json, Reply } from "./lib/http.mjs";
 import { sha256, b64, sniff, slidingWindow } from "./lib/util.mjs";
 import { podPdf } from "./lib/pdf.mjs";
+import { createBookingSim } from "./palletways-booking.mjs";
+import { podPagePng } from "./lib/pod-page.mjs";
 import { createPalletwaysImport } from "./palletways-import.mjs";
 
 export const API_PREFIX = "/api2";
@@ -39,6 +41,16 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
     maxIn60 = 0;
   }
   reset();
+
+  // Bookings (createconsignment, look-up, labels, notes that move a booking): palletways-booking.mjs.
+  const booking = createBookingSim({
+    apiPrefix: API_PREFIX,
+    seedNote: (n) => addNote(n),
+    addPodPage: async (id) => {
+      const data = await podPagePng(id);
+      pods.set(id, [...(pods.get(id) ?? []), { format: "png", data, sha256: sha256(data), added_at: new Date().toISOString() }]);
+    },
+  });
 
   function guard(ctx) {
     const isApi = ctx.path.startsWith(API_PREFIX + "/") || ctx.path.startsWith(PORTAL_PREFIX + "/");
@@ -107,15 +119,16 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
   function seedNotes(ctx) {
     const b = ctx.json();
     const list = Array.isArray(b) ? b : [b];
-    const added = list.map((n) => {
-      const Delta = n.Delta ?? Math.max(lastDelta + 1, Math.floor(Date.now() / 1000));
-      lastDelta = Math.max(lastDelta, Delta);
-      const note = { Delta, TrackingID: "", ConNo: "", Barcode: "", NoteDate: "", NoteTime: "", PodDate: "", PodTime: "", PodSignature: "", StatusCode: "", NoteGroup: "", NoteType: "", ...n };
-      note.Delta = Delta;
-      notes.push(note);
-      return note;
-    });
-    return json(200, added);
+    return json(200, list.map(addNote));
+  }
+
+  function addNote(n) {
+    const Delta = n.Delta ?? Math.max(lastDelta + 1, Math.floor(Date.now() / 1000));
+    lastDelta = Math.max(lastDelta, Delta);
+    const note = { Delta, TrackingID: "", ConNo: "", Barcode: "", NoteDate: "", NoteTime: "", PodDate: "", PodTime: "", PodSignature: "", StatusCode: "", NoteGroup: "", NoteType: "", ...n };
+    note.Delta = Delta;
+    notes.push(note);
+    return note;
   }
 
   function setConfig(ctx) {
@@ -163,6 +176,7 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       ["GET", new RegExp(`^${PORTAL_PREFIX}/podimages/(?<id>[^/]+)$`), podimages],
       ["GET", new RegExp(`^${API_PREFIX}/getPodByTrackingId/(?<id>[^/]+)$`), latestPod],
       ["GET", new RegExp(`^${API_PREFIX}/getNotes/delta/(?<epoch>[^/]+)$`), getNotes],
+      ...booking.routes,
       ...imports.routes,
       ["*", /^\/(api2|portal\/api)\/.*/, unavailable],
     ],
@@ -171,6 +185,7 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       ["POST", /^\/__sim\/notes$/, seedNotes],
       ["POST", /^\/__sim\/config$/, setConfig],
       ["POST", /^\/__sim\/ban$/, forceBan],
+      ...booking.control,
       ...imports.control,
       ...ftpControl,
     ],
@@ -182,10 +197,12 @@ export function createPalletwaysSim({ creds, quiet, ftp }) {
       banned_until: ban && ban.until > Date.now() ? new Date(ban.until).toISOString() : null,
       bans,
       ftp: ftp?.status() ?? null,
+      booking: booking.state(),
       ...imports.state(),
     }),
     async reset() {
       reset();
+      booking.reset();
       await ftp?.reset();
     },
   });

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { createSimServer, json, bytes, Reply } from "./lib/http.mjs";
 import { basicAuth, bearer, sha256, b64, slidingWindow } from "./lib/util.mjs";
 import { signWebhook, basicHeader } from "./qargo-webhooks.mjs";
+import { createDispatchSim } from "./qargo-dispatch.mjs";
 
 const HOUR = 3600_000;
 // scanQuestion: the question path the tenant has configured with the `scan_barcode` action.
@@ -44,6 +45,8 @@ export function createQargoSim({ creds, quiet }) {
     };
   }
   reset();
+  // Subcontractor dispatch: the sender, stop uploads, trip documents (qargo-dispatch.mjs).
+  const dispatch = createDispatchSim({ creds, state: () => s });
 
   function rateLimit(ctx) {
     if (!ctx.path.startsWith("/v1/")) return null;
@@ -356,6 +359,7 @@ export function createQargoSim({ creds, quiet }) {
         return;
       }
       const order = hits[0];
+      dispatch.recordOrderUpdate(order, u, at);
       // Consignment entity updates (e.g. `palletways: {tracking_id, consignment_number}`): merged
       // into the order's consignment when exactly one matches (the only one, without a match).
       for (const cu of u?.consignment?.updates ?? []) {
@@ -484,12 +488,14 @@ export function createQargoSim({ creds, quiet }) {
       ["POST", /^\/v1\/webhook\/document-import$/, documentImport],
       ["POST", /^\/v1\/webhook\/subco-status-update$/, statusUpdate],
       ["POST", /^\/v1\/webhook\/partial-order-update$/, partialOrderUpdate],
+      ...dispatch.routes,
     ],
     control: [
       ["POST", /^\/__sim\/documents$/, seedDocuments],
       ["POST", /^\/__sim\/orders$/, seedOrders],
       ["POST", /^\/__sim\/config$/, setConfig],
       ["POST", /^\/__sim\/emit$/, emit],
+      ...dispatch.control,
     ],
     getState: () => ({
       config,
@@ -506,8 +512,12 @@ export function createQargoSim({ creds, quiet }) {
       scans: s.scans,
       consignment_updates: s.consignment_updates,
       emitted: s.emitted,
+      ...dispatch.state(),
     }),
-    reset,
+    reset() {
+      reset();
+      dispatch.reset();
+    },
   });
   return sim;
 }

@@ -3,6 +3,7 @@
 // timeline API and `wrangler dev`'s logs have something to show straight away.
 import sharp from "sharp";
 import { basicHeader, documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
+import { seedBookingDemo } from "./demo-booking.mjs";
 
 async function photo(hue, label) {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="960"><rect width="100%" height="100%" fill="hsl(${hue},45%,55%)"/><rect x="340" y="300" width="600" height="420" fill="#8a6b3e" stroke="#3b2a12" stroke-width="12"/><text x="640" y="880" font-size="56" text-anchor="middle" font-family="sans-serif" fill="#fff">${label}</text></svg>`;
@@ -110,5 +111,8 @@ export async function seedDemo({ base, sandbox }) {
   const cron = await fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`);
   const fired = cron.ok ? "the cron fired by the demo" : `the cron (fire it: ${cron.status})`;
   out.push({ network: "palletways", reference: pwImport, what: `imported by ${fired}: Palletways consignment for depot ${env.PALLETWAYS_DEPOT} → TMS order PW-${pwImport}; pallet B00432B6FE scanned in (listed under /ops/imports)` });
+
+  // A Palletways booking from a TMS dispatch, end to end (scripts/demo-booking.mjs).
+  out.push(...(await seedBookingDemo({ base, sandbox })));
   return out;
 }

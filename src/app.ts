@@ -4,6 +4,7 @@ import { api } from "./routes/api";
 import { healthz } from "./routes/healthz";
 import { ops } from "./routes/ops";
 import { tmsWebhook } from "./routes/webhooks-tms";
+import { tmsDispatchWebhook } from "./routes/webhooks-tms-dispatch";
 import { registerSecrets } from "./lib/secrets";
 import { log } from "./lib/log";
 import { errorMessage } from "./lib/errors";
@@ -18,6 +19,7 @@ app.use("*", async (c, next) => {
 
 app.get("/", (c) => c.text(`palletbridge: TMS ↔ ${carriers().map((x) => x.label).join(", ")}. See /healthz and /ops.\n`));
 app.route("/healthz", healthz);
+app.route("/webhooks/tms/dispatch", tmsDispatchWebhook);
 app.route("/webhooks/tms", tmsWebhook);
 app.route("/api", api);
 app.route("/ops", ops);

@@ -22,7 +22,16 @@ describe("GET /api/openapi.json", () => {
       "/failures",
       "/failures/{id}/replay",
       "/imports",
+      "/webhooks/tms/dispatch/{network}",
     ]);
+    // The TMS's dispatch door: on the connector's origin, Basic credentials, Qargo's shapes.
+    const dispatch = doc.paths["/webhooks/tms/dispatch/{network}"];
+    expect(dispatch.servers).toEqual([{ url: "https://connector.test" }]);
+    expect(dispatch.post.security).toEqual([{ basic: [] }]);
+    expect(dispatch.post.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/SubcontractorDispatch" });
+    expect(dispatch.post.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/SubcontractorDispatchResponse" });
+    expect(doc.components.schemas.SubcontractorDispatch.properties.operation.enum).toEqual(["CREATE", "UPDATE", "CANCEL"]);
+    expect(doc.components.schemas.SubcontractorDispatchResponse.properties.errors.items.properties.error_type.enum).toEqual(["USER_INPUT_ERROR", "INTERNAL_ERROR", "NOT_SUPPORTED"]);
     const get = doc.paths["/consignments/{network}/{reference}"].get;
     expect(get.parameters.map((p: any) => [p.name, p.in, p.required])).toEqual([["network", "path", true], ["reference", "path", true]]);
     expect(get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Consignment" });

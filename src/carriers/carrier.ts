@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import type { AnyJobDefinition, CronTask, NewJob, TimelineEntry } from "../engine";
 import type { Role } from "../tms/visibility";
+import type { DispatchAnswer, SubcontractorDispatch } from "../tms/dispatch";
 
 // The one door between the centre and a network. The centre (intake, queue consumer, cron,
 // operator API and console) only ever sees a `Carrier`; everything that knows a network's
@@ -107,17 +108,67 @@ export interface ImportedConsignment {
   error: string | null;
 }
 
-/** Qargo's `SubcontractorDispatch` (tms-qargo.md, "POST /webhooks/tms/dispatch/{network}"), already authenticated and parsed. */
-export interface SubcontractorDispatch {
-  operation: "CREATE" | "UPDATE" | "CANCEL";
-  /** `SubcontractorDispatchOutput`: the trip, its stops and orders. */
-  payload: Record<string, unknown>;
+/** What a dispatch capability is handed for one `POST /webhooks/tms/dispatch/{network}`. */
+export interface DispatchContext {
+  env: Env;
+  db: Db;
+  /**
+   * Epoch ms by which the answer must be back (the TMS waits 20 s). Work not finished by then
+   * carries on as queued jobs; the answer says so, and a later send of the same dispatch answers
+   * with the outcome as it stands then.
+   */
+  deadline: number;
 }
 
-/** The answer Qargo shows on the dispatch task: no errors = booked. */
-export interface SubcontractorDispatchResponse {
-  errors: { error_type: "USER_INPUT_ERROR" | "INTERNAL_ERROR" | "NOT_SUPPORTED"; error_message: string }[];
+/** A fact about a booking, for the console's consignment page. */
+export interface DispatchFact {
+  label: string;
+  value: string;
+  /** Raw text shown as a block (a manifest, a partner's answer), else null. */
+  block?: string | null;
 }
+
+/** One thing that happened to a booking, oldest first (status applied, labels, POD…). */
+export interface DispatchStep {
+  at: number;
+  what: string;
+  state: string;
+  failed: boolean;
+}
+
+/** The booking behind a consignment, as the console shows it. */
+export interface DispatchView {
+  title: string;
+  facts: DispatchFact[];
+  steps: DispatchStep[];
+}
+
+/**
+ * Taking a TMS subcontractor dispatch (tms-qargo.md, "POST /webhooks/tms/dispatch/{network}"):
+ * the network books the trip's consignment. The centre authenticates and parses the dispatch,
+ * answers NOT_SUPPORTED for a network without this capability or switched off, and always
+ * answers 200 with the `DispatchAnswer` this returns.
+ *
+ * Rules every implementation keeps: a repeated dispatch (even byte-identical) is answered
+ * with the booking's outcome as it stands then, never a cached answer, and never books twice;
+ * the TMS order id is the booking's key; after an unclear outcome the network is asked whether
+ * the booking exists before committing again (contracts rule 8).
+ */
+export interface DispatchCapability {
+  /**
+   * Null when dispatches can be taken; else why not, in words for the planner (it becomes a
+   * NOT_SUPPORTED answer), e.g. "Palletways booking is not configured: set PALLETWAYS_ACCOUNT".
+   */
+  unavailable(env: Env): string | null;
+  /** Answer one dispatch (CREATE, UPDATE or CANCEL) by `ctx.deadline`. Never throws for bad input: that is a USER_INPUT_ERROR answer. */
+  handle(ctx: DispatchContext, dispatch: SubcontractorDispatch): Promise<DispatchAnswer>;
+  /** The booking behind a network reference (e.g. a tracking ID), for the console; null if none. */
+  view?(env: Env, db: Db, reference: string): Promise<DispatchView | null>;
+  /** Bookings for the console overview, counted by state ("booked", "waiting", "refused"), since `since` (epoch ms). */
+  counts?(env: Env, db: Db, since: number): Promise<Record<string, number>>;
+}
+
+export type { DispatchAnswer, SubcontractorDispatch };
 
 /** Documents from the TMS to the network. */
 export interface DocumentsCapability {
@@ -125,12 +176,6 @@ export interface DocumentsCapability {
   route(env: Env, doc: OutboundDocument): DocumentRoute;
   /** Where a document it sent went, in an operator's words ("Palletways FTP as 600123_1.jpg"). */
   describeDestination?(destination: string): string;
-}
-
-/** Bookings from Qargo's subcontractor dispatch: the door answers with what `handle` returns. */
-export interface DispatchCapability {
-  /** Books (or updates, cancels) once per dispatch however often it is sent; answers within 20 s. */
-  handle(env: Env, db: Db, dispatch: SubcontractorDispatch): Promise<SubcontractorDispatchResponse>;
 }
 
 /**
@@ -175,6 +220,6 @@ export interface Carrier {
   imports?(env: Env, db: Db, query: { reference?: string; limit: number }): Promise<ImportedConsignment[]>;
   /** Its own work under way, shown on the console overview. */
   openWork?(env: Env, db: Db, now: number): Promise<OpenWork>;
-  /** Subcontractor dispatches from the TMS (`POST /webhooks/tms/dispatch/{network}`). */
+  /** Takes the TMS's subcontractor dispatches (`POST /webhooks/tms/dispatch/{network}`): books with the network; absent = NOT_SUPPORTED. */
   dispatch?: DispatchCapability;
 }

@@ -11,15 +11,17 @@ export async function consignmentView(env: Env, network: string, reference: stri
   const db = openDb(env);
   const [consignment] = await db.select().from(consignments).where(and(eq(consignments.network, network), eq(consignments.reference, reference)));
   const carrier = carrierFor(network);
-  const [entries, docs, work, units, imported] = await Promise.all([
+  const [entries, docs, work, units, imported, booking] = await Promise.all([
     db.select().from(timeline).where(and(eq(timeline.network, network), eq(timeline.reference, reference))).orderBy(asc(timeline.at), asc(timeline.id)),
     db.select().from(documents).where(and(eq(documents.network, network), eq(documents.reference, reference))).orderBy(asc(documents.createdAt)),
     db.select().from(jobs).where(and(eq(jobs.network, network), eq(jobs.reference, reference))).orderBy(asc(jobs.createdAt)),
     // Pallet scans where the network has them: each carrier reads its own tables.
     carrier?.scans ? carrier.scans(env, reference) : Promise.resolve([]),
     importOf(env, network, reference),
+    // A booking made from a TMS dispatch, where the network takes them.
+    carrier?.dispatch?.view ? carrier.dispatch.view(env, db, reference) : Promise.resolve(null),
   ]);
-  if (!consignment && entries.length === 0 && work.length === 0 && !imported) return null;
+  if (!consignment && entries.length === 0 && work.length === 0 && !imported && !booking) return null;
   return {
     network,
     reference,
@@ -50,6 +52,7 @@ export async function consignmentView(env: Env, network: string, reference: stri
     jobs: work.map((j) => ({ id: j.id, kind: j.kind, status: j.status, attempts: j.attempts, last_error: j.lastError, updated_at: new Date(j.updatedAt).toISOString() })),
     handling_units: units,
     import: imported ? { source: imported.source, status: imported.status, done: imported.done, first_seen_at: imported.first_seen_at, error: imported.error } : null,
+    booking,
   };
 }
 

@@ -15,12 +15,14 @@ const jobCounts = (db: ReturnType<typeof openDb>) =>
 export async function overview(env: Env) {
   const db = openDb(env);
   const now = Date.now();
-  const [states, counts, openWork, needs, pictures] = await Promise.all([
+  const [states, counts, openWork, needs, pictures, bookings] = await Promise.all([
     networkStates(env),
     jobCounts(db),
     Promise.all(carriers().filter((c) => c.openWork && networkEnabled(env, c.network)).map(async (c) => ({ network: c.network, ...(await c.openWork!(env, db, now)) }))),
     attention(env, now),
     activity(env, now),
+    // Bookings from TMS dispatches over the last 24 hours, per network that takes them.
+    Promise.all(carriers().filter((c) => c.dispatch?.counts && networkEnabled(env, c.network)).map(async (c) => ({ network: c.network, label: c.label, counts: await c.dispatch!.counts!(env, db, now - 24 * 3_600_000) }))),
   ]);
   const byStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Record<string, number>;
   const config = getConfig(env);
@@ -35,6 +37,7 @@ export async function overview(env: Env) {
     failed: byStatus.failed ?? 0,
     attention: needs,
     activity: pictures,
+    bookings,
   };
 }
 

@@ -1,15 +1,12 @@
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { sql } from "drizzle-orm";
-import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
 import { consignments, inboundWebhooks } from "../db/schema";
 import { base64ToBytes, sha256Hex } from "../lib/bytes";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { timelineInserts, type TimelineEntry, jobWrite, queueJobs, type NewJob } from "../engine";
-import { verifyStandardWebhook } from "../middleware/standard-webhooks";
-import { basicAuth } from "../middleware/basic-auth";
+import { checkTmsSignature, tmsBasicAuth, tmsBodyLimit } from "./tms-webhook-guards";
 import { carrierFor, carrierForOrderField, networkEnabled } from "../carriers";
 import { tmsDocumentJob, type TmsDocumentPayload } from "../tms/document-job";
 import { operationalVisibilityUpdateSchema, parseUpdate } from "../tms/schemas";
@@ -19,7 +16,7 @@ import { completionTime, isDeliveryCompleted, isDocumentCreated, linkOrder } fro
 // to D1 (and inline files to R2) in one transaction before we answer, so nothing acknowledged
 // can be lost; the jobs are queued right after the answer and the work happens in the consumer.
 
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+export { MAX_BODY_BYTES } from "./tms-webhook-guards";
 
 type Issue = { path: string; message: string };
 
@@ -27,39 +24,16 @@ export const tmsWebhook = new Hono<{ Bindings: Env }>();
 
 tmsWebhook.post(
   "/",
-  basicAuth({
-    route: "webhook",
-    step: "webhook.tms",
-    credentials: (env) => {
-      const inbound = getConfig(env).inbound;
-      return inbound ?? { problem: "INBOUND_BASIC_USER and INBOUND_BASIC_PASSWORD are not set" };
-    },
-  }),
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: "payload_too_large", message: `the body is over ${MAX_BODY_BYTES} bytes` }, 413),
-  }),
+  tmsBasicAuth("webhook.tms"),
+  tmsBodyLimit(),
   async (c) => {
     const started = Date.now();
     const env = c.env;
-    const config = getConfig(env);
     const body = await c.req.text();
 
-    let deliveryId: string | null = null;
-    if (config.inbound?.signingSecretProblem) {
-      // A signature that can never be checked must not turn every delivery into a 500: a 503
-      // says "not now, try again" to the sender and names the setting for the operator.
-      log({ step: "webhook.tms", outcome: "error", error: config.inbound.signingSecretProblem });
-      return c.json({ error: "not_configured", message: config.inbound.signingSecretProblem }, 503, { "retry-after": "60" });
-    }
-    if (config.inbound?.signingSecrets.length) {
-      const v = await verifyStandardWebhook(config.inbound.signingSecrets, c.req.raw.headers, body);
-      if (!v.ok) {
-        log({ step: "webhook.tms", outcome: "error", error: `signature: ${v.reason}` });
-        return c.json({ error: "invalid_signature", message: v.reason }, 401);
-      }
-      deliveryId = `whid:${v.id}`;
-    }
+    const signature = await checkTmsSignature(env, c.req.raw.headers, body, "webhook.tms");
+    if (!signature.ok) return c.json(signature.body, signature.status, signature.headers);
+    let deliveryId: string | null = signature.webhookId ? `whid:${signature.webhookId}` : null;
 
     let json: unknown;
     try {

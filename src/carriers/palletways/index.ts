@@ -1,5 +1,8 @@
 import type { Carrier } from "../carrier";
 import { palletwaysAttention } from "./attention";
+import { palletwaysDispatchCapability } from "./booking";
+import { readBookingSettings } from "./booking-settings";
+import { bookingAttention } from "./booking-view";
 import { palletwaysCron } from "./cron";
 import { explainPalletways } from "./explain";
 import { palletwaysJobs } from "./jobs";
@@ -12,7 +15,8 @@ import { palletwaysImportList } from "./import-list";
 import { handlingUnitScans } from "./scans";
 
 // Palletways (palletways.md): POD photos into the TMS after delivery, delivery photos out to
-// its FTP server. The catch-up window's Durable Object class is exported for the Worker entry.
+// its FTP server, and bookings from the TMS's subcontractor dispatches (booking*.ts). The
+// catch-up window's Durable Object class is exported for the Worker entry.
 
 export { PalletwaysWindow } from "./window";
 
@@ -22,7 +26,7 @@ export const palletways: Carrier = {
   orderFieldValue: "PALLETWAYS",
   settings: (env) => {
     const s = readPalletwaysSettings(env);
-    return { enabled: s.value !== null, problems: s.problems };
+    return { enabled: s.value !== null, problems: [...s.problems, ...readBookingSettings(env).problems] };
   },
   jobs: palletwaysJobs,
   pulls: palletwaysCron,
@@ -36,6 +40,7 @@ export const palletways: Carrier = {
   scans: handlingUnitScans,
   explain: explainPalletways,
   openWork: (_env, db, now) => openWindows(db, now),
-  attention: palletwaysAttention,
+  attention: async (env, db, since) => [...(await palletwaysAttention(env, db, since)), ...(await bookingAttention(db, since))],
   retention: palletwaysRetention,
+  dispatch: palletwaysDispatchCapability,
 };

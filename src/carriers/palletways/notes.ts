@@ -6,6 +6,7 @@ import { deliveryCompletedJob } from "./delivery-completed";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { PalletwaysClient } from "./client";
 import { ukLocalToEpochMs } from "./uk-time";
+import { applyBookingNotes } from "./booking-notes";
 import { importFromNotes } from "./import-notes";
 
 // Status notes (cron): getNotes/delta from the cursor in D1. A note with StatusCode 900 (job
@@ -51,6 +52,7 @@ export async function pullStatusNotes(env: Env, db: Db): Promise<Record<string, 
       })),
     );
   }
+  await applyBookingNotes(env, db, notes);
   await importFromNotes(env, db, notes);
   // The cursor moves only after the signals are durable (jobs in D1), so none is lost.
   const next = Math.max(epoch, ...notes.map((n) => n.Delta));

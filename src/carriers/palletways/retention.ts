@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client";
 import { RETENTION_BATCH as BATCH } from "../../engine";
 import { windowStub } from "./window";
+import { bookingRetention } from "./booking-retention";
 import { importRetention } from "./import-retention";
 
 // Palletways' share of the daily retention pass: raw POD PDFs (R2 + their fetch rows) and closed
@@ -40,5 +41,5 @@ export async function palletwaysRetention(env: Env, _db: Db, cutoffMs: number): 
       windows++;
     }
   }
-  return { palletways_pdfs: pdfs, palletways_windows: windows, ...(await importRetention(env, cutoffMs)) };
+  return { palletways_pdfs: pdfs, palletways_windows: windows, ...(await importRetention(env, cutoffMs)), ...(await bookingRetention(env, cutoffMs)) };
 }

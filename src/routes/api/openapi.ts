@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { subcontractorDispatchSchema } from "../../tms/dispatch";
 import {
   attentionAnswer,
   consignmentAnswer,
@@ -82,6 +83,34 @@ export const operations = {
   },
 } satisfies Record<string, Operation>;
 
+// The TMS's door for subcontractor dispatches: not an operator route (Basic credentials, the
+// visibility webhook's), described here so whoever configures Qargo's endpoint finds it.
+// Registered by id, so the document's components carry it (as schemas.ts does for the answers).
+subcontractorDispatchSchema.meta({ id: "SubcontractorDispatch" });
+
+function dispatchPath(origin: string) {
+  const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+  return {
+    servers: [{ url: origin }],
+    post: {
+      operationId: "dispatch",
+      summary: "Qargo's subcontractor dispatch: book the trip's consignment with the network (CREATE, UPDATE, CANCEL)",
+      description:
+        "Same authentication and 10 MiB ceiling as POST /webhooks/tms. Always 200 with a SubcontractorDispatchResponse once authenticated and the body is a dispatch, within 20 s; a booking still going on then carries on as queued work ('still booking with …'), and a later send of the same order answers with the outcome. A network that takes no dispatches, or is switched off, answers NOT_SUPPORTED.",
+      security: [{ basic: [] }],
+      parameters: [{ name: "network", in: "path", required: true, description: "the network that books it, e.g. palletways", schema: { type: "string" } }],
+      requestBody: { required: true, content: { "application/json": { schema: ref("SubcontractorDispatch") } } },
+      responses: {
+        200: { description: "the booking as it stands", content: { "application/json": { schema: ref("SubcontractorDispatchResponse") } } },
+        400: { description: "not JSON, or not a SubcontractorDispatch (the failing fields are named)" },
+        401: { description: "no or wrong Basic credentials (INBOUND_BASIC_*), or a signature that does not verify" },
+        413: { description: "the body is over 10 MiB" },
+        429: { description: "too many wrong credentials from this client; see Retry-After" },
+      },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document for the operations, with `base` as the server (…/api). */
 export function openApiDocument(base: string) {
   const named = z.toJSONSchema(z.globalRegistry, { uri: (id) => `#/components/schemas/${id}` }).schemas;
@@ -110,12 +139,13 @@ export function openApiDocument(base: string) {
       },
     };
   }
+  paths["/webhooks/tms/dispatch/{network}"] = dispatchPath(new URL(base).origin);
   return {
     openapi: "3.1.0",
     info: { title: "palletbridge operator API", version: "1", description: "Timelines, manual refresh, failures and replay, and what needs attention. Authorization: Bearer ADMIN_TOKEN." },
     servers: [{ url: base }],
     security: [{ bearer: [] }],
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } }, schemas },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" }, basic: { type: "http", scheme: "basic", description: "INBOUND_BASIC_USER / INBOUND_BASIC_PASSWORD (the TMS's routes)" } }, schemas },
     paths,
   };
 }

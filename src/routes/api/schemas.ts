@@ -76,6 +76,15 @@ const handlingUnit = z
   })
   .meta({ id: "HandlingUnit" });
 
+const booking = z
+  .object({
+    title: z.string(),
+    facts: z.array(z.object({ label: z.string(), value: z.string(), block: z.string().nullable().optional().describe("raw text: the manifest sent, the network's answer") })),
+    steps: z.array(z.object({ at: z.number().describe("epoch ms"), what: z.string(), state: z.string(), failed: z.boolean() })).describe("oldest first"),
+  })
+  .describe("the booking made from a TMS subcontractor dispatch, where the network takes them")
+  .meta({ id: "Booking" });
+
 export const consignmentAnswer = z
   .object({
     network: z.string(),
@@ -91,6 +100,7 @@ export const consignmentAnswer = z
       .object({ source: z.string(), status: z.string(), done: z.boolean(), first_seen_at: iso, error: z.string().nullable() })
       .nullable()
       .describe("when the connector made this consignment into a TMS order itself: where it came from and where the import stands"),
+    booking: booking.nullable(),
   })
   .meta({ id: "Consignment" });
 
@@ -110,6 +120,16 @@ const importRow = z
   .meta({ id: "Import" });
 
 export const importsAnswer = z.object({ imports: z.array(importRow).describe("newest first, at most 200") }).meta({ id: "Imports" });
+
+
+/** The dispatch door's answer (Qargo's SubcontractorDispatchResponse), for the OpenAPI document (openapi.ts). */
+export const dispatchAnswerSchema = z
+  .object({
+    errors: z
+      .array(z.object({ error_type: z.enum(["USER_INPUT_ERROR", "INTERNAL_ERROR", "NOT_SUPPORTED"]), error_message: z.string().describe("plain words a planner can act on") }))
+      .describe("empty: booked (or already booked by an earlier send of the same order)"),
+  })
+  .meta({ id: "SubcontractorDispatchResponse" });
 
 export const refreshAnswer = z.object({ ok: z.literal(true) }).catchall(z.unknown()).describe("what the network's refresh found; its fields differ per network").meta({ id: "Refresh" });
 

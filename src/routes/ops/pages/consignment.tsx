@@ -117,6 +117,55 @@ const HandlingUnits: FC<{ units: Unit[] }> = ({ units }) => (
   </>
 );
 
+type Booking = NonNullable<ConsignmentPage["booking"]>;
+
+/** A booking made from a TMS dispatch: what was sent, what came back, and what followed. */
+const BookingPanel: FC<{ b: Booking }> = ({ b }) => (
+  <>
+    <h2 id="booking">{b.title}</h2>
+    <div class="card">
+      <dl>
+        {b.facts.map((f) => (
+          <>
+            <dt>{f.label}</dt>
+            <dd>
+              {f.value}
+              {f.block ? (
+                <details>
+                  <summary>{f.label}</summary>
+                  <pre class="scroll" style="max-height:24rem">{f.block}</pre>
+                </details>
+              ) : null}
+            </dd>
+          </>
+        ))}
+      </dl>
+    </div>
+    <div class="scroll">
+      <table aria-labelledby="booking">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">What</th>
+            <th scope="col">In the TMS</th>
+          </tr>
+        </thead>
+        <tbody>
+          {b.steps.map((s) => (
+            <tr>
+              <td>
+                <When iso={new Date(s.at).toISOString()} />
+              </td>
+              <td>{s.what}</td>
+              <td>{s.failed ? <span class="error">{s.state}</span> : s.state}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  </>
+);
+
 type Entry = ConsignmentPage["timeline"][number];
 
 const TimelineItem: FC<{ e: Entry; network: string; docsBySha: Map<string, Doc> }> = ({ e, network, docsBySha }) => {
@@ -221,6 +270,7 @@ export const ConsignmentView: FC<{ c: ConsignmentPage; flash: Flash; canRefresh:
           </p>
         )}
       </div>
+      {c.booking && <BookingPanel b={c.booking} />}
       {c.handling_units.length > 0 && <HandlingUnits units={c.handling_units} />}
       <h2 id="documents">Documents ({c.documents.length})</h2>
       {c.documents.length === 0 ? (

@@ -185,6 +185,19 @@ export const OverviewPage: FC<{ o: Overview; flash: Flash; locks?: RecentLock[];
           <strong>{o.backlog.queued}</strong> waiting, <strong>{o.backlog.running}</strong> running
         </p>
       </section>
+      {o.bookings.map((b) => (
+        <section class="card" aria-labelledby={`bookings-${b.network}-h`}>
+          <h3 id={`bookings-${b.network}-h`}>{b.label} bookings, last 24 hours</h3>
+          <p>
+            {Object.entries(b.counts).map(([state, n], i) => (
+              <>
+                {i > 0 ? ", " : ""}
+                <strong class={(state === "refused" || state === "failed") && n ? "error" : undefined}>{n}</strong> {state}
+              </>
+            ))}
+          </p>
+        </section>
+      ))}
       <section class="card" aria-labelledby="failed-h">
         <h3 id="failed-h">Failures</h3>
         <p>
