@@ -269,7 +269,7 @@ try {
   };
   let n = 0;
   const ref = (prefix, digits = 8) => `${prefix}${String(opts.seed).padStart(2, "0").slice(-2)}${String(++n).padStart(digits - 2, "0")}`;
-  const ctx = { ref, rand, bytes, jpeg, post, get, urls, env, items, webhook, sleep, sha256, palletOrder, stopCompleted, documentCreated };
+  const ctx = { ref, rand, bytes, jpeg, post, get, urls, env, base, items, webhook, sleep, sha256, palletOrder, stopCompleted, documentCreated };
 
   const cronOnce = () => fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/10 * * * *")}`).then((r) => r.body?.cancel()).catch(() => {});
   /** A cron pass; now and then a second one starts while the first runs (an overlapping invocation). */
@@ -387,14 +387,15 @@ try {
   }
 
   async function check() {
-    const [qargo, ftpFiles, upn, hazchem, soak] = await Promise.all([
+    const [qargo, ftpFiles, upn, hazchem, soak, palletways] = await Promise.all([
       get(`${urls.qargo}/__sim/state`),
       get(`${urls.palletwaysControl}/__sim/ftp/files`),
       get(`${urls.upn}/__sim/state`),
       get(`${urls.hazchem}/__sim/state`),
       get(`${base}/__soak/state`),
+      get(`${urls.palletwaysControl}/__sim/state`),
     ]);
-    const world = { qargo, ftpFiles, upn, hazchem, soak };
+    const world = { qargo, ftpFiles, upn, hazchem, soak, palletways };
     const openBy = (network, reference, statuses) => soak.open.some((j) => j.network === network && j.reference === reference && statuses.includes(j.status));
     const rows = Object.fromEntries([...byKind.keys()].map((k) => [k, { items: 0, delivered: 0, failed: 0, stuck: 0, lost: 0, duplicated: 0 }]));
     let missing = 0, duplicated = 0, repeats = 0;
@@ -420,7 +421,8 @@ try {
     }
     const failedJobs = soak.open.filter((j) => j.status === "failed");
     const unfinishedJobs = soak.open.filter((j) => j.status !== "failed");
-    return { rows, missing, duplicated, repeats, problems, soak, failedJobs, unfinishedJobs, order: stopOrder(qargo) };
+    const bookedTwice = palletways.booking?.booked_twice?.length ?? 0;
+    return { rows, missing, duplicated, repeats, problems, soak, failedJobs, unfinishedJobs, order: stopOrder(qargo), bookedTwice };
   }
 
   // What the drain's time travel did (worker.ts /__soak/hurry): claims dropped by the runtime, re-driven.
@@ -438,7 +440,7 @@ try {
   console.log(`  unclear outcomes by partner: ${required.unclear.map((p) => `${p} ${counted.unclearBy[p] ?? 0}`).join(", ")}`);
   console.log("");
   const o = verdict.order;
-  console.log(`UPN stops: ${o.stops}, status steps back ${o.stepsBack}, not COMPLETED at the end ${o.notCompleted}`);
+  console.log(`UPN stops: ${o.stops}, status steps back ${o.stepsBack}, not COMPLETED at the end ${o.notCompleted}; booked twice at Palletways ${verdict.bookedTwice}`);
   console.log(`reconciliations on timelines: ${verdict.soak.reconciled}; repeated UPN status updates (harmless by contract): ${verdict.repeats}; claims left by a dropped invocation and re-driven while draining: ${agedInDrain}`);
   if (verdict.failedJobs.length) console.log(`failed jobs (a permanent failure under transient faults): ${verdict.failedJobs.map((j) => `${j.kind} ${j.reference} (${j.last_error ?? ""})`).join("; ")}`);
   if (verdict.unfinishedJobs.length) console.log(`unfinished jobs: ${verdict.unfinishedJobs.map((j) => `${j.kind} ${j.reference} (${j.status}, ${j.attempts} attempts, ${j.last_error ?? ""})`).join("; ")}`);
@@ -454,7 +456,7 @@ try {
   console.log(`lost ${lost}, duplicated ${verdict.duplicated}, failed ${verdict.failedJobs.length}, stuck ${stuck}, steps back ${o.stepsBack}, wall time ${wall.toFixed(0)} s`);
   const ok =
     items.length > 0 && verdict.missing === 0 && verdict.duplicated === 0 && verdict.failedJobs.length === 0 && verdict.unfinishedJobs.length === 0 &&
-    o.stepsBack === 0 && o.notCompleted === 0 && kindsWithout.length === 0 && stillUnmet.length === 0;
+    o.stepsBack === 0 && o.notCompleted === 0 && verdict.bookedTwice === 0 && kindsWithout.length === 0 && stillUnmet.length === 0;
   console.log(ok ? "soak: PASS" : "soak: FAIL");
   await shutdown(ok ? 0 : 1);
 } catch (err) {

@@ -11,5 +11,6 @@ import upnEpod from "./upn-epod.mjs";
 import hazchemUpload from "./hazchem-upload.mjs";
 import hazchemFeed from "./hazchem-feed.mjs";
 import palletwaysImport from "./palletways-import.mjs";
+import palletwaysBooking from "./palletways-booking.mjs";
 
-export const workloads = [palletwaysPhotos, ftpUpload, upnImport, upnEpod, hazchemUpload, hazchemFeed, palletwaysImport];
+export const workloads = [palletwaysPhotos, ftpUpload, upnImport, upnEpod, hazchemUpload, hazchemFeed, palletwaysImport, palletwaysBooking];
