@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { carriers } from "./carriers";
 import { api } from "./routes/api";
 import { healthz } from "./routes/healthz";
@@ -26,6 +27,8 @@ app.route("/ops", ops);
 
 app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 app.onError((err, c) => {
+  // Middleware that refuses by throwing (Hono's csrf(): 403) carries its own answer.
+  if (err instanceof HTTPException) return err.getResponse();
   // Never a bare 500 with a stack: log it (redacted) and answer in plain words.
   log({ step: "http", outcome: "error", error: errorMessage(err), path: new URL(c.req.url).pathname });
   return c.json({ error: "internal_error", message: "something went wrong on our side; it has been logged" }, 500);

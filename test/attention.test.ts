@@ -89,7 +89,7 @@ describe("needs attention", () => {
     expect(page).not.toContain(`data-id="exception:upn:${tag}-1"`);
     const form = new URLSearchParams({ id: `exception:upn:${tag}-2`, back: "/ops" }).toString();
     const refused = await SELF.fetch(`${BASE}/ops/attention/seen`, { method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example", "sec-fetch-site": "cross-site" }, body: form });
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(403);
     expect((await list()).some((i) => i.id === `exception:upn:${tag}-2`)).toBe(true);
     const res = await SELF.fetch(`${BASE}/ops/attention/seen`, { method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded", origin: BASE, "sec-fetch-site": "same-origin" }, body: form });
     expect(res.status).toBe(303);

@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
-import { attentionAnswer, consignmentAnswer, failuresAnswer } from "../src/routes/api/schemas";
+import { attentionAnswer, consignmentAnswer, failuresAnswer, healthAnswer } from "../src/routes/api/schemas";
 import { admin, postWebhook, uniqueRef } from "./support/webhook";
 
 // The operator API describes itself from the schemas its routes validate with, and its real
@@ -21,6 +21,7 @@ describe("GET /api/openapi.json", () => {
       "/consignments/{network}/{reference}/refresh",
       "/failures",
       "/failures/{id}/replay",
+      "/health",
       "/imports",
       "/webhooks/tms/dispatch/{network}",
     ]);
@@ -52,6 +53,7 @@ describe("GET /api/openapi.json", () => {
     expect(consignmentAnswer.safeParse(view).error).toBeUndefined();
     expect(failuresAnswer.safeParse(await (await admin("/api/failures")).json()).error).toBeUndefined();
     expect(attentionAnswer.safeParse(await (await admin("/api/attention")).json()).error).toBeUndefined();
+    expect(healthAnswer.safeParse(await (await admin("/api/health")).json()).error).toBeUndefined();
   });
 
   it("answers a malformed path parameter with 400 naming it", async () => {

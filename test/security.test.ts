@@ -1,6 +1,6 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, like } from "drizzle-orm";
 import { app } from "../src/app";
 import { db as openDb } from "../src/db/client";
 import { authLocks, consignments, consoleSessions } from "../src/db/schema";
@@ -11,6 +11,7 @@ import { GUESS_LIMIT, GUESS_WINDOW_MS } from "../src/middleware/guess-guard";
 import type { RateLimiter } from "../src/durable/rate-limiter";
 import { basicHeader, palletOrder, signWebhook, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
 import { uniqueRef } from "./support/webhook";
+import { sha256Hex } from "./support/sim";
 
 // Contracts rule 10: server-side console sessions, guessing slowed on every credentialled route,
 // weak settings. Each test uses its own client address (CF-Connecting-IP), so locks never leak
@@ -66,7 +67,7 @@ describe("console sessions are server-side", () => {
   it("refuses a cookie-authenticated POST to /api from another origin, but not the bearer", async () => {
     const cookie = await signIn();
     const cross = await SELF.fetch(`${BASE}/api/failures/nope/replay`, { method: "POST", headers: { cookie: `${SESSION_COOKIE}=${cookie}`, "sec-fetch-site": "cross-site", origin: "https://evil.example" } });
-    expect(cross.status).toBe(400);
+    expect(cross.status).toBe(403);
     const same = await SELF.fetch(`${BASE}/api/failures/nope/replay`, { method: "POST", headers: { cookie: `${SESSION_COOKIE}=${cookie}`, "sec-fetch-site": "same-origin" } });
     expect(same.status).toBe(404);
     const bearer = await SELF.fetch(`${BASE}/api/failures/nope/replay`, { method: "POST", headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, origin: "https://evil.example" } });
@@ -82,7 +83,9 @@ describe("console sessions are server-side", () => {
 
 /** Lets the window pass for one lock instance: its recorded failures move 10 minutes back. */
 async function ageFailures(route: string, client: string) {
-  const stub = env.LIMITER.get(env.LIMITER.idFromName(`auth:${route}:${client}`));
+  // The webhook's count is per client and user name sent (the right one, here).
+  const bucket = route === "webhook" ? `${client}:${(await sha256Hex(new TextEncoder().encode(`basic-user:${env.INBOUND_BASIC_USER}`))).slice(0, 32)}` : client;
+  const stub = env.LIMITER.get(env.LIMITER.idFromName(`auth:${route}:${bucket}`));
   await runInDurableObject(stub, async (_o: RateLimiter, state) => {
     const list = (await state.storage.get<number[]>("authFailures")) ?? [];
     await state.storage.put("authFailures", list.map((t) => t - GUESS_WINDOW_MS - 1));
@@ -90,7 +93,7 @@ async function ageFailures(route: string, client: string) {
 }
 
 describe("guessing is slowed: the 11th wrong attempt within 10 minutes gets 429", () => {
-  async function expectLock(route: "login" | "api" | "webhook", attempt: (client: string, right: boolean) => Response | Promise<Response>, okStatus: number) {
+  async function expectLock(route: "admin" | "webhook", attempt: (client: string, right: boolean) => Response | Promise<Response>, okStatus: number) {
     const client = ip();
     for (let i = 1; i <= GUESS_LIMIT; i++) expect((await attempt(client, false)).status, `wrong attempt ${i}`).toBe(401);
     const locked = await attempt(client, false);
@@ -103,19 +106,19 @@ describe("guessing is slowed: the 11th wrong attempt within 10 minutes gets 429"
     // ...another address is not affected...
     expect((await attempt(ip(), true)).status).toBe(okStatus);
     // ...the lock is recorded for the console...
-    const [lock] = await openDb(env).select().from(authLocks).where(eq(authLocks.client, client)).orderBy(desc(authLocks.lockedAt));
-    expect(lock).toMatchObject({ route, client, failures: GUESS_LIMIT });
+    const [lock] = await openDb(env).select().from(authLocks).where(like(authLocks.client, `${client}%`)).orderBy(desc(authLocks.lockedAt));
+    expect(lock).toMatchObject({ route, failures: GUESS_LIMIT });
     // ...and once the window has passed, the right credential gets in.
     await ageFailures(route, client);
     expect((await attempt(client, true)).status).toBe(okStatus);
   }
 
   it("on console sign-in", async () => {
-    await expectLock("login", (client, right) => login(right ? env.ADMIN_TOKEN : "not-the-admin-token", client), 303);
+    await expectLock("admin", (client, right) => login(right ? env.ADMIN_TOKEN : "not-the-admin-token", client), 303);
   });
 
   it("on the API bearer token", async () => {
-    await expectLock("api", (client, right) => SELF.fetch(`${BASE}/api/failures`, { headers: { authorization: `Bearer ${right ? env.ADMIN_TOKEN : "not-the-admin-token"}`, "cf-connecting-ip": client } }), 200);
+    await expectLock("admin", (client, right) => SELF.fetch(`${BASE}/api/failures`, { headers: { authorization: `Bearer ${right ? env.ADMIN_TOKEN : "not-the-admin-token"}`, "cf-connecting-ip": client } }), 200);
   });
 
   it("on the TMS webhook's Basic credentials", async () => {
@@ -160,9 +163,9 @@ describe("weak settings", () => {
     expect((await login(ok.ADMIN_TOKEN, ip(), ok)).status).toBe(303);
   });
 
-  it("a short INBOUND_BASIC_PASSWORD is a warning in /healthz, but webhooks keep working", async () => {
+  it("a short INBOUND_BASIC_PASSWORD is a warning behind authentication (GET /api/health, the console), but webhooks keep working", async () => {
     const weak = { ...env, INBOUND_BASIC_PASSWORD: "short-password" } as Env;
-    const health = (await (await app.request(`${BASE}/healthz`, {}, weak)).json()) as { config_problems: string[] };
+    const health = (await (await app.request(`${BASE}/api/health`, { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "cf-connecting-ip": ip() } }, weak)).json()) as { config_problems: string[] };
     expect(health.config_problems.some((p) => p.startsWith("INBOUND_BASIC_PASSWORD is shorter than 16"))).toBe(true);
     expect(JSON.stringify(health)).not.toContain("short-password");
     const body = JSON.stringify(stopCompleted({ order: palletOrder({ reference: uniqueRef("600"), network: "PALLETWAYS", role: "DELIVERING" }) }));

@@ -47,6 +47,11 @@ const timeline = (ref: string) =>
   env.DB.prepare("SELECT message, outcome FROM timeline WHERE reference = ? ORDER BY id").bind(ref).all<{ message: string; outcome: string }>().then((r) => r.results);
 
 describe("document-import with an unclear outcome", () => {
+  // The reset and the dropped connection are the faults under test: the Worker's fetch rejects
+  // and the job reconciles (asserted below). workerd's own outbound proxy, outside the Worker's
+  // isolate, still logs each cut to stderr ("exception = rust/worker/ffi.rs…: disconnected:
+  // client error (SendRequest)" and two "uncaught exception … Network connection lost" lines
+  // with stacks): in a green run, those two sets are these two cases, expected.
   for (const [what, rule] of [
     ["stored, then answered 500", { status: 500 }],
     ["stored, then the connection reset", { status: 0 }],

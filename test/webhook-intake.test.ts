@@ -27,6 +27,10 @@ describe("POST /webhooks/tms", () => {
     expect(paths).toEqual(expect.arrayContaining(["events.0.update.stop.status", "events.0.update.stop.stop_type"]));
     const notJson = await postWebhook("{nope");
     expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toEqual({ error: "invalid_json", message: "the body is not JSON", fields: [] });
+    // Qargo declares its webhooks as JSON; a body declared as anything else is not read.
+    const asText = await postWebhook(JSON.stringify(stopCompleted({ order: palletOrder({ reference: uniqueRef("600"), network: "PALLETWAYS", role: "DELIVERING" }) })), { "content-type": "text/plain" });
+    expect(asText.status).toBe(415);
     const order = palletOrder({ reference: uniqueRef("HZ"), network: "HAZCHEM", role: "DELIVERING" });
     const badBase64 = documentCreated({ order, documentType: "PROOF_OF_DELIVERY", name: "pod.pdf", content: "not base64 at all!", mimeType: "application/pdf" });
     const res3 = await postWebhook(badBase64);
@@ -37,6 +41,28 @@ describe("POST /webhooks/tms", () => {
   it("answers 413 above 10 MiB", async () => {
     const big = "x".repeat(10 * 1024 * 1024 + 1);
     const res = await postWebhook(big);
+    expect(res.status).toBe(413);
+  });
+
+  it("answers 413 to a streamed body (no content-length) once it passes 10 MiB", async () => {
+    const chunk = new TextEncoder().encode(" ".repeat(1024 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(new TextEncoder().encode('{"events":[],"pad":"'));
+        if (sent++ > 10) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const { app } = await import("../src/app");
+    const request = new Request("https://connector.test/webhooks/tms", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD) },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.has("content-length")).toBe(false);
+    const res = await app.fetch(request, env);
     expect(res.status).toBe(413);
   });
 
@@ -66,7 +92,7 @@ describe("POST /webhooks/tms", () => {
     const body = JSON.stringify(stopCompleted({ order }));
     const send = async (headers: Record<string, string>, b = body) => {
       const ctx = createExecutionContext();
-      const res = await app.request("/webhooks/tms", { method: "POST", body: b, headers: { authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD), ...headers } }, signedEnv, ctx);
+      const res = await app.request("/webhooks/tms", { method: "POST", body: b, headers: { "content-type": "application/json", authorization: basicHeader(env.INBOUND_BASIC_USER, env.INBOUND_BASIC_PASSWORD), ...headers } }, signedEnv, ctx);
       await waitOnExecutionContext(ctx);
       return res;
     };

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { AnyJobDefinition, CronTask, NewJob, TimelineEntry } from "../engine";
+import type { ReferenceFormat } from "../lib/reference";
 import type { Role } from "../tms/visibility";
 import type { DispatchAnswer, SubcontractorDispatch } from "../tms/dispatch";
 
@@ -188,6 +189,8 @@ export interface Carrier {
   network: string;
   /** How people name it: "Palletways". */
   label: string;
+  /** What this network's references look like; a reference outside it is refused where it enters (src/lib/reference.ts). */
+  referenceFormat?: ReferenceFormat;
   /** The TMS order's custom field `pallet_network` value for this network ("PALLETWAYS"). */
   orderFieldValue: string;
   /** Whether its settings are present (null = switched off) and which of them are wrong. */

@@ -4,6 +4,9 @@ import { DurableObject } from "cloudflare:workers";
 // every isolate shares. Callers reserve a slot and sleep until it; the object never sleeps
 // itself, so it answers in microseconds and serialises nothing but the bookkeeping.
 
+/** An attempt still being compared after this long has lost its isolate: it counts as wrong. */
+const AUTH_PENDING_MS = 30_000;
+
 type Reservation = { ok: true; waitMs: number } | { ok: false; retryAfterMs: number; reason: "busy" | "paused" };
 
 interface LimiterStatus {
@@ -66,13 +69,38 @@ export class RateLimiter extends DurableObject<Env> {
     await this.ctx.storage.delete("pausedUntil");
   }
 
-  // ---- wrong credentials (contracts rule 10) ----
-  // An instance named `auth:<route>:<client>` counts one client's wrong credentials on one
-  // route. Only wrong credentials are recorded: attempts refused while locked are not checked.
+  // ---- credentials (contracts rule 10) ----
+  // An instance named `auth:<route>:<bucket>` counts one client's wrong credentials on one
+  // route. An attempt is registered here BEFORE its credential is compared, in one step of this
+  // object (which handles one call at a time): it is let through only while the wrong ones so
+  // far plus those still being compared stay under the limit, so a parallel burst gets no more
+  // than `limit` comparisons. Its caller then reports the outcome: a wrong one joins the count,
+  // a right one leaves nothing. Attempts refused while locked are not counted (never compared).
 
-  private async recentFailures(windowMs: number, now: number): Promise<number[]> {
-    const all = (await this.ctx.storage.get<number[]>("authFailures")) ?? [];
-    return all.filter((t) => t > now - windowMs);
+  /**
+   * Attempts being compared right now, by ticket. Kept in memory only: they live for
+   * milliseconds, and an object restarted meanwhile forgets a few in-flight attempts at worst.
+   * The object's storage calls close its input gate, so each method below runs as one step.
+   */
+  private authPending: number[] = [];
+
+  private async authFailures(windowMs: number, now: number): Promise<number[]> {
+    const failures = ((await this.ctx.storage.get<number[]>("authFailures")) ?? []).filter((t) => t > now - windowMs);
+    // An attempt whose outcome never came (its isolate died) counts as a wrong one.
+    const stale = this.authPending.filter((t) => t <= now - AUTH_PENDING_MS);
+    if (stale.length) {
+      this.authPending = this.authPending.filter((t) => t > now - AUTH_PENDING_MS);
+      failures.push(...stale.filter((t) => t > now - windowMs));
+      failures.sort((a, b) => a - b);
+      await this.recordFailures(failures, windowMs, now);
+    }
+    return failures;
+  }
+
+  private async recordFailures(failures: number[], windowMs: number, now: number): Promise<void> {
+    await this.ctx.storage.put({ authFailures: failures, authWindowMs: windowMs });
+    // Forget the client once its window has passed, so idle addresses leave nothing behind.
+    await this.ctx.storage.setAlarm(now + windowMs + 1_000);
   }
 
   private static lockedUntil(failures: number[], limit: number, windowMs: number): number {
@@ -80,28 +108,42 @@ export class RateLimiter extends DurableObject<Env> {
     return failures.length >= limit ? failures[failures.length - limit]! + windowMs : 0;
   }
 
-  /** How long this client must still wait before its credential is even looked at (0: not locked). */
-  async authLockedFor(limit: number, windowMs: number): Promise<number> {
+  /**
+   * Registers one attempt unless the client is locked ("locked": refuse it) or enough others
+   * are being compared right now to reach the limit ("busy": ask again in a moment). `ticket`
+   * names the attempt for `authOutcome`.
+   */
+  async authAttempt(limit: number, windowMs: number): Promise<{ state: "go"; ticket: number } | { state: "locked"; waitMs: number } | { state: "busy" }> {
     const now = Date.now();
-    const until = RateLimiter.lockedUntil(await this.recentFailures(windowMs, now), limit, windowMs);
-    return Math.max(0, until - now);
+    const failures = await this.authFailures(windowMs, now);
+    const until = RateLimiter.lockedUntil(failures, limit, windowMs);
+    if (until > now) return { state: "locked", waitMs: until - now };
+    if (failures.length + this.authPending.length >= limit) return { state: "busy" };
+    // Unique, so the outcome settles exactly this attempt.
+    const ticket = Math.max(now, ...this.authPending.map((t) => t + 1));
+    this.authPending.push(ticket);
+    return { state: "go", ticket };
   }
 
-  /** Records one wrong credential; `locked` is set when this one closed the door. */
-  async authFailure(limit: number, windowMs: number): Promise<{ failures: number; locked: boolean; until: number }> {
+  /** The attempt's outcome. A wrong one joins the count; `locked` is set when it closed the door. */
+  async authOutcome(ticket: number, wrong: boolean, limit: number, windowMs: number): Promise<{ failures: number; locked: boolean; until: number }> {
+    const i = this.authPending.indexOf(ticket);
+    if (i >= 0) this.authPending.splice(i, 1);
+    if (!wrong) return { failures: 0, locked: false, until: 0 };
     const now = Date.now();
-    const failures = [...(await this.recentFailures(windowMs, now)), now];
-    await this.ctx.storage.put({ authFailures: failures, authWindowMs: windowMs });
-    // Forget the client once its window has passed, so idle addresses leave nothing behind.
-    await this.ctx.storage.setAlarm(now + windowMs + 1_000);
+    const failures = await this.authFailures(windowMs, now);
+    const before = RateLimiter.lockedUntil(failures, limit, windowMs);
+    // An attempt this object no longer knew (it restarted) still counts: it was wrong.
+    failures.push(now);
+    await this.recordFailures(failures, windowMs, now);
     const until = RateLimiter.lockedUntil(failures, limit, windowMs);
-    return { failures: failures.length, locked: until > now, until };
+    return { failures: failures.length, locked: until > now && before <= now, until };
   }
 
   override async alarm(): Promise<void> {
     const all = (await this.ctx.storage.get<number[]>("authFailures")) ?? [];
     const windowMs = (await this.ctx.storage.get<number>("authWindowMs")) ?? 0;
-    const last = all[all.length - 1] ?? 0;
+    const last = Math.max(0, ...all);
     // Only auth instances set alarms; a partner limiter's state is never touched here.
     if (last > 0 && last <= Date.now() - windowMs) await this.ctx.storage.delete(["authFailures", "authWindowMs"]);
   }

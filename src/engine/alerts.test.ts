@@ -60,7 +60,11 @@ describe("alerts", () => {
   it("gives up after a few attempts at an unreachable hook, and its error never names the URL", async () => {
     const db = openDb(env);
     const ref = uniqueRef("AL");
-    // A closed port on the receiver's host, with the receiver's secret path.
+    // A closed port on the receiver's host, with the receiver's secret path. Each of the
+    // MAX_ALERT_ATTEMPTS refusals is handled here (asserted below), yet workerd's own outbound
+    // proxy, outside the Worker's isolate, logs each to stderr ("exception = rust/worker/ffi.rs…:
+    // Connection refused" and two "uncaught exception … Network connection lost" lines with
+    // stacks): in a green run, those sets beside this file are this test, expected.
     const dead = { ...env, ALERT_WEBHOOK_URL: `http://127.0.0.1:9${hookPath()}` } as Env;
     const key = alertKey({ kind: "failure", network: "hazchem", reference: ref });
     expect(await raiseAlert(dead, db, { kind: "failure", network: "hazchem", reference: ref, text: ref })).toBe("pending");

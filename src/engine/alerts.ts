@@ -134,7 +134,9 @@ async function deliver(db: Db, webhookUrl: string, row: OutboxRow, now: number):
     const res = await fetch(webhookUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ text: repeat ? REPEAT_PREFIX + row.text : row.text }),
+      body: JSON.stringify({ text: slackEscape(repeat ? REPEAT_PREFIX + row.text : row.text) }),
+      // The URL is the secret: a redirect would carry the alert (and the hook's path) elsewhere.
+      redirect: "manual",
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
     // The body is not needed, but an unread body keeps the connection busy.
@@ -174,6 +176,15 @@ async function markSent(db: Db, row: OutboxRow, attempt: number): Promise<void> 
       await new Promise((r) => setTimeout(r, 100 * (i + 1)));
     }
   }
+}
+
+/**
+ * Slack's (and Mattermost's) escaping for message text: only &, < and > are control characters,
+ * so `<!channel>`, `<@U…>` and `<http://x|label>` in a reference or a partner's words become
+ * plain text instead of a mention or a disguised link.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** An error text without the webhook URL (or its path, which is where such URLs keep their token). */

@@ -80,6 +80,11 @@ describe("partnerFetch", () => {
   });
 
   it("turns no answer at all into a TransientError with the partner's code", async () => {
+    // A refused port, on purpose. The fetch rejects and partnerFetch handles it (asserted
+    // below), yet workerd's own outbound proxy, outside the Worker's isolate (an
+    // `unhandledrejection` listener here never sees it), still logs the refusal to stderr as
+    // "exception = rust/worker/ffi.rs…: Connection refused" and two "uncaught exception …
+    // Network connection lost" lines with stacks. Those lines in a green run are this test.
     const refused = await failure(partnerFetch("http://127.0.0.1:9/nothing?token=SECRET", {}, call));
     expect(refused).toBeInstanceOf(TransientError);
     expect((refused as TransientError).code).toBe("SIM_UNREACHABLE");

@@ -5,7 +5,9 @@ import { PermanentError, TransientError } from "./errors";
 // all is worth trying again, 429 says how long to wait (never more than an hour), 5xx is the
 // partner's trouble, any other refusal comes back for the client to put in its own words, and
 // no response body is ever read past a ceiling. Messages name the partner and the call, never
-// the URL: query strings carry API keys.
+// the URL: query strings carry API keys. Redirects are never followed by the runtime, which
+// would send the key (header or query string) on to whatever Location names: a redirect is an
+// error naming the partner, unless the caller asked for `redirect: "manual"` to walk it itself.
 
 export const TIMEOUT_MS = 60_000;
 /** A JSON answer larger than this is not one the connector can hold in a 128 MB isolate. */
@@ -49,11 +51,20 @@ export type PartnerAnswer =
 export async function partnerFetch(url: string, init: RequestInit, call: PartnerCall): Promise<PartnerAnswer> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(call.timeoutMs ?? TIMEOUT_MS) });
+    res = await fetch(url, { ...init, redirect: "manual", signal: init.signal ?? AbortSignal.timeout(call.timeoutMs ?? TIMEOUT_MS) });
   } catch (err) {
     throw new TransientError(`${call.partner} did not answer ${call.what} (${errorName(err)})`, call.unreachableCode);
   }
   if (res.ok) return { kind: "ok", res };
+  if (res.status >= 300 && res.status < 400 && init.redirect !== "manual") {
+    await res.body?.cancel().catch(() => undefined);
+    // The Location is not quoted: it is the partner's (or an impostor's) text and may carry our key back.
+    throw new PermanentError(
+      `${call.partner} answered ${call.what} with a redirect (${res.status}) to another address; it was not followed, so our key went nowhere else`,
+      "PARTNER_REDIRECT",
+      `check the ${call.partner} base URL setting: the partner may have moved its API`,
+    );
+  }
   const text = await readErrorText(res);
   if (res.status === 429) return { kind: "slow_down", wait: retryAfter(res.headers.get("retry-after"), call.defaultWaitMs), text };
   if (res.status >= 500 && !call.answersIn5xx?.(text)) {

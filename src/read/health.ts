@@ -10,10 +10,19 @@ import { pullStates, readHealth } from "../engine";
 
 const PUBLIC_MESSAGE_MAX = 160;
 
-/** Our words before any quoted partner text, plus the partner's code when it is a plain code. */
+/**
+ * Our words before any quoted partner text, plus the partner's code when it is a plain code.
+ * Document names reach messages (a TMS document's name, a photo's file name): anything quoted
+ * and anything shaped like a file name (`IMG_0001.jpg`) is cut out, so the public page never
+ * repeats what someone typed into the TMS.
+ */
 export function publicError(message: string, code: string | null): string {
   const cut = message.search(/[:;\n]/);
-  let words = (cut >= 0 ? message.slice(0, cut) : message).trim();
+  let words = (cut >= 0 ? message.slice(0, cut) : message)
+    .replace(/"[^"]*"?|“[^”]*”?|'[^'\s][^']*'|«[^»]*»?/g, "…")
+    .replace(/[^\s"“”'«»]*\.[A-Za-z0-9]{1,5}(?=[\s,)]|$)/g, "…")
+    .replace(/\s+/g, " ")
+    .trim();
   if (words.length > PUBLIC_MESSAGE_MAX) words = `${words.slice(0, PUBLIC_MESSAGE_MAX - 1)}…`;
   const safeCode = code && /^[A-Za-z0-9_.-]{1,40}$/.test(code) ? code : null;
   return safeCode ? `${words} [${safeCode}]` : words;

@@ -5,9 +5,11 @@ import { authLocks } from "../db/schema";
 // Clients locked out for guessing credentials (middleware/guess-guard), newest first, for the console.
 
 const ROUTE_LABELS: Record<string, string> = {
+  admin: "console sign-in and ADMIN_TOKEN bearer (one count)",
+  webhook: "TMS webhook (Basic, per user name sent)",
+  // Rows written before the two shared one count.
   login: "console sign-in",
   api: "ADMIN_TOKEN bearer (API)",
-  webhook: "TMS webhook (Basic)",
 };
 
 export async function recentLocks(env: Env, sinceMs = 24 * 3600_000) {

@@ -1,11 +1,13 @@
+import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { carrierFor, networkEnabled } from "../carriers";
 import { db as openDb } from "../db/client";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { redact } from "../lib/secrets";
+import { invalidBody, jsonBody } from "../middleware/json-body";
 import { dispatchAnswer, subcontractorDispatchSchema, type DispatchAnswer, type SubcontractorDispatch } from "../tms/dispatch";
-import { checkTmsSignature, tmsBasicAuth, tmsBodyLimit } from "./tms-webhook-guards";
+import { tmsDoor, type TmsDoorEnv } from "./tms-webhook-guards";
 
 // POST /webhooks/tms/dispatch/{network}: Qargo's subcontractor dispatch (tms-qargo.md). Same
 // door as the visibility webhook (credentials, lock, ceiling, signature); behind it the
@@ -16,30 +18,15 @@ import { checkTmsSignature, tmsBasicAuth, tmsBodyLimit } from "./tms-webhook-gua
 /** Qargo waits 20 s for the answer; 2 s of that are kept for the answer's own way back. */
 export const DISPATCH_ANSWER_MS = 18_000;
 
-type Issue = { path: string; message: string };
+export const tmsDispatchWebhook = new Hono<TmsDoorEnv>();
 
-export const tmsDispatchWebhook = new Hono<{ Bindings: Env }>();
+const dispatchBody = zValidator("json", subcontractorDispatchSchema, invalidBody("the body is not a SubcontractorDispatch"));
 
-tmsDispatchWebhook.post("/:network", tmsBasicAuth("webhook.dispatch"), tmsBodyLimit(), async (c) => {
+tmsDispatchWebhook.post("/:network", tmsDoor("webhook.dispatch"), jsonBody(), dispatchBody, async (c) => {
   const started = Date.now();
   const env = c.env;
   const network = c.req.param("network");
-  const body = await c.req.text();
-  const signature = await checkTmsSignature(env, c.req.raw.headers, body, "webhook.dispatch");
-  if (!signature.ok) return c.json(signature.body, signature.status, signature.headers);
-
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return c.json({ error: "invalid_json", message: "the body is not JSON", fields: [] as Issue[] }, 400);
-  }
-  const parsed = subcontractorDispatchSchema.safeParse(json);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-    return c.json({ error: "invalid_body", message: "the body is not a SubcontractorDispatch", fields }, 400);
-  }
-  const dispatch = parsed.data;
+  const dispatch = c.req.valid("json");
   const where = { network, reference: dispatch.payload.orders[0]?.name, step: "webhook.dispatch" };
 
   const answer = await answerDispatch(env, network, dispatch, started + DISPATCH_ANSWER_MS).catch((err): DispatchAnswer => {

@@ -6,7 +6,7 @@ import type { DocumentUpdate, StopUpdate, VisibilityOrder } from "./schemas";
 /** Our depot's part in a consignment (the order's `network_role` custom field). */
 export type Role = "COLLECTING" | "DELIVERING";
 
-interface OrderLink {
+export interface OrderLink {
   network: string;
   reference: string;
   role: Role | null;

@@ -294,7 +294,7 @@ async function main() {
       assert(sizes.every((s) => s.w === 640 && s.h === 480), `thumbnails are not the photos: ${JSON.stringify(sizes)}`);
       const file = await page.request.get(base + sizes[0].src);
       assert(file.headers()["content-type"] === "image/jpeg", `photo served as ${file.headers()["content-type"]}`);
-      assert(/private/.test(file.headers()["cache-control"] ?? ""), "photo is cacheable by shared caches");
+      assert(file.headers()["cache-control"] === "no-store", `photo is cacheable (${file.headers()["cache-control"]}): it would outlive the session in a shared browser`);
       const anon = await fetch(base + sizes[0].src);
       assert(anon.status === 401, `the photo is served without a session (${anon.status})`);
       await page.evaluate(() => window.scrollTo(0, 0));

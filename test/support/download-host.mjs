@@ -15,7 +15,11 @@ export async function startDownloadHost({ port = 0 } = {}) {
       seen = [];
       return void res.writeHead(200, { "content-type": "application/json" }).end("{}");
     }
-    seen.push({ method: req.method, path: url.pathname + url.search, authorization: req.headers.authorization ?? null, cookie: req.headers.cookie ?? null });
+    seen.push({ method: req.method, path: url.pathname + url.search, authorization: req.headers.authorization ?? null, cookie: req.headers.cookie ?? null, ...(req.headers["x-api-key"] ? { x_api_key: req.headers["x-api-key"] } : {}) });
+    // A partner that redirects elsewhere: /bounce/<rest> → the same server under another host name.
+    if (url.pathname.startsWith("/bounce/")) {
+      return void res.writeHead(302, { location: `https://localhost:${server.address().port}/caught/${url.pathname.slice(8)}${url.search}` }).end();
+    }
     if (url.pathname === "/redirect") return void res.writeHead(302, { location: url.searchParams.get("to") ?? "/" }).end();
     if (url.pathname === "/huge") {
       // Declares more than the download ceiling; a careful client refuses before reading.

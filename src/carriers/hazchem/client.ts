@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { referenceProblem } from "../../lib/reference";
+import { CONSIGNMENT_FORMAT } from "./enums";
 import { hazchemSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { FILE_MAX_BYTES, partnerFetch, readCapped, readJson, waitWords, type PartnerCall } from "../../lib/http";
@@ -14,7 +16,8 @@ const errorBody = z.object({ error: z.string().optional(), message: z.string().o
 export const feedDocumentSchema = z
   .object({
     document_id: z.string().min(1),
-    consignment_number: z.string().min(1),
+    // Refused where it enters, with the reason: it becomes part of our URLs and TMS look-ups.
+    consignment_number: z.string().refine((v) => referenceProblem(v, "Hazchem", CONSIGNMENT_FORMAT) === null, { message: CONSIGNMENT_FORMAT.words }),
     tracking_code: z.string().nullish(),
     type: z.string(),
     content_type: z.string(),

@@ -19,3 +19,6 @@ export type FeedType = keyof typeof FEED_TYPES;
 
 /** The D1 cursor row for GET /v1/documents?since=. */
 export const FEED_CURSOR = "hazchem.documents";
+
+/** A Hazchem consignment number, checked wherever one enters (TMS webhook, the document feed). */
+export const CONSIGNMENT_FORMAT = { pattern: /^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, words: "a Hazchem consignment number is 3 to 40 letters, digits and hyphens (e.g. HZ7781234)" };

@@ -1,4 +1,5 @@
 import type { Carrier } from "../carrier";
+import { CONSIGNMENT_FORMAT } from "./enums";
 import { hazchemCron } from "./cron";
 import { explainHazchem } from "./explain";
 import { hazchemJobs } from "./jobs";
@@ -13,6 +14,7 @@ import { hazchemRetention } from "./retention";
 export const hazchem: Carrier = {
   network: "hazchem",
   label: "Hazchem",
+  referenceFormat: CONSIGNMENT_FORMAT,
   orderFieldValue: "HAZCHEM",
   settings: (env) => {
     const s = readHazchemSettings(env);

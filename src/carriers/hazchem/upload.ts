@@ -13,6 +13,9 @@ import { accepts, acceptedWords, bytesWithCommas, formatName, humanSize, idempot
 // hazchem.upload: a TMS document (already in R2, known by SHA-256, not an echo) goes to Hazchem
 // as DELIVERY_IMAGE, COP or POD. Photos are made to fit the ceiling; paperwork never is.
 
+/** A photo larger than this is not read at all: with its decoder beside it, it would not fit in 128 MB. */
+const PHOTO_SOURCE_MAX_BYTES = 30_000_000;
+
 /** The routing (routing.ts) names the Hazchem upload type in the route's options. */
 export const uploadPayload = outboundDocumentPayload.extend({ route: z.object({ type: z.enum(UPLOAD_TYPES) }) });
 
@@ -32,6 +35,20 @@ export const hazchemUploadJob = defineJob("hazchem.upload", uploadPayload, async
 
   const obj = await env.FILES.get(p.r2Key);
   if (!obj) throw new PermanentError(`the stored copy of "${p.filename}" (${p.r2Key}) is missing, so it cannot be sent to Hazchem`);
+  // The ceiling is checked from R2's size before a byte is read: paperwork is never re-encoded,
+  // so past the ceiling it cannot go; a photo may be larger (it is re-encoded) up to what the
+  // isolate can hold beside its decoder.
+  const ceiling = type === "DELIVERY_IMAGE" ? PHOTO_SOURCE_MAX_BYTES : client.maxUploadBytes;
+  if (obj.size > ceiling) {
+    await obj.body.cancel().catch(() => undefined);
+    if (type === "DELIVERY_IMAGE") {
+      throw new PermanentError(`${p.filename} is ${bytesWithCommas(obj.size)} bytes, more than the ${bytesWithCommas(PHOTO_SOURCE_MAX_BYTES)} bytes a delivery photo may be before it is compressed for Hazchem; it was not sent`, "PHOTO_TOO_LARGE",
+        "send a smaller photo from the TMS");
+    }
+    const label = type === "COP" ? "customer paperwork (COP)" : "proof of delivery (POD)";
+    throw new PermanentError(`${p.filename} is ${bytesWithCommas(obj.size)} bytes, over Hazchem's ${bytesWithCommas(client.maxUploadBytes)}-byte limit; ${label} is never re-encoded, so it was not sent`, "FILE_TOO_LARGE",
+      "send a smaller file to Hazchem by hand or re-add a smaller one in the TMS");
+  }
   const original = new Uint8Array(await obj.arrayBuffer());
 
   const prepared = type === "DELIVERY_IMAGE"

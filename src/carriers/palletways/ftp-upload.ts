@@ -3,7 +3,8 @@ import { palletwaysSettings } from "./settings";
 import { documents } from "../../db/schema";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { describeContent, sha256Hex } from "../../lib/bytes";
+import { describeContent } from "../../lib/bytes";
+import { FILE_MAX_BYTES } from "../../lib/http";
 import { defineJob } from "../../engine";
 import { outboundDocumentPayload } from "../../tms/document-job";
 import { FtpClient, FtpError, type FtpUrl, type PhotoExt, fileExtensionFor, parseFtpUrl, uploadUnique } from "../../lib/ftp";
@@ -29,6 +30,8 @@ const TIMEOUT_MS = 20_000;
 /** Longer than any invocation may run, so a live attempt never loses its lease. */
 const LEASE_MS = 15 * 60_000;
 const CREDENTIALS_ACTION = "check PALLETWAYS_FTP_URL credentials";
+/** Enough of the file to tell its format by its magic bytes. */
+const SNIFF_BYTES = 1024;
 
 export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentPayload, async (ctx) => {
   const { env, db, payload: p, reference: trackingId } = ctx;
@@ -38,16 +41,31 @@ export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentP
   if (doc.status === "uploaded") return { status: "skipped", message: `already on the Palletways FTP server (${doc.destination})` };
   if (doc.status === "refused") return { status: "skipped", message: "refused earlier: not a format Palletways takes" };
 
-  const obj = await env.FILES.get(p.r2Key);
-  if (!obj) throw new PermanentError(`the stored copy of "${p.filename}" (${p.r2Key}) is missing from R2`);
-  const bytes = new Uint8Array(await obj.arrayBuffer());
+  // The photo streams from R2 to the server (contract: sent byte for byte); only its first bytes
+  // are read here, to tell its format. Its size comes from R2 before any byte is read.
+  const head = await env.FILES.head(p.r2Key);
+  if (!head) throw new PermanentError(`the stored copy of "${p.filename}" (${p.r2Key}) is missing from R2`);
+  if (head.size > FILE_MAX_BYTES) {
+    throw new PermanentError(`"${p.filename}" is ${head.size.toLocaleString("en-GB")} bytes, over the ${FILE_MAX_BYTES / (1024 * 1024)} MB the connector sends to Palletways`, "FILE_TOO_LARGE", "send a smaller photo from the TMS");
+  }
+  const start = await env.FILES.get(p.r2Key, { range: { offset: 0, length: SNIFF_BYTES } });
+  if (!start) throw new PermanentError(`the stored copy of "${p.filename}" (${p.r2Key}) is missing from R2`);
+  const first = new Uint8Array(await start.arrayBuffer());
+  const source = {
+    size: head.size,
+    open: async () => {
+      const obj = await env.FILES.get(p.r2Key);
+      if (!obj) throw new PermanentError(`the stored copy of "${p.filename}" (${p.r2Key}) is missing from R2`);
+      return obj.body;
+    },
+  };
 
-  const ext = fileExtensionFor(bytes);
+  const ext = fileExtensionFor(first);
   if (!ext) {
-    const reason = `"${p.filename}" is ${describeContent(bytes)}, not a JPEG, PNG, TIFF or PDF, so it was not sent to the Palletways FTP server`;
+    const reason = `"${p.filename}" is ${describeContent(first)}, not a JPEG, PNG, TIFF or PDF, so it was not sent to the Palletways FTP server`;
     await db.update(documents).set({ status: "refused", updatedAt: Date.now() }).where(eq(documents.id, doc.id));
-    await ctx.timeline({ kind: "skipped", step: STEP, outcome: "skipped", message: `Refused: ${reason}`, detail: { sha256: p.sha256, size: bytes.length } });
-    log({ network: ctx.network, reference: trackingId, step: STEP, outcome: "skipped", error: "unsupported format", size: bytes.length });
+    await ctx.timeline({ kind: "skipped", step: STEP, outcome: "skipped", message: `Refused: ${reason}`, detail: { sha256: p.sha256, size: head.size } });
+    log({ network: ctx.network, reference: trackingId, step: STEP, outcome: "skipped", error: "unsupported format", size: head.size });
     return { status: "skipped", message: reason };
   }
 
@@ -64,10 +82,11 @@ export const ftpUploadJob = defineJob("palletways.ftp-upload", outboundDocumentP
       try {
         const dir = url.dir;
         if (lease.seq !== null) {
-          const found = await earlierUpload(client, dir, trackingId, lease.seq, ext, await sha256Hex(bytes));
-          if (found) return { name: found, n: lease.seq, bytes: bytes.length, recovered: true };
+          // R2 holds the file under the SHA-256 tms.document computed as it stored it.
+          const found = await earlierUpload(client, dir, trackingId, lease.seq, ext, p.sha256);
+          if (found) return { name: found, n: lease.seq, bytes: head.size, recovered: true };
         }
-        const r = await uploadUnique({ client, dir, stem: photoStem(trackingId), ext, bytes, nextNumber: () => takeFtpNumber(env, trackingId, doc.id) });
+        const r = await uploadUnique({ client, dir, stem: photoStem(trackingId), ext, bytes: source, nextNumber: () => takeFtpNumber(env, trackingId, doc.id) });
         return { ...r, recovered: false };
       } finally {
         await client.quit();

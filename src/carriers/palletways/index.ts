@@ -1,4 +1,5 @@
 import type { Carrier } from "../carrier";
+import { TRACKING_ID_FORMAT } from "./reference";
 import { palletwaysAttention } from "./attention";
 import { palletwaysDispatchCapability } from "./booking";
 import { readBookingSettings } from "./booking-settings";
@@ -23,6 +24,7 @@ export { PalletwaysWindow } from "./window";
 export const palletways: Carrier = {
   network: "palletways",
   label: "Palletways",
+  referenceFormat: TRACKING_ID_FORMAT,
   orderFieldValue: "PALLETWAYS",
   settings: (env) => {
     const s = readPalletwaysSettings(env);

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { referenceProblem } from "../../lib/reference";
 import { upnSettings } from "./settings";
 import { DeferError, PermanentError, TransientError } from "../../lib/errors";
 import { partnerFetch, readJson, readText, waitWords, type PartnerCall } from "../../lib/http";
-import { ACTION_LABELS } from "./enums";
+import { ACTION_LABELS, BARCODE_FORMAT } from "./enums";
 
 // The only code that talks to UPN (contracts/upn.md): X-Api-Key on every call, zod on every
 // answer, and UPN's error codes turned into what the job pipeline understands.
@@ -23,8 +24,11 @@ export const partySchema = z.object({
   phone: nullableText,
 });
 
+/** A barcode that could point our key elsewhere (`..`, a slash) is refused where it enters, with the reason. */
+const barcode = z.string().refine((v) => referenceProblem(v, "UPN", BARCODE_FORMAT) === null, { message: BARCODE_FORMAT.words });
+
 export const consignmentSchema = z.object({
-  barcode: z.string().min(1),
+  barcode,
   service: nullableText,
   booked_at: nullableText,
   requesting_depot: nullableText,
@@ -41,7 +45,7 @@ const consignmentPageSchema = z.object({ consignments: z.array(z.unknown()), nex
 
 export const trackingEventSchema = z.object({
   event_id: z.string().min(1),
-  barcode: z.string().min(1),
+  barcode,
   capture_type: z.string(),
   pallet_barcode: z.string().nullable().optional(),
   stage_code: z.string().min(1),

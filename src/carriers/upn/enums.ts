@@ -44,3 +44,6 @@ export const MAX_IMAGE_BYTES = 10_000_000;
 
 export const UPN_CUSTOMER_CODE = "UPN";
 export const UPN_BARCODE_SOURCE = "UPN";
+
+/** A UPN consignment barcode, checked wherever one enters (TMS webhook, consignment list, tracking). */
+export const BARCODE_FORMAT = { pattern: /^[A-Za-z0-9]{4,40}$/, words: "a UPN barcode is 4 to 40 letters and digits (e.g. UPN0451234567)" };

@@ -9,6 +9,7 @@ import { TmsClient } from "../../tms/client";
 import { UpnClient, UpnError } from "./client";
 import { flushHeldImages } from "./images";
 import { consigneeSignature, epodBody } from "./mapping";
+import { MAX_IMAGE_BYTES } from "./enums";
 
 // `upn.epod`: a CONSIGNEE_SIGNATURE document in the TMS becomes the consignment's ePOD at UPN.
 // The signature image is the document; who signed, when and where come from the order's
@@ -19,20 +20,26 @@ export const sendEpodJob = defineJob("upn.epod", outboundDocumentPayload, async 
   const [existing] = await db.select().from(upnEpods).where(eq(upnEpods.barcode, barcode));
   const alreadySent = existing?.status === "sent" && existing.signatureSha256 === p.sha256;
   if (!alreadySent) {
-    const obj = await env.FILES.get(p.r2Key);
-    if (!obj) throw new PermanentError(`the stored copy of the signature "${p.filename}" is missing`);
-    const bytes = new Uint8Array(await obj.arrayBuffer());
+    // Its size from R2 before any byte is read; the bytes themselves only once they are sent.
+    const head = await env.FILES.head(p.r2Key);
+    if (!head) throw new PermanentError(`the stored copy of the signature "${p.filename}" is missing`);
+    if (head.size > MAX_IMAGE_BYTES) {
+      throw new PermanentError(`the signature "${p.filename}" is ${head.size} bytes, over UPN's 10 MB limit for an image; it was not sent`, "IMAGE_TOO_LARGE", "Attach a smaller signature image in the TMS");
+    }
     const orderId = p.orderId || (await db.select({ id: consignments.orderId }).from(consignments).where(and(eq(consignments.network, ctx.network), eq(consignments.reference, barcode))))[0]?.id;
     if (!orderId) throw new PermanentError(`no TMS order is known for UPN consignment ${barcode}`);
     const order = await new TmsClient(env).getOrder(orderId);
     const sig = consigneeSignature(order);
     // The document can arrive a moment before the order shows who signed: worth a few retries.
     if (!sig) throw new TransientError(`the TMS order ${orderId} has no consignee signature (name and time) yet`, "NO_CONSIGNEE_SIGNATURE");
+    const obj = await env.FILES.get(p.r2Key);
+    if (!obj) throw new PermanentError(`the stored copy of the signature "${p.filename}" is missing`);
     // An earlier attempt with these bytes may have reached UPN with its answer lost: send exactly
     // what it sent (who and when as recorded then), which UPN recognises as the same ePOD, even
     // if the order's signer has been edited since. Otherwise ours would come back 409 EPOD_EXISTS.
     const ours = existing && existing.status !== "sent" && existing.signatureSha256 === p.sha256 && existing.signedBy && existing.signedAt ? { name: existing.signedBy, timestamp: existing.signedAt } : null;
-    const body = epodBody(ours ? { ...sig, ...ours } : sig, { contentType: p.contentType, base64: bytesToBase64(bytes) });
+    // Within UPN's 10 MB: the bytes, their base64 and the JSON body are each held once (≈ 45 MB at most).
+    const body = epodBody(ours ? { ...sig, ...ours } : sig, { contentType: p.contentType, base64: bytesToBase64(new Uint8Array(await obj.arrayBuffer())) });
     if (existing?.status !== "sent") {
       await db
         .insert(upnEpods)

@@ -56,11 +56,11 @@ export async function importCycle(env: Env, db: Db, pass?: PullPass): Promise<Re
     for (const bad of page.invalid) {
       invalid++;
       const barcode = (bad.raw as { barcode?: unknown } | null)?.barcode;
-      log({ network: "upn", reference: typeof barcode === "string" ? barcode : undefined, step: "upn.import.page", outcome: "error", error: `UPN sent an incomplete consignment: ${bad.reason}` });
+      log({ network: "upn", reference: typeof barcode === "string" ? barcode : undefined, step: "upn.import.page", outcome: "error", error: `UPN sent a consignment that cannot be imported: ${bad.reason}` });
       if (typeof barcode === "string" && barcode) {
         statements.push(
-          db.insert(upnImports).values({ barcode, body: JSON.stringify(bad.raw), status: "failed", error: `UPN sent an incomplete consignment: ${bad.reason}` }).onConflictDoNothing().returning({ barcode: upnImports.barcode }),
-          db.insert(timeline).values(timelineValues({ network: "upn", reference: barcode, kind: "error", step: "upn.import", outcome: "error", message: `UPN sent consignment ${barcode} without the fields an order needs (${bad.reason}); not imported. Ask UPN to correct it.` })),
+          db.insert(upnImports).values({ barcode, body: JSON.stringify(bad.raw), status: "failed", error: `UPN sent a consignment that cannot be imported: ${bad.reason}` }).onConflictDoNothing().returning({ barcode: upnImports.barcode }),
+          db.insert(timeline).values(timelineValues({ network: "upn", reference: barcode, kind: "error", step: "upn.import", outcome: "error", message: `UPN sent consignment ${barcode} with fields an order cannot take (${bad.reason}); not imported. Ask UPN to correct it.` })),
         );
       }
     }

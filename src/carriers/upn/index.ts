@@ -1,4 +1,5 @@
 import type { Carrier } from "../carrier";
+import { BARCODE_FORMAT } from "./enums";
 import { upnAttention, upnHeldImagesTask } from "./attention";
 import { upnCron } from "./cron";
 import { explainUpn } from "./explain";
@@ -17,6 +18,7 @@ import { upnImportList } from "./import-list";
 export const upn: Carrier = {
   network: "upn",
   label: "UPN",
+  referenceFormat: BARCODE_FORMAT,
   orderFieldValue: "UPN",
   settings: (env) => {
     const s = readUpnSettings(env);

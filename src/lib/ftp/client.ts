@@ -2,7 +2,7 @@ import { connect as cfConnect } from "cloudflare:sockets";
 import { FtpError } from "./errors";
 import { concatBytes } from "../bytes";
 import { FtpUrl } from "./url";
-import { type FtpReply, ReplyProtocolError, ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "./replies";
+import { type FtpReply, ReplyProtocolError, ReplyReader, parseEpsv, parsePasv } from "./replies";
 
 export type ConnectFn = (address: SocketAddress, options: SocketOptions) => Socket;
 
@@ -344,7 +344,7 @@ export class FtpClient {
 
   /** EPSV, else PASV; returns a connected (and, for ftps, TLS) data socket. */
   private async openData(): Promise<Socket> {
-    let host = this.url.host;
+    const host = this.url.host;
     let port: number | null = null;
     if (this.epsv !== false) {
       const r = await this.request("EPSV");
@@ -363,11 +363,11 @@ export class FtpClient {
       if (r.code !== 227) throw FtpError.fromReply("PASV", r.code, r.text);
       const p = parsePasv(r.text);
       if (!p) throw new FtpError("protocol", false, "PASV: unreadable answer");
+      // The data connection always dials the control host, whatever address PASV names: a
+      // server (or whoever answers for it) could otherwise point our upload at any host and
+      // port it likes, and NATed servers leak private addresses there anyway. Over TLS the
+      // certificate names that host, too. Only the port is taken from the answer.
       port = p.port;
-      // Over TLS the data connection dials the control host by name whatever PASV says: the
-      // certificate names that host, and the runtime takes the TLS server name from the name
-      // dialled (startTls's expectedServerHostname is not honoured on Cloudflare's edge).
-      if (!isUnroutableIPv4(p.host) && !this.url.secure) host = p.host;
     }
     let sock = this.connectFn({ hostname: host, port }, { secureTransport: this.url.secure ? "starttls" : "off", allowHalfOpen: false });
     this.data = sock;

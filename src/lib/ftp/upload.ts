@@ -10,6 +10,15 @@ export function fileExtensionFor(bytes: Uint8Array): PhotoExt | null {
   return type ? EXTENSIONS[type] : null;
 }
 
+/**
+ * Bytes that are not in memory: their size, and a way to open them as a stream (R2's body), so
+ * a large file goes to the server chunk by chunk instead of whole inside a 128 MB isolate.
+ */
+export interface StreamSource {
+  size: number;
+  open: () => Promise<ReadableStream<Uint8Array>>;
+}
+
 export interface UploadUniqueArgs {
   client: FtpClient;
   /** Remote directory relative to the login directory ("" = login directory). */
@@ -17,7 +26,7 @@ export interface UploadUniqueArgs {
   /** The file's name without its extension for number `n` (the caller's naming rule); a plain name, no directory. */
   stem: (n: number) => string;
   ext: PhotoExt;
-  bytes: Uint8Array;
+  bytes: Uint8Array | StreamSource;
   /** Hands out a number never handed out before (an atomic counter in D1 behind it). */
   nextNumber: () => Promise<number>;
   /** How many numbers to try before giving up; guards against a runaway counter. Default 50. */
@@ -43,6 +52,7 @@ export interface UploadUniqueResult {
 export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUniqueResult> {
   const { client, stem, ext, bytes, nextNumber } = args;
   const dir = args.dir.replace(/^\/+|\/+$/g, "");
+  const length = bytes instanceof Uint8Array ? bytes.length : bytes.size;
   const maxNumbers = args.maxNumbers ?? 50;
   const path = (name: string) => (dir ? `${dir}/${name}` : name);
   const plainStem = (n: number) => {
@@ -68,10 +78,10 @@ export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUnique
   const partFile = partName(n);
   const part = path(partFile);
   try {
-    const sent = await client.store(part, bytes);
+    const sent = await client.store(part, bytes instanceof Uint8Array ? bytes : await bytes.open());
     const size = await client.size(part);
-    if (sent !== bytes.length || size !== bytes.length) {
-      throw new FtpError("protocol", true, `upload of ${partFile} incomplete: ${size ?? "no"} bytes on the server, ${bytes.length} expected`);
+    if (sent !== length || size !== length) {
+      throw new FtpError("protocol", true, `upload of ${partFile} incomplete: ${size ?? "no"} bytes on the server, ${length} expected`);
     }
   } catch (e) {
     // Best effort: a leftover .part only costs a number, which is never reused anyway.
@@ -86,7 +96,7 @@ export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUnique
     if (finalTaken(existing, plainStem(n))) n = await fresh(existing);
     try {
       await client.rename(part, path(finalName(n)));
-      return { name: finalName(n), n, bytes: bytes.length };
+      return { name: finalName(n), n, bytes: length };
     } catch (e) {
       // A server that refuses to overwrite answers RNTO with 5xx: the name is taken, try the next.
       if (!(e instanceof FtpError) || e.transient || typeof e.code !== "number") throw e;

@@ -7,10 +7,10 @@
 // inside the limit. A photo neither can handle is a clear failure, never a silent drop.
 import { JSQUASH_MAX_OUTPUT_PIXELS, JSQUASH_MAX_SOURCE_PIXELS, decode, makeEncoder, type WasmMemoryReport } from "./jsquash";
 import { bindingEncoder, type ImagesLike } from "./images-binding";
-import { readHeader, readJpegInfo, type PhotoHeader } from "./probe";
+import { probePhoto, readJpegInfo, type PhotoHeader } from "./probe";
 import { searchFit, type SearchOptions, type SearchResult } from "./search";
 
-export { readHeader, readJpegInfo, sniffFormat } from "./probe";
+export { probePhoto, readHeader, readJpegInfo, sniffFormat } from "./probe";
 export { searchFit } from "./search";
 export { JSQUASH_MAX_OUTPUT_PIXELS, JSQUASH_MAX_SOURCE_PIXELS } from "./jsquash";
 export type { ImagesLike } from "./images-binding";
@@ -75,13 +75,15 @@ export function jpegName(filename: string): string {
 }
 
 const mp = (px: number) => `${(px / 1e6).toFixed(1)} MP`;
+/** The pixel budget was measured on 8-bit photos: the decoded samples plus their RGBA copy. */
+const BUDGET_BYTES_PER_PIXEL = 8;
 
 export async function fitToCeiling(input: FitInput, deps: FitDeps = {}): Promise<FitResult> {
   const { bytes, filename, maxBytes, destination } = input;
-  const header = readHeader(bytes);
-  if (!header) {
-    throw new UnsupportedPhotoError(`${filename} is not a JPEG, PNG or TIFF photo we can read, so it cannot be sent to ${destination}`);
-  }
+  // Dimensions, depth and tiles as the decoder will read them, bounded before any decode.
+  const probed = probePhoto(bytes);
+  if ("problem" in probed) throw new UnsupportedPhotoError(`${filename} ${probed.problem}, so it cannot be sent to ${destination}`);
+  const { header } = probed;
   if (header.format === "jpeg" && bytes.byteLength <= maxBytes) {
     return { bytes, filename, contentType: "image/jpeg", reencoded: false, width: header.width, height: header.height, pipeline: "as-is" };
   }
@@ -109,9 +111,11 @@ export async function fitToCeiling(input: FitInput, deps: FitDeps = {}): Promise
   const pixels = header.width * header.height;
   const maxSource = deps.jsquashBudget?.maxSourcePixels ?? JSQUASH_MAX_SOURCE_PIXELS;
   const maxOutput = deps.jsquashBudget?.maxOutputPixels ?? JSQUASH_MAX_OUTPUT_PIXELS;
-  if (pixels > maxSource) {
+  // The decoders hold `bytesPerPixel` at their peak (a 16-bit TIFF twice what a JPEG does).
+  if (pixels > maxSource || pixels * header.bytesPerPixel > maxSource * BUDGET_BYTES_PER_PIXEL) {
+    const deep = pixels <= maxSource ? ` at ${header.bytesPerPixel} bytes a pixel (deep samples)` : "";
     throw new PhotoTooLargeError(
-      `${filename} is ${header.width}×${header.height} (${mp(pixels)}); without the Images binding the Worker can only ` +
+      `${filename} is ${header.width}×${header.height} (${mp(pixels)}${deep}); without the Images binding the Worker can only ` +
       `re-encode photos up to ${mp(maxSource)} inside its 128 MB${bindingError ? ` (the binding failed: ${bindingError})` : ""}`,
     );
   }

@@ -89,8 +89,14 @@ export async function decode(bytes: Uint8Array, header: PhotoHeader, wasm: WasmM
     return { rgba: img.data, width: img.width, height: img.height, hasAlpha: true };
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const ifd = UTIF.decode(buffer)[0];
+  // The probe has checked every field utif2 will read and bounded what it may allocate; the
+  // decoder's own reading of the size must agree with it before any pixel is decoded.
+  // parseMN: maker notes are a camera's private format, not worth a parser's trust.
+  const decodeIfds = UTIF.decode as unknown as (b: ArrayBuffer, prm: { parseMN: boolean; debug: boolean }) => UTIF.IFD[];
+  const ifd = decodeIfds(buffer, { parseMN: false, debug: false })[0];
   if (!ifd) throw new Error("the TIFF has no image in it");
+  const dims = [(ifd.t256 as number[] | undefined)?.[0], (ifd.t257 as number[] | undefined)?.[0]];
+  if (dims[0] !== header.width || dims[1] !== header.height) throw new Error("the TIFF's size reads differently to the decoder");
   UTIF.decodeImage(buffer, ifd);
   const rgba = UTIF.toRGBA8(ifd);
   const width = ifd.width as number, height = ifd.height as number;

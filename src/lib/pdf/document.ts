@@ -24,6 +24,12 @@ interface ObjStm {
 
 /** Cross-reference and object streams are small; anything bigger is broken or hostile. */
 const AUX_STREAM_LIMIT = 16 << 20;
+/**
+ * What one PDF may decompress in all (object streams, cross-reference streams, page contents):
+ * each stream is held to its own limit, but ten of them at 16 MiB from a 160 KB file would still
+ * fill the isolate. Photos themselves are never decompressed (a JPEG page is copied as stored).
+ */
+export const DECODED_BUDGET = 32 << 20;
 const MAX_XREF_SECTIONS = 512;
 
 const PDF_HEADER = ascii("%PDF-");
@@ -45,7 +51,36 @@ export class PdfDocument {
   /** How the objects were found, for diagnostics and tests. */
   xrefSource: "xref" | "scan" = "xref";
 
+  private decodedBytes = 0;
+  /**
+   * Set once the budget is spent, and thrown by every later decode. Sticky, because the reader
+   * tolerates damage (a stream that fails to decode is skipped), and spending the budget must
+   * end the whole reading rather than look like one damaged stream.
+   */
+  overBudget: PodPdfError | null = null;
+
   private constructor(readonly buf: Uint8Array) {}
+
+  /** A stream's bytes decoded, within its own `limit` and what is left of the PDF's budget. */
+  async decode(dict: PdfDict, data: Uint8Array, limit: number, resolve: (v: PdfObj | undefined) => Promise<PdfObj | undefined>): Promise<Uint8Array> {
+    if (this.overBudget) throw this.overBudget;
+    const left = DECODED_BUDGET - this.decodedBytes;
+    let out: Uint8Array;
+    try {
+      out = await decodeStream(dict, data, Math.min(limit, left), resolve);
+    } catch (e) {
+      if (left < limit && e instanceof PodPdfError && /inflates beyond/.test(e.message)) throw this.spent();
+      throw e;
+    }
+    this.decodedBytes += out.length;
+    if (this.decodedBytes > DECODED_BUDGET) throw this.spent();
+    return out;
+  }
+
+  private spent(): PodPdfError {
+    this.overBudget ??= new PodPdfError(`the PDF decompresses to more than ${DECODED_BUDGET >> 20} MB in all (its compressed streams together), more than a POD is; it was not read further`);
+    return this.overBudget;
+  }
 
   static async open(buf: Uint8Array): Promise<PdfDocument> {
     if (indexOfBytes(buf, PDF_HEADER, 0, Math.min(buf.length, 1024 + PDF_HEADER.length)) < 0) {
@@ -64,7 +99,8 @@ export class PdfDocument {
     } catch (e) {
       if (e instanceof PodPdfError && e.message.includes("encrypted")) throw e;
     }
-    if (!ok) await doc.rebuildFromScan();
+    if (!ok && !doc.overBudget) await doc.rebuildFromScan();
+    if (doc.overBudget) throw doc.overBudget;
     if (doc.trailer.get("Encrypt") != null) {
       throw new PodPdfError("the PDF is encrypted; encrypted PDFs cannot be split");
     }
@@ -138,7 +174,7 @@ export class PdfDocument {
   private async decodeObjStm(s: PdfStream): Promise<ObjStm> {
     const n = asInt(await this.resolve(s.dict.get("N"))) ?? 0;
     const first = asInt(await this.resolve(s.dict.get("First"))) ?? 0;
-    const buf = await decodeStream(s.dict, s.data, AUX_STREAM_LIMIT, (v) => this.resolve(v));
+    const buf = await this.decode(s.dict, s.data, AUX_STREAM_LIMIT, (v) => this.resolve(v));
     const lx = new Lexer(buf);
     const nums: number[] = [];
     const offsets: number[] = [];
@@ -232,7 +268,7 @@ export class PdfDocument {
     if (h.streamStart === undefined || !(dict instanceof PdfDict) || !isName(dict.get("Type"), "XRef")) {
       throw new PodPdfError(`the PDF is damaged: no cross-reference data at byte ${off}`);
     }
-    const data = await decodeStream(dict, await this.streamData(dict, h.streamStart, false), AUX_STREAM_LIMIT, async (v) => v);
+    const data = await this.decode(dict, await this.streamData(dict, h.streamStart, false), AUX_STREAM_LIMIT, async (v) => v);
     const w = dict.get("W");
     const widths = Array.isArray(w) ? w.map((x) => asInt(x) ?? 0) : [];
     if (widths.length < 3 || widths.some((x) => x < 0 || x > 8)) throw new PodPdfError("the PDF is damaged: bad /W in an xref stream");

@@ -1,7 +1,6 @@
 // The page tree walk and, per page, the images its content actually draws.
 import type { PdfDocument } from "./document";
 import { PodPdfError } from "./errors";
-import { decodeStream } from "./inflate";
 import { Lexer } from "./lexer";
 import { PdfDict, PdfRef, PdfStream, asInt, isName, type PdfObj } from "./objects";
 
@@ -122,8 +121,9 @@ async function drawnNames(doc: PdfDocument, streams: PdfStream[]): Promise<Set<s
   for (const s of streams) {
     let data: Uint8Array;
     try {
-      data = await decodeStream(s.dict, s.data, CONTENT_LIMIT, (v) => doc.resolve(v));
-    } catch {
+      data = await doc.decode(s.dict, s.data, CONTENT_LIMIT, (v) => doc.resolve(v));
+    } catch (e) {
+      if (doc.overBudget) throw e;
       return null;
     }
     const lx = new Lexer(data);

@@ -69,6 +69,7 @@ async function plan(pdf: Uint8Array): Promise<{ doc: PdfDocument; list: PagePlan
       }
     }
     const jpeg = c.images.length === 1 && main !== undefined && (await isPlainJpeg(doc, main));
+    if (doc.overBudget) throw doc.overBudget;
     list.push({
       page: i + 1,
       node,
@@ -78,6 +79,7 @@ async function plan(pdf: Uint8Array): Promise<{ doc: PdfDocument; list: PagePlan
       main,
     });
   }
+  if (doc.overBudget) throw doc.overBudget;
   return { doc, list };
 }
 

@@ -1,16 +1,19 @@
 import type { MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
 import { getConfig } from "../../config";
 import { timingSafeEqual } from "../../lib/bytes";
-import { clientOf, lockedFor, lockedMessage, retryAfterSeconds, wrongCredential } from "../guess-guard";
-import { sameOrigin } from "./origin";
+import { beginAttempt, clientOf, lockedMessage, retryAfterSeconds } from "../guess-guard";
 import { SESSION_COOKIE, sessionValid } from "./session";
 
 // Operator routes: `Authorization: Bearer ADMIN_TOKEN`, or a console session cookie (a random
-// id kept server-side, see ./session.ts). A wrong bearer counts towards the guessing lock; a
-// cookie-authenticated POST must come from our own origin.
+// id kept server-side, see ./session.ts). Every bearer attempt counts towards the guessing lock
+// (one count with the console sign-in) before it is compared; a cookie-authenticated POST goes
+// through Hono's csrf() (403 unless Sec-Fetch-Site or Origin says it came from our own origin).
 
 export { SESSION_COOKIE, SESSION_TTL_MS, closeSession, openSession, sessionKey, sessionValid } from "./session";
-export { sameOrigin } from "./origin";
+
+/** Cross-site form posts are refused 403 (Hono's csrf(): Sec-Fetch-Site same-origin, else Origin). */
+export const sameOriginOnly = csrf();
 
 export type AdminCheck =
   | { ok: true; via: "bearer" | "session" }
@@ -23,11 +26,13 @@ export async function checkAdmin(env: Env, req: Request): Promise<AdminCheck> {
   if (config.adminTokenProblem) return { ok: false, status: 503, error: "weak_setting", message: config.adminTokenProblem };
   const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.get("authorization") ?? "")?.[1]?.trim();
   if (bearer) {
-    const client = clientOf(req.headers);
-    const wait = await lockedFor(env, "api", client);
-    if (wait > 0) return { ok: false, status: 429, error: "too_many_attempts", message: lockedMessage(wait), retryAfter: retryAfterSeconds(wait) };
-    if (timingSafeEqual(bearer, token)) return { ok: true, via: "bearer" };
-    await wrongCredential(env, "api", client);
+    const begun = await beginAttempt(env, "admin", clientOf(req.headers));
+    if (!begun.ok) return { ok: false, status: 429, error: "too_many_attempts", message: lockedMessage(begun.waitMs), retryAfter: retryAfterSeconds(begun.waitMs) };
+    if (timingSafeEqual(bearer, token)) {
+      await begun.attempt.right();
+      return { ok: true, via: "bearer" };
+    }
+    await begun.attempt.wrong();
     return { ok: false, status: 401, error: "unauthorized", message: "a valid ADMIN_TOKEN bearer token is required" };
   }
   const cookie = cookieValue(req.headers.get("cookie"));
@@ -50,9 +55,8 @@ export function adminAuth(): MiddlewareHandler<{ Bindings: Env }> {
       const headers: Record<string, string> = r.status === 401 ? { "www-authenticate": "Bearer" } : r.retryAfter ? { "retry-after": r.retryAfter } : {};
       return c.json({ error: r.error, message: r.message }, r.status, headers);
     }
-    if (r.via === "session" && c.req.method !== "GET" && c.req.method !== "HEAD" && !sameOrigin(c.req.raw.headers, c.req.url)) {
-      return c.json({ error: "cross_site", message: "this request came from another site and was refused" }, 400);
-    }
+    // A bearer token is not something a browser sends by itself: only a cookie needs the check.
+    if (r.via === "session") return sameOriginOnly(c, next);
     await next();
   };
 }

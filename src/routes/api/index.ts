@@ -8,6 +8,7 @@ import { adminAuth } from "../../middleware/admin-auth";
 import { attention, markSeen } from "../../read/attention";
 import { consignmentView } from "../../read/consignments";
 import { failures } from "../../read/failures";
+import { configProblems, networkStates } from "../../read/health";
 import { importedConsignments } from "../../read/imports";
 import { openApiDocument, operations } from "./openapi";
 
@@ -70,6 +71,8 @@ api.get(operations.attention.path, async (c) => {
   const r = await attention(c.env);
   return c.json({ items: r.items, count: r.items.length, seen: r.seen });
 });
+
+api.get(operations.health.path, async (c) => c.json({ networks: await networkStates(c.env), config_problems: configProblems(c.env) }));
 
 api.post(operations.seen.path, async (c) => {
   const p = params(c, operations.seen.params);

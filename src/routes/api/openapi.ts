@@ -6,6 +6,7 @@ import {
   consignmentParams,
   errorAnswer,
   failuresAnswer,
+  healthAnswer,
   idParams,
   importsAnswer,
   refreshAnswer,
@@ -73,6 +74,12 @@ export const operations = {
     path: "/attention",
     summary: "What needs a person: failures, exception stages, work held too long, windows that never closed, unhealthy networks",
     responses: { 200: { description: "open items, newest first", schema: attentionAnswer } },
+  },
+  health: {
+    method: "get",
+    path: "/health",
+    summary: "Each network's state in full and the configuration's problems (the public /healthz leaves both out)",
+    responses: { 200: { description: "the state", schema: healthAnswer } },
   },
   seen: {
     method: "post",

@@ -166,3 +166,21 @@ const attentionItem = z
 export const attentionAnswer = z.object({ items: z.array(attentionItem), count: z.number().int(), seen: z.number().int().describe("items marked seen and so left out") }).meta({ id: "Attention" });
 
 export const seenAnswer = z.object({ ok: z.literal(true), seen: z.string() }).meta({ id: "Seen" });
+
+const networkState = z
+  .object({
+    enabled: z.boolean(),
+    last_success_at: z.string().nullable(),
+    last_error_code: z.string().nullable(),
+    last_error: z.string().nullable().describe("in full, with what the partner said"),
+    last_error_at: z.string().nullable(),
+    action: z.string().nullable().describe("what a person must do, when only a person can fix it"),
+  })
+  .meta({ id: "NetworkState" });
+
+export const healthAnswer = z
+  .object({
+    networks: z.record(z.string(), networkState),
+    config_problems: z.array(z.string()).describe("settings that are present but wrong (a weak INBOUND_BASIC_PASSWORD, a malformed mapping), named, never their values"),
+  })
+  .meta({ id: "Health" });

@@ -9,8 +9,8 @@ import { carrierFor, networkEnabled, networkLabel as label, refreshConsignment }
 import { timingSafeEqual } from "../../lib/bytes";
 import { log } from "../../lib/log";
 import { redact } from "../../lib/secrets";
-import { SESSION_COOKIE, SESSION_TTL_MS, checkAdmin, closeSession, openSession, sameOrigin as sameOriginHeaders } from "../../middleware/admin-auth";
-import { clientOf, lockedFor, lockedMessage, retryAfterSeconds, wrongCredential } from "../../middleware/guess-guard";
+import { SESSION_COOKIE, SESSION_TTL_MS, checkAdmin, closeSession, openSession, sameOriginOnly } from "../../middleware/admin-auth";
+import { beginAttempt, clientOf, lockedMessage, retryAfterSeconds } from "../../middleware/guess-guard";
 import { replayJob } from "../../engine";
 import { Layout, consignmentHref, type Flash } from "./components";
 import { consignmentPage, documentFile, searchConsignments } from "../../read/consignments";
@@ -28,8 +28,8 @@ import { OverviewPage } from "./pages/overview";
 
 // The operator console at /ops: server-rendered pages and plain POST-then-redirect forms, so
 // it works without JavaScript. A session is a random id in a __Host- cookie (HttpOnly, Secure,
-// SameSite=Strict) kept server-side with its expiry (middleware/admin-auth/session.ts); POSTs
-// also check Origin/Sec-Fetch-Site.
+// SameSite=Strict) kept server-side with its expiry (middleware/admin-auth/session.ts); every
+// POST also goes through Hono's csrf() (403 unless Sec-Fetch-Site/Origin say our own origin).
 
 type Env_ = { Bindings: Env };
 type C = Context<Env_>;
@@ -56,8 +56,6 @@ async function page(c: C, body: HtmlEscapedString | Promise<HtmlEscapedString>, 
 function safeBack(v: unknown, fallback = "/ops"): string {
   return typeof v === "string" && /^\/ops(?:[/?#][^\s\\]*)?$/.test(v) && !v.startsWith("//") ? v : fallback;
 }
-
-const sameOrigin = (c: C) => sameOriginHeaders(c.req.raw.headers, c.req.url);
 
 function secureCookie(c: C, name: string, value: string, maxAge: number, path = "/") {
   setCookie(c, name, value, { httpOnly: true, secure: true, sameSite: "Strict", path, maxAge });
@@ -95,6 +93,7 @@ ops.get("/login", async (c) => {
 
 ops.post(
   "/login",
+  sameOriginOnly,
   bodyLimit({
     maxSize: LOGIN_MAX_BODY_BYTES,
     onError: (c) => page(c as C, <LoginPage error="That sign-in form was too large to be one. Open the console's own sign-in page." />, 413),
@@ -103,18 +102,18 @@ ops.post(
     const refused = notConfigured(c);
     if (refused) return refused;
     const token = getConfig(c.env).adminToken!;
-    if (!sameOrigin(c)) return page(c, <LoginPage error="This sign-in came from another site and was refused. Open the console's own sign-in page." />, 400);
-    const client = clientOf(c.req.raw.headers);
-    const wait = await lockedFor(c.env, "login", client);
-    if (wait > 0) {
-      return page(c, <LoginPage error={`Too many wrong admin tokens from this address: ${lockedMessage(wait)}.`} />, 429, { "retry-after": retryAfterSeconds(wait) });
-    }
     const form = await c.req.parseBody();
     const given = typeof form.token === "string" ? form.token.trim() : "";
     const next = safeBack(form.next);
     if (!given) return page(c, <LoginPage error="Enter the admin token." next={next} />, 401);
-    if (!timingSafeEqual(given, token)) {
-      await wrongCredential(c.env, "login", client);
+    // Counted before the comparison, in one count with the API's bearer token (rule 10).
+    const begun = await beginAttempt(c.env, "admin", clientOf(c.req.raw.headers));
+    if (!begun.ok) {
+      return page(c, <LoginPage error={`Too many wrong admin tokens from this address: ${lockedMessage(begun.waitMs)}.`} />, 429, { "retry-after": retryAfterSeconds(begun.waitMs) });
+    }
+    if (timingSafeEqual(given, token)) await begun.attempt.right();
+    else {
+      await begun.attempt.wrong();
       log({ step: "ops.login", outcome: "error", error: "wrong admin token" });
       return page(c, <LoginPage error="That admin token is not right. Check the ADMIN_TOKEN secret of this deployment and try again." next={next} />, 401);
     }
@@ -124,7 +123,7 @@ ops.post(
   },
 );
 
-ops.post("/logout", async (c) => {
+ops.post("/logout", sameOriginOnly, async (c) => {
   // The session ends on the server, so a copy of the cookie kept anywhere is dead as well.
   await closeSession(c.env, getCookie(c, SESSION_COOKIE));
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
@@ -147,9 +146,7 @@ ops.use("*", async (c, next) => {
     }
     return c.text("Sign in to the operator console first.", 401, { "www-authenticate": "Bearer" });
   }
-  if (c.req.method === "POST" && !sameOrigin(c)) {
-    return page(c, <Layout title="Refused"><h1>Refused</h1><p role="alert">This request came from another site. Use the console's own buttons.</p></Layout>, 400);
-  }
+  if (c.req.method === "POST") return sameOriginOnly(c, next);
   await next();
 });
 
@@ -238,8 +235,8 @@ ops.get("/files/:id", async (c) => {
     "content-type": inline ? type : "application/octet-stream",
     "content-length": String(obj.size),
     "content-disposition": `${inline ? "inline" : "attachment"}; filename*=UTF-8''${encodeURIComponent(row.filename)}`,
-    // The bytes behind a document id never change (its identity is their SHA-256).
-    "cache-control": "private, max-age=86400, immutable",
+    // Never kept by the browser: after sign-out, a shared machine must not show a POD from its cache.
+    "cache-control": "no-store",
     etag: obj.httpEtag,
     "x-content-type-options": "nosniff",
   };

@@ -13,8 +13,9 @@ export const RecentLocks: FC<{ locks: RecentLock[]; now: number }> = ({ locks, n
       <div class="scroll">
         <table>
           <caption class="muted">
-            After 10 wrong credentials within 10 minutes, an address is refused on that route until the 10 minutes have passed. Many locks on the TMS webhook mean its
-            Basic credentials were changed on one side only.
+            After 10 wrong credentials within 10 minutes, an address (an IPv6 network by its /64) is refused on that route until the 10 minutes have passed; on the TMS
+            webhook, only for the user name it sent, and never for a webhook whose signature verifies. Many locks on the TMS webhook with our user name mean its Basic
+            credentials were changed on one side only.
           </caption>
           <thead>
             <tr>
