@@ -1,5 +1,6 @@
 // Contract rule 8 for the TMS: a document-import that Qargo stored but answered with a 5xx, a
-// reset or no answer at all is found on the order's document list, not sent again.
+// reset or no answer at all is found on the order's document list by the next attempt (under the
+// identity its name carries), not sent again.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { db as openDb } from "../src/db/client";
@@ -62,30 +63,35 @@ describe("document-import with an unclear outcome", () => {
       const p = await photoToAttach(ref, orderId);
       await sim.qargo.fail({ method: "POST", path: "^/v1/webhook/document-import$", after: true, ...rule });
       const jobId = await attachJob(ref, p.id);
-      expect(await jobRow(jobId)).toEqual({ status: "done", attempts: 1 });
+      // Unclear: the attempt ends, and the next one (after the queue's backoff) checks first.
+      expect(await jobRow(jobId)).toEqual({ status: "queued", attempts: 1 });
+      expect((await timeline(ref)).some((l) => /had no clear answer .* the next attempt, after a short wait, checks/.test(l.message))).toBe(true);
+      await runJob(env, openDb(env), jobId);
+      expect(await jobRow(jobId)).toEqual({ status: "done", attempts: 2 });
       const atts = (await sim.qargo.state()).attachments.filter((a) => a.order_id === orderId);
       expect(atts.map((a) => [a.filename, a.sha256])).toEqual([[p.filename, p.sha]]);
+      expect(atts[0]!.document_name).toBe(`${p.filename} [${p.sha.slice(0, 12)}]`);
       const doc = await env.DB.prepare("SELECT status FROM documents WHERE id = ?").bind(p.id).first("status");
       expect(doc).toBe("attached");
-      const lines = await timeline(ref);
-      expect(lines.some((l) => /had no clear answer .* holds it .* not sent again/.test(l.message))).toBe(true);
+      expect((await timeline(ref)).some((l) => l.message.includes("An earlier attempt's import") && l.message.includes("not sent again"))).toBe(true);
     });
   }
 
-  it("a later attempt after a crash checks the order first and does not send it again", async () => {
+  it("a check that fails sends nothing; the attempt after it finds the stored import", async () => {
     const ref = "600" + uniqueRef().slice(-8);
     const orderId = crypto.randomUUID();
     const p = await photoToAttach(ref, orderId);
-    // Stored, answered 500, and the check that followed failed too: the attempt ends unclear.
     await sim.qargo.fail([
       { method: "POST", path: "^/v1/webhook/document-import$", status: 500, after: true },
       { method: "GET", path: "/documents$", status: 503 },
     ]);
     const jobId = await attachJob(ref, p.id);
     expect(await jobRow(jobId)).toEqual({ status: "queued", attempts: 1 });
-    expect((await timeline(ref)).some((l) => l.message.includes("the next attempt checks before sending"))).toBe(true);
+    // The listing answers 503: nothing is sent until we know.
     await runJob(env, openDb(env), jobId);
-    expect(await jobRow(jobId)).toEqual({ status: "done", attempts: 2 });
+    expect(await jobRow(jobId)).toEqual({ status: "queued", attempts: 2 });
+    await runJob(env, openDb(env), jobId);
+    expect(await jobRow(jobId)).toEqual({ status: "done", attempts: 3 });
     const atts = (await sim.qargo.state()).attachments.filter((a) => a.order_id === orderId);
     expect(atts).toHaveLength(1);
     expect((await timeline(ref)).some((l) => l.message.includes("An earlier attempt's import"))).toBe(true);
@@ -98,7 +104,7 @@ describe("document-import with an unclear outcome", () => {
     await sim.qargo.fail({ method: "POST", path: "^/v1/webhook/document-import$", status: 503 });
     const jobId = await attachJob(ref, p.id);
     expect(await jobRow(jobId)).toEqual({ status: "queued", attempts: 1 });
-    expect((await timeline(ref)).some((l) => l.message.includes("does not hold it, so it will be sent again"))).toBe(true);
+    expect((await timeline(ref)).some((l) => l.message.includes("is not on TMS order") || l.message.includes("had no clear answer"))).toBe(true);
     await runJob(env, openDb(env), jobId);
     expect(await jobRow(jobId)).toEqual({ status: "done", attempts: 2 });
     expect((await sim.qargo.state()).attachments.filter((a) => a.order_id === orderId)).toHaveLength(1);

@@ -30,16 +30,20 @@ export const HTTP_FAULTS = {
   "5xx-after-store": { phase: "after", status: 500 },
   "reset-after-store": { phase: "after", status: 0 },
   timeout: { phase: "after", status: 0, hold: true },
+  // A real timeout: held past the connector's own 60 s timeout, then stored after all.
+  "timeout-then-commit": { phase: "late", status: 0, hold: true, holdMs: 62_000 },
 };
 export const FTP_FAULTS = ["drop-after-stor", "drop-after-rnto"];
 
 /**
  * A fault plan for one simulator: `rate` is the chance that an eligible call gets a fault,
- * `kinds` which ones (equal weights), `eligible(method, path)` which calls may be hit.
+ * `kinds` which ones (dealt from a shuffled deck: equal shares), `eligible(method, path)` which calls may be hit.
  */
 export function createFaultPlan(name) {
   let cfg = null;
   let rand = null;
+  let deck = [];
+  let dealt = 0;
   const counts = {};
   const log = [];
   return {
@@ -52,6 +56,8 @@ export function createFaultPlan(name) {
       cfg = {
         seed: Number(next.seed ?? 1),
         rate: Number(next.rate ?? 0.05),
+        // Per-kind rates where one kind's calls are rarer than another's (FTP: RNTO follows only a good STOR).
+        rates: next.rates ?? {},
         kinds: next.kinds ?? Object.keys(HTTP_FAULTS),
         holdMs: Number(next.holdMs ?? 2_000),
         retryAfterS: Number(next.retryAfterS ?? 2),
@@ -62,6 +68,8 @@ export function createFaultPlan(name) {
         afterExclude: (next.afterExclude ?? []).map((r) => new RegExp(r)),
       };
       rand = prng(hashSeed(cfg.seed, name));
+      deck = [];
+      dealt = 0;
       return this.state();
     },
     /** Called for each partner call; null = no fault. Draws twice per call whatever happens. */
@@ -72,14 +80,19 @@ export function createFaultPlan(name) {
       const hit = rand() < cfg.rate;
       const which = rand();
       if (!hit) return null;
-      const kind = cfg.kinds[Math.floor(which * cfg.kinds.length)];
-      if (HTTP_FAULTS[kind]?.phase === "after" && cfg.afterExclude.some((r) => r.test(path))) return null;
+      // Kinds are dealt from a shuffled deck, so every kind comes up within each len(kinds)
+      // faults (the soak requires a minimum of each): seeded, like the rest.
+      if (deck.length === 0) deck = cfg.kinds.map((k, i) => [prng(hashSeed(cfg.seed, `${name}:${dealt}:${i}`))(), k]).sort((a, b) => a[0] - b[0]).map(([, k]) => k);
+      dealt++;
+      void which;
+      const kind = deck.pop();
+      if (["after", "late"].includes(HTTP_FAULTS[kind]?.phase) && cfg.afterExclude.some((r) => r.test(path))) return null;
       return this.record(kind, method, path);
     },
     /** FTP: one draw per STOR/RNTO; the kind is fixed by the command. */
     decideFtp(kind, path) {
       if (!cfg || !cfg.kinds.includes(kind)) return null;
-      const hit = rand() < cfg.rate;
+      const hit = rand() < (cfg.rates[kind] ?? cfg.rate);
       if (!hit) return null;
       return this.record(kind, "FTP", path);
     },
@@ -89,7 +102,7 @@ export function createFaultPlan(name) {
       if (!HTTP_FAULTS[kind]) return { kind };
       const f = HTTP_FAULTS[kind];
       const headers = kind === "429" ? { "retry-after": String(cfg?.retryAfterS ?? 2) } : {};
-      return { kind, phase: f.phase, status: f.status, holdMs: f.hold ? (cfg?.holdMs ?? 2_000) : 0, headers };
+      return { kind, phase: f.phase, status: f.status, holdMs: f.hold ? (f.holdMs ?? cfg?.holdMs ?? 2_000) : 0, headers };
     },
     state: () => ({ enabled: Boolean(cfg), seed: cfg?.seed ?? null, rate: cfg?.rate ?? 0, kinds: cfg?.kinds ?? [], counts: { ...counts }, log: log.slice(-200) }),
     reset() {

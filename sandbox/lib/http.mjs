@@ -76,9 +76,9 @@ export function createSimServer({ name, routes, control = [], before, getState, 
       const rules = Array.isArray(b) ? b : [b];
       for (const r of rules) {
         if (!r || typeof r.path !== "string" || !Number.isInteger(r.status)) {
-          return json(400, { error: "BAD_RULE", message: "need {path: regex, status: int (0 = reset the connection), times?, method?, body?, headers?, after?, hold_ms?}" });
+          return json(400, { error: "BAD_RULE", message: "need {path: regex, status: int (0 = reset the connection), times?, method?, body?, headers?, after?, late?, hold_ms?}" });
         }
-        failures.push({ method: r.method?.toUpperCase() ?? null, path: r.path, status: r.status, times: r.times ?? 1, body: r.body ?? "", headers: r.headers ?? {}, after: Boolean(r.after), holdMs: Number(r.hold_ms ?? 0) });
+        failures.push({ method: r.method?.toUpperCase() ?? null, path: r.path, status: r.status, times: r.times ?? 1, body: r.body ?? "", headers: r.headers ?? {}, after: Boolean(r.after), late: Boolean(r.late), holdMs: Number(r.hold_ms ?? 0) });
       }
       return json(200, { ok: true, pending: failures.length });
     }],
@@ -91,7 +91,7 @@ export function createSimServer({ name, routes, control = [], before, getState, 
     failures = failures.filter((r) => r.times > 0);
     const body = typeof f.body === "string" ? Buffer.from(f.body) : Buffer.from(JSON.stringify(f.body));
     const ct = typeof f.body === "string" ? "text/plain; charset=utf-8" : "application/json";
-    return { phase: f.after ? "after" : "before", status: f.status, holdMs: f.holdMs, response: { status: f.status, headers: { "content-type": ct, ...f.headers }, body } };
+    return { phase: f.late ? "late" : f.after ? "after" : "before", status: f.status, holdMs: f.holdMs, response: { status: f.status, headers: { "content-type": ct, ...f.headers }, body } };
   }
 
   function faultResponse(f) {
@@ -133,6 +133,9 @@ export function createSimServer({ name, routes, control = [], before, getState, 
         // A "before" fault: the partner never handled the request.
         if (fault && fault.phase === "before") response = fault.status === 0 ? { reset: true } : faultResponse(fault);
       }
+      // A "late" fault: the partner sits on the request past the caller's timeout, then does the
+      // work anyway (the caller has given up by then), then the connection drops.
+      if (!response && fault && fault.phase === "late" && fault.holdMs) await new Promise((r) => setTimeout(r, fault.holdMs));
       if (!response) {
         let pathMatched = false;
         for (const [m, re, handler] of table) {
@@ -155,10 +158,10 @@ export function createSimServer({ name, routes, control = [], before, getState, 
     }
     // An "after" fault: the partner did the work (stored, renamed, recorded); the answer is lost
     // (reset, or held past the caller's patience and then dropped) or replaced by an error.
-    if (fault && (fault.phase === "after" || response.reset)) {
+    if (fault && (fault.phase === "after" || fault.phase === "late" || response.reset)) {
       if (fault.status === 0) {
         calls.push({ method, path, query: Object.fromEntries(url.searchParams), status: 0, fault: fault.kind ?? "reset", at });
-        if (fault.holdMs) await new Promise((r) => setTimeout(r, fault.holdMs));
+        if (fault.holdMs && fault.phase !== "late") await new Promise((r) => setTimeout(r, fault.holdMs));
         req.socket.destroy();
         return;
       }

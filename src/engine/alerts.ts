@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, sql } from "drizzle-orm";
+import { and, asc, eq, lt, lte, or, sql } from "drizzle-orm";
 import { getConfig } from "../config";
 import type { Db } from "../db/client";
 import { alertLimits, alertOutbox } from "../db/schema";
@@ -48,19 +48,40 @@ export async function raiseAlert(env: Env, db: Db, a: Alert, now = Date.now()): 
   if (!webhookUrl) return "off";
   const key = alertKey(a);
   try {
-    // The claim and the hour's check are one statement, so two isolates never both send.
-    const claimed = await db
-      .insert(alertLimits)
-      .values({ key, sentAt: now })
-      .onConflictDoUpdate({ target: alertLimits.key, set: { sentAt: now }, setWhere: sql`${alertLimits.sentAt} <= ${now - ALERT_EVERY_MS}` })
-      .returning({ key: alertLimits.key });
+    const row = { id: crypto.randomUUID(), key, text: redact(alertText(a, publicUrl)), status: "pending", attempts: 0, nextAt: now, createdAt: now, updatedAt: now };
+    // The hour's claim and the outbox row are one transaction: the row exists only if the claim
+    // took, and a claim whose row could not be written is undone with it, so a failed write
+    // never mutes an alert that was not sent. The claim's check is in the statement itself, so
+    // two isolates never both take it.
+    const [claimed] = await db.batch([
+      db
+        .insert(alertLimits)
+        .values({ key, sentAt: now })
+        .onConflictDoUpdate({ target: alertLimits.key, set: { sentAt: now }, setWhere: sql`${alertLimits.sentAt} <= ${now - ALERT_EVERY_MS}` })
+        .returning({ key: alertLimits.key }),
+      db.insert(alertOutbox).select(
+        db
+          .select({
+            id: sql<string>`${row.id}`.as("id"),
+            key: alertLimits.key,
+            text: sql<string>`${row.text}`.as("text"),
+            status: sql<string>`'pending'`.as("status"),
+            attempts: sql<number>`0`.as("attempts"),
+            nextAt: sql<number>`${now}`.as("next_at"),
+            lastError: sql<string | null>`null`.as("last_error"),
+            createdAt: sql<number>`${now}`.as("created_at"),
+            updatedAt: sql<number>`${now}`.as("updated_at"),
+          })
+          .from(alertLimits)
+          .where(and(eq(alertLimits.key, key), eq(alertLimits.sentAt, now))),
+      ),
+    ]);
     if (claimed.length === 0) {
       log({ network: a.network, reference: a.reference ?? undefined, step: "alert", outcome: "skipped", kind: a.kind, error: "an alert for this went out less than an hour ago" });
       return "limited";
     }
-    const row = { id: crypto.randomUUID(), key, text: redact(alertText(a, publicUrl)), status: "pending", attempts: 0, nextAt: now, createdAt: now, updatedAt: now };
-    await db.insert(alertOutbox).values(row);
-    return await deliver(db, webhookUrl, row);
+    const r = await deliver(db, webhookUrl, row, now);
+    return r === "taken" ? "pending" : r;
   } catch (err) {
     log({ network: a.network, reference: a.reference ?? undefined, step: "alert", outcome: "error", kind: a.kind, error: scrub(errorMessage(err), webhookUrl) });
     return "error";
@@ -75,28 +96,45 @@ export async function sweepAlerts(env: Env, db: Db, now = Date.now()): Promise<{
   const due = await db
     .select()
     .from(alertOutbox)
-    .where(and(eq(alertOutbox.status, "pending"), lte(alertOutbox.nextAt, now)))
+    .where(or(and(eq(alertOutbox.status, "pending"), lte(alertOutbox.nextAt, now)), and(eq(alertOutbox.status, "sending"), lt(alertOutbox.updatedAt, now - STALE_SENDING_MS))))
     .orderBy(asc(alertOutbox.nextAt))
     .limit(20);
   for (const row of due) {
-    const r = await deliver(db, webhookUrl, row);
+    const r = await deliver(db, webhookUrl, row, now);
     if (r === "sent") out.sent++;
     else if (r === "pending") out.pending++;
-    else out.failed++;
+    else if (r === "error") out.failed++;
   }
   return out;
 }
 
-type OutboxRow = Pick<typeof alertOutbox.$inferSelect, "id" | "key" | "text" | "attempts">;
+/**
+ * A claim this old was left by an invocation that died between claiming and recording the
+ * outcome: whether the hook got it is unknown (it has no idempotency key), so it is sent again
+ * saying so (contract rule 8: a repeat costs one duplicate message; silence could cost more).
+ */
+export const STALE_SENDING_MS = 15 * 60_000;
+const REPEAT_PREFIX = "(Possibly a repeat: the first delivery's outcome is unknown.) ";
 
-async function deliver(db: Db, webhookUrl: string, row: OutboxRow): Promise<"sent" | "pending" | "error"> {
-  const attempt = row.attempts + 1;
+type OutboxRow = Pick<typeof alertOutbox.$inferSelect, "id" | "key" | "text" | "attempts" | "status">;
+
+/** One delivery attempt of one row, claimed first: an overlapping sweep that loses the claim sends nothing. */
+async function deliver(db: Db, webhookUrl: string, row: OutboxRow, now: number): Promise<"sent" | "pending" | "error" | "taken"> {
+  const claimedAt = Date.now();
+  const repeat = row.status === "sending";
+  const claim = await db
+    .update(alertOutbox)
+    .set({ status: "sending", updatedAt: claimedAt })
+    .where(and(eq(alertOutbox.id, row.id), or(and(eq(alertOutbox.status, "pending"), lte(alertOutbox.nextAt, now)), and(eq(alertOutbox.status, "sending"), lt(alertOutbox.updatedAt, now - STALE_SENDING_MS)))))
+    .returning({ attempts: alertOutbox.attempts });
+  if (claim.length === 0) return "taken";
+  const attempt = claim[0]!.attempts + 1;
   let problem: string;
   try {
     const res = await fetch(webhookUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ text: slackEscape(row.text) }),
+      body: JSON.stringify({ text: slackEscape(repeat ? REPEAT_PREFIX + row.text : row.text) }),
       // The URL is the secret: a redirect would carry the alert (and the hook's path) elsewhere.
       redirect: "manual",
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
@@ -109,8 +147,9 @@ async function deliver(db: Db, webhookUrl: string, row: OutboxRow): Promise<"sen
     problem = `the alert webhook could not be reached (${scrub(errorMessage(err), webhookUrl)})`;
   }
   if (!problem) {
-    // Outside the send's try: a D1 error here must not pass for a failed send (and send it again).
-    await db.update(alertOutbox).set({ status: "sent", attempts: attempt, lastError: null, updatedAt: Date.now() }).where(eq(alertOutbox.id, row.id));
+    // Outside the send's try: a D1 error here must not pass for a failed send. Should the mark
+    // not land at all, the row stays claimed ("sending") and no sweep takes it for undelivered.
+    await markSent(db, row, attempt);
     log({ step: "alert", outcome: "ok", key: row.key, attempt });
     return "sent";
   }
@@ -119,9 +158,24 @@ async function deliver(db: Db, webhookUrl: string, row: OutboxRow): Promise<"sen
   await db
     .update(alertOutbox)
     .set({ status: giveUp ? "failed" : "pending", attempts: attempt, lastError: problem, nextAt: Date.now() + wait, updatedAt: Date.now() })
-    .where(eq(alertOutbox.id, row.id));
+    .where(and(eq(alertOutbox.id, row.id), eq(alertOutbox.status, "sending")));
   log({ step: "alert", outcome: "error", key: row.key, attempt, gave_up: giveUp, error: problem });
   return giveUp ? "error" : "pending";
+}
+
+async function markSent(db: Db, row: OutboxRow, attempt: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await db.update(alertOutbox).set({ status: "sent", attempts: attempt, lastError: null, updatedAt: Date.now() }).where(eq(alertOutbox.id, row.id));
+      return;
+    } catch (err) {
+      if (i >= 2) {
+        log({ step: "alert", outcome: "error", key: row.key, attempt, error: `sent, but the outbox could not record it (${errorMessage(err)}); it stays claimed` });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100 * (i + 1)));
+    }
+  }
 }
 
 /**

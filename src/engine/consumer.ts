@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { attempts, jobs } from "../db/schema";
 import { db as openDb, type Db } from "../db/client";
 import { DeferError, PermanentError, errorCode, errorMessage } from "../lib/errors";
@@ -178,10 +178,11 @@ export async function runJob(env: Env, db: Db, jobId: string, catalog: JobCatalo
   } catch (err) {
     // Only D1 failing while recording the outcome lands here. The claim is ours (it still carries
     // our start time): hand the job back at once, so the queue's redelivery runs it again instead
-    // of the cron taking it for a crashed isolate 30 minutes from now.
+    // of the cron taking it for a crashed isolate 30 minutes from now. The attempt counts: the
+    // handler may have acted at a partner, so the next run must check before it repeats (rule 8).
     await db
       .update(jobs)
-      .set({ status: "queued", updatedAt: Date.now() })
+      .set({ status: "queued", attempts: sql`${jobs.attempts} + 1`, updatedAt: Date.now() })
       .where(and(eq(jobs.id, jobId), eq(jobs.status, "running"), eq(jobs.updatedAt, started)))
       .catch(() => {});
     throw err;

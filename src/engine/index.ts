@@ -18,3 +18,4 @@ export {
   type RetentionCounts, type RetentionResult,
 } from "./retention";
 export { MAX_INLINE_WAIT_MS, acquire, limiterStub, pausePartner, type Limit } from "./limiter";
+export { cursor, LEASE_MS, PASS_BUDGET_MS, PULL_STALE_MS, pullStates, withLease, type Cursor, type LeaseResult, type PullPass, type PullState } from "./pulls";

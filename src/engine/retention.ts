@@ -1,7 +1,6 @@
-import { eq } from "drizzle-orm";
 import { getConfig } from "../config";
 import type { Db } from "../db/client";
-import { cursors } from "../db/schema";
+import { cursor } from "./pulls";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 
@@ -161,10 +160,10 @@ export async function databaseSize(env: Env): Promise<number | null> {
 }
 
 export async function lastRetention(db: Db): Promise<RetentionResult | null> {
-  const [row] = await db.select().from(cursors).where(eq(cursors.name, LAST_RESULT));
-  if (!row) return null;
+  const value = await cursor(db, LAST_RESULT).get();
+  if (value === null) return null;
   try {
-    return JSON.parse(row.value) as RetentionResult;
+    return JSON.parse(value) as RetentionResult;
   } catch {
     return null;
   }
@@ -180,21 +179,16 @@ export async function runRetentionIfDue(
   hooks: Parameters<typeof retentionPass>[2] = [],
   now = Date.now(),
 ): Promise<RetentionResult | null> {
-  const [last] = await db.select().from(cursors).where(eq(cursors.name, LAST_RUN));
-  if (last && now - Number(last.value) < DAY_MS) return null;
-  const claimed = last
-    ? await env.DB.prepare("UPDATE cursors SET value = ?1, updated_at = ?1 WHERE name = ?2 AND value = ?3").bind(String(now), LAST_RUN, last.value).run()
-    : await env.DB.prepare("INSERT INTO cursors (name, value, updated_at) VALUES (?2, ?1, ?1) ON CONFLICT (name) DO NOTHING").bind(String(now), LAST_RUN).run();
-  if ((claimed.meta.changes ?? 0) === 0) return null;
+  const lastRun = cursor(db, LAST_RUN);
+  const last = await lastRun.get();
+  if (last !== null && now - Number(last) < DAY_MS) return null;
+  if (!(await lastRun.claim(last, String(now)))) return null;
   const days = retentionDays(env);
   const cutoff = now - days * DAY_MS;
   const started = Date.now();
   const { removed, errors } = await retentionPass(env, cutoff, hooks);
   const result: RetentionResult = { at: now, cutoff, days, removed, errors, ms: Date.now() - started };
-  await db
-    .insert(cursors)
-    .values({ name: LAST_RESULT, value: JSON.stringify(result), updatedAt: now })
-    .onConflictDoUpdate({ target: cursors.name, set: { value: JSON.stringify(result), updatedAt: now } });
+  await cursor(db, LAST_RESULT).set(JSON.stringify(result));
   log({ step: "retention", outcome: errors.length ? "error" : "ok", ms: result.ms, ...removed, error: errors.join("; ") || undefined });
   return result;
 }

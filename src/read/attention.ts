@@ -102,9 +102,34 @@ export async function allAttention(env: Env, now = Date.now()): Promise<Attentio
         action: explain(network, s.last_error, s.last_error_code, s.action),
         link: `/ops#net-${network}`,
       })),
+    ...stalePulls(states, now),
     ...own.map(({ network, item }) => carrierEntry(network, item)),
   ];
   return entries.sort((a, b) => b.at.localeCompare(a.at) || a.id.localeCompare(b.id));
+}
+
+type States = Awaited<ReturnType<typeof networkStates>>;
+
+/** Scheduled pulls with no success for 30 minutes (rule 12): a cron that died is not silent. */
+export function stalePulls(states: States, now = Date.now()): AttentionEntry[] {
+  return Object.entries(states).flatMap(([network, s]) =>
+    !s.enabled
+      ? []
+      : Object.entries(s.pulls)
+          .filter(([, p]) => p.stale)
+          .map(([pull, p]) => ({
+            // A new episode (a success in between) is a new item.
+            id: `pull:${pull}:${p.last_success_at ?? "never"}`,
+            kind: "pull",
+            network,
+            network_label: networkLabel(network),
+            reference: null,
+            at: new Date(now).toISOString(),
+            title: p.age_minutes === null ? `${networkLabel(network)}: the scheduled pull ${pull} has never succeeded` : `${networkLabel(network)}: the scheduled pull ${pull} has not succeeded for ${p.age_minutes} minutes`,
+            action: explain(network, s.last_error, s.last_error_code, s.action) ?? "Check the Worker's cron runs and the network's status; the pull catches up by itself once it works again.",
+            link: `/ops#net-${network}`,
+          })),
+  );
 }
 
 /** A network that keeps failing the same way is shown again a day after it was marked seen. */

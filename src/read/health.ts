@@ -1,7 +1,7 @@
 import { getConfig } from "../config";
 import { db as openDb } from "../db/client";
 import { carriers, networkEnabled } from "../carriers";
-import { readHealth } from "../engine";
+import { pullStates, readHealth } from "../engine";
 
 // Each network's state for /healthz and the console. `enabled` follows the configuration;
 // `last_error` is in plain words (with the partner's code) and clears after the next success.
@@ -29,10 +29,18 @@ export function publicError(message: string, code: string | null): string {
 }
 
 export async function networkStates(env: Env, opts: { public?: boolean } = {}) {
-  const health = await readHealth(openDb(env));
+  const db = openDb(env);
+  const now = Date.now();
+  const [health, pulls] = await Promise.all([readHealth(db), pullStates(db, now)]);
   return Object.fromEntries(
     carriers().map(({ network: n }) => {
       const h = health.get(n);
+      // Each scheduled pull's last success and its age (rule 12): a cron that died shows here.
+      const own = Object.fromEntries(
+        pulls
+          .filter((p) => p.pull.startsWith(`${n}.`))
+          .map((p) => [p.pull, { last_success_at: p.lastSuccessAt ? new Date(p.lastSuccessAt).toISOString() : null, age_minutes: p.ageMinutes, stale: p.stale }]),
+      );
       const code = h?.lastErrorCode ?? null;
       const full = h?.lastError ? (code ? `${h.lastError} [${code}]` : h.lastError) : null;
       return [
@@ -44,6 +52,7 @@ export async function networkStates(env: Env, opts: { public?: boolean } = {}) {
           last_error: h?.lastError ? (opts.public ? publicError(h.lastError, code) : full) : null,
           last_error_at: h?.lastErrorAt ? new Date(h.lastErrorAt).toISOString() : null,
           action: h?.action ?? null,
+          pulls: own,
         },
       ];
     }),

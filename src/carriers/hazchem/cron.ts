@@ -5,8 +5,8 @@ import { runFeed } from "./feed";
 export const hazchemCron: CronTask[] = [
   {
     name: "hazchem.feed",
-    run: async (env, db) => {
-      const r = await runFeed(env, db);
+    run: async (env, db, pass) => {
+      const r = await runFeed(env, db, undefined, pass);
       return { pages: r.pages, seen: r.seen, new: r.new, ignored: r.ignored, malformed: r.malformed, more: r.more };
     },
   },

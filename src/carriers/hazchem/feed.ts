@@ -1,8 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import { defineJob, type JobContext, timelineInserts, type TimelineEntry, jobWrite, queueJobs, type NewJob } from "../../engine";
+import { cursor, defineJob, type JobContext, timelineInserts, type TimelineEntry, jobWrite, queueJobs, type NewJob, type PullPass } from "../../engine";
 import type { BatchItem } from "drizzle-orm/batch";
-import { consignments, cursors, documents } from "../../db/schema";
+import { consignments, documents } from "../../db/schema";
 import { hazchemFeedDocuments } from "./schema";
 import type { Db } from "../../db/client";
 import { sha256Hex, sniffContentType } from "../../lib/bytes";
@@ -46,15 +46,13 @@ interface FeedRunReport {
   newDocuments: { document_id: string; consignment_number: string; type: string; filename: string }[];
 }
 
-async function readCursor(db: Db): Promise<string | null> {
-  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, FEED_CURSOR));
-  return row?.value ?? null;
-}
+/** One page's worst case (its call's timeout and the writes), for the pass's time budget. */
+const PAGE_NEEDS_MS = 65_000;
 
-export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<FeedRunReport> {
+export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES, pass?: PullPass): Promise<FeedRunReport> {
   const client = new HazchemClient(env);
   const report: FeedRunReport = { pages: 0, seen: 0, new: 0, ignored: 0, malformed: 0, cursor: null, more: false, newDocuments: [] };
-  let since = await readCursor(db);
+  let since = await cursor(db, FEED_CURSOR).get();
   for (;;) {
     const page = await client.listDocuments(since);
     report.pages++;
@@ -87,7 +85,8 @@ export async function runFeed(env: Env, db: Db, maxPages = MAX_PAGES): Promise<F
     report.cursor = nextSince;
     if (!page.nextCursor || page.nextCursor === since) break;
     since = page.nextCursor;
-    if (report.pages >= maxPages) {
+    // The next page waits for the next pass when this one's budget cannot hold its call.
+    if (report.pages >= maxPages || (pass && !pass.hasTime(PAGE_NEEDS_MS))) {
       report.more = true;
       break;
     }
@@ -101,7 +100,7 @@ function dedupe(list: FeedDocument[]): FeedDocument[] {
 }
 
 /** The page's new documents, their jobs, their timeline lines and the cursor: all or nothing. */
-async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null): Promise<{ created: string[] }> {
+async function recordPage(db: Db, fresh: FeedDocument[], next: string | null): Promise<{ created: string[] }> {
   const statements: BatchItem<"sqlite">[] = [];
   const newJobs: NewJob[] = [];
   const entries: TimelineEntry[] = [];
@@ -135,10 +134,9 @@ async function recordPage(db: Db, fresh: FeedDocument[], cursor: string | null):
   const jobs = jobWrite(db, newJobs);
   const jobStart = statements.length;
   statements.push(...jobs.statements, ...timelineInserts(db, entries));
-  if (cursor !== null) {
+  if (next !== null) {
     statements.push(
-      db.insert(cursors).values({ name: FEED_CURSOR, value: cursor, updatedAt: Date.now() })
-        .onConflictDoUpdate({ target: cursors.name, set: { value: cursor, updatedAt: Date.now() } }),
+      cursor(db, FEED_CURSOR).write(next),
     );
   }
   if (statements.length === 0) return { created: [] };

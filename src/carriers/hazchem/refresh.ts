@@ -1,7 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { db as openDb } from "../../db/client";
 import { hazchemFeedDocuments } from "./schema";
-import { recordTimeline } from "../../engine";
+import { recordTimeline, withLease } from "../../engine";
 import type { Refresher } from "../carrier";
 import { runFeed } from "./feed";
 
@@ -9,7 +9,10 @@ import { runFeed } from "./feed";
 // consignment, so "fetch now" reads the whole feed, then reports this consignment's part.
 export const hazchemRefresh: Refresher = async (env, reference) => {
   const db = openDb(env);
-  const run = await runFeed(env, db);
+  // The cron's lease (rule 12): while a scheduled pass reads the feed, this one does not.
+  const leased = await withLease(db, "hazchem.feed", () => runFeed(env, db), 2 * 60_000);
+  if (!leased.ran) return { feed: { skipped: "a scheduled pass is reading Hazchem's feed right now; its documents appear here shortly" } };
+  const run = leased.result;
   const mine = run.newDocuments.filter((d) => d.consignment_number === reference);
   const known = await db
     .select({

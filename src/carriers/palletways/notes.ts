@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { consignments, cursors } from "../../db/schema";
-import { recordTimeline, enqueue } from "../../engine";
+import { consignments } from "../../db/schema";
+import { cursor, recordTimeline, enqueue } from "../../engine";
 import { deliveryCompletedJob } from "./delivery-completed";
 import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import { PalletwaysClient } from "./client";
@@ -56,16 +56,17 @@ export async function pullStatusNotes(env: Env, db: Db): Promise<Record<string, 
   await importFromNotes(env, db, notes);
   // The cursor moves only after the signals are durable (jobs in D1), so none is lost.
   const next = Math.max(epoch, ...notes.map((n) => n.Delta));
-  await db.insert(cursors).values({ name: CURSOR, value: String(next) }).onConflictDoUpdate({ target: cursors.name, set: { value: String(next), updatedAt: Date.now() } });
+  await cursor(db, CURSOR).set(String(next));
   return { notes: notes.length, job_complete: complete.length, known: signals.length, cursor: next };
 }
 
 /** The cursor, or (first call ever) the moment the network was switched on minus one hour. */
 async function startingEpoch(db: Db): Promise<number> {
-  const [c] = await db.select().from(cursors).where(eq(cursors.name, CURSOR));
-  if (c) return Number(c.value);
-  const [enabled] = await db.select().from(cursors).where(eq(cursors.name, ENABLED_AT));
-  let since = enabled ? Number(enabled.value) : Date.now();
-  if (!enabled) await db.insert(cursors).values({ name: ENABLED_AT, value: String(since) }).onConflictDoNothing();
+  const c = await cursor(db, CURSOR).number();
+  if (c !== null) return c;
+  const enabledAt = cursor(db, ENABLED_AT);
+  const enabled = await enabledAt.number();
+  const since = enabled ?? Date.now();
+  if (enabled === null) await enabledAt.setIfAbsent(String(since));
   return Math.floor(since / 1000) - 3600;
 }

@@ -68,6 +68,10 @@ export class PalletwaysWindow extends DurableObject<Env> {
       return { opened: false, attempts: existing.attempts.length, message: "a catch-up window is already open" };
     }
     const now = Date.now();
+    // A completion "in the future" is a clock ahead somewhere: taken as now, so it neither delays
+    // every fetch nor holds the window open against the correct signal that follows.
+    const skew = completedAt > now ? completedAt : null;
+    if (skew !== null) completedAt = now;
     const past = cfg.catchupScheduleS.filter((s) => completedAt + s * 1000 <= now);
     const future = cfg.catchupScheduleS.filter((s) => completedAt + s * 1000 > now);
     const attempts: Attempt[] = [];
@@ -78,13 +82,14 @@ export class PalletwaysWindow extends DurableObject<Env> {
     const st: WindowState = { trackingId, completedAt, attempts: [...(existing?.attempts.filter((a) => !a.done) ?? []), ...attempts], failures: 0 };
     await this.save(st);
     const collapsed = past.length > 1 ? ` (${past.length} offsets already past, fetched once now)` : "";
+    const clamped = skew !== null ? ` (the signal said ${new Date(skew).toISOString().replace(/\.000Z$/, "Z")}, which is in the future: taken as now)` : "";
     await recordTimeline(openDb(this.env), {
       network: "palletways",
       reference: trackingId,
       kind: "window",
       step: "palletways.window",
       outcome: "info",
-      message: `Photo catch-up window opened (${source}), delivery completed ${new Date(completedAt).toISOString()}: ${attempts.length} fetch${attempts.length === 1 ? "" : "es"} at ${attempts.map((a) => "+" + a.offsetsS.map(fmt).join("/")).join(", ")}${collapsed}`,
+      message: `Photo catch-up window opened (${source}), delivery completed ${new Date(completedAt).toISOString()}: ${attempts.length} fetch${attempts.length === 1 ? "" : "es"} at ${attempts.map((a) => "+" + a.offsetsS.map(fmt).join("/")).join(", ")}${collapsed}${clamped}`,
     });
     return { opened: true, attempts: attempts.length, message: "window opened" };
   }

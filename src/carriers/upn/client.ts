@@ -105,6 +105,13 @@ export function parseTrackingResponse(raw: string): ParsedTracking {
   return out;
 }
 
+/** The tracking read's own timeout: longer than the 60 s of every other call. */
+export const TRACKING_TIMEOUT_MS = 180_000;
+/** No answer at all to the tracking read (timeout, reset): UPN may have handed the events over. */
+export const TRACKING_UNANSWERED = "UPN_TRACKING_UNANSWERED";
+/** The tracking answer started and broke off: its events are gone at UPN. */
+export const TRACKING_BODY_LOST = "UPN_TRACKING_READ_LOST";
+
 export class UpnClient {
   private readonly cfg;
 
@@ -122,11 +129,11 @@ export class UpnClient {
     return { partner: "UPN", what: step, unreachableCode: "UPN_UNREACHABLE", defaultWaitMs: 30_000 };
   }
 
-  private async call(path: string, step: string, init: RequestInit = {}): Promise<Response> {
+  private async call(path: string, step: string, init: RequestInit = {}, how = this.how(step)): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set("x-api-key", this.cfg.apiKey);
     if (init.body) headers.set("content-type", "application/json");
-    const answer = await partnerFetch(`${this.cfg.apiUrl}${path}`, { ...init, headers }, this.how(step));
+    const answer = await partnerFetch(`${this.cfg.apiUrl}${path}`, { ...init, headers }, how);
     if (answer.kind === "ok") return answer.res;
     if (answer.kind === "slow_down") {
       const wait = { ...answer.wait, ms: Math.max(answer.wait.ms, 1_000) };
@@ -183,10 +190,14 @@ export class UpnClient {
    * stored before anything can go wrong with it (UPN never sends these events again).
    */
   async readTrackingEvents(): Promise<string> {
-    const res = await this.call(`/v1/depots/${encodeURIComponent(this.cfg.depot)}/tracking-events`, "tracking");
+    // The destructive read: a longer timeout than any other call (a busy depot's answer is
+    // large), and an answer that dies on its way is told apart (READ_LOST codes): its events are
+    // gone at UPN, so the caller keeps a record of the window for an operator.
+    const how: PartnerCall = { ...this.how("tracking"), unreachableCode: TRACKING_UNANSWERED, timeoutMs: TRACKING_TIMEOUT_MS };
+    const res = await this.call(`/v1/depots/${encodeURIComponent(this.cfg.depot)}/tracking-events`, "tracking", {}, how);
     // Refusing an answer here loses its events for good, so this read alone may be larger than
     // an ordinary JSON answer: about 100,000 events (ten minutes of a very busy depot).
-    return readText(res, this.how("tracking"), TRACKING_MAX_BYTES);
+    return readText(res, { ...how, unreachableCode: TRACKING_BODY_LOST }, TRACKING_MAX_BYTES);
   }
 
   /** `created` is false when UPN already had this very ePOD (200). */

@@ -34,8 +34,12 @@ export const sendEpodJob = defineJob("upn.epod", outboundDocumentPayload, async 
     if (!sig) throw new TransientError(`the TMS order ${orderId} has no consignee signature (name and time) yet`, "NO_CONSIGNEE_SIGNATURE");
     const obj = await env.FILES.get(p.r2Key);
     if (!obj) throw new PermanentError(`the stored copy of the signature "${p.filename}" is missing`);
+    // An earlier attempt with these bytes may have reached UPN with its answer lost: send exactly
+    // what it sent (who and when as recorded then), which UPN recognises as the same ePOD, even
+    // if the order's signer has been edited since. Otherwise ours would come back 409 EPOD_EXISTS.
+    const ours = existing && existing.status !== "sent" && existing.signatureSha256 === p.sha256 && existing.signedBy && existing.signedAt ? { name: existing.signedBy, timestamp: existing.signedAt } : null;
     // Within UPN's 10 MB: the bytes, their base64 and the JSON body are each held once (≈ 45 MB at most).
-    const body = epodBody(sig, { contentType: p.contentType, base64: bytesToBase64(new Uint8Array(await obj.arrayBuffer())) });
+    const body = epodBody(ours ? { ...sig, ...ours } : sig, { contentType: p.contentType, base64: bytesToBase64(new Uint8Array(await obj.arrayBuffer())) });
     if (existing?.status !== "sent") {
       await db
         .insert(upnEpods)

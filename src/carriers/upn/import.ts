@@ -1,8 +1,8 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { defineJob, type JobContext, timelineValues, jobWrite, queueJobs } from "../../engine";
+import { cursor, defineJob, type JobContext, timelineValues, jobWrite, queueJobs, type PullPass } from "../../engine";
 import type { Db } from "../../db/client";
-import { consignments, cursors, timeline } from "../../db/schema";
+import { consignments, timeline } from "../../db/schema";
 import { upnImports } from "./schema";
 import { DeferError, errorMessage, PermanentError } from "../../lib/errors";
 import { log } from "../../lib/log";
@@ -24,6 +24,8 @@ import { dispatchReady } from "./tracking";
 export const CONSIGNMENT_CURSOR = "upn.consignments.since";
 /** Pages read in one cycle; the rest waits for the next (the cursor keeps the place). */
 export const MAX_PAGES_PER_CYCLE = 50;
+/** The worst case of one page's call (its timeout), for the pass's time budget. */
+const PAGE_CALL_MS = 65_000;
 /** Upload-status checks in one run of the job before it steps aside and comes back. */
 const INLINE_POLLS = 3;
 const MAX_POLLS = 60;
@@ -31,25 +33,19 @@ const PENDING = new Set(["TODO", "IN_PROGRESS", "READY_TO_UPSERT", "UPSERT_IN_PR
 
 type Statement = Parameters<Db["batch"]>[0][number];
 
-async function getSince(db: Db): Promise<string | null> {
-  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, CONSIGNMENT_CURSOR));
-  return row?.value ? row.value : null;
-}
-
-async function setSince(db: Db, since: string | null): Promise<void> {
-  const value = since ?? "";
-  await db.insert(cursors).values({ name: CONSIGNMENT_CURSOR, value, updatedAt: Date.now() }).onConflictDoUpdate({ target: cursors.name, set: { value, updatedAt: Date.now() } });
-}
-
 /** The cron half: read the pages, record our depot's consignments, queue their imports. */
-export async function importCycle(env: Env, db: Db): Promise<Record<string, unknown>> {
+export async function importCycle(env: Env, db: Db, pass?: PullPass): Promise<Record<string, unknown>> {
   const upn = new UpnClient(env);
-  let since = await getSince(db);
+  const cur = cursor(db, CONSIGNMENT_CURSOR);
+  const getSince = async () => (await cur.get()) || null;
+  const setSince = (v: string | null) => cur.set(v ?? "");
+  let since = await getSince();
   let pages = 0;
   let recorded = 0;
   let otherDepot = 0;
   let invalid = 0;
-  while (pages < MAX_PAGES_PER_CYCLE) {
+  // Each page is one call (up to its timeout): the pass stops while a whole call still fits.
+  while (pages < MAX_PAGES_PER_CYCLE && (!pass || pass.hasTime(PAGE_CALL_MS))) {
     const page = await upn.listConsignments(since);
     pages++;
     const ours = page.consignments.filter((c) => c.delivery_depot === upn.depot);
@@ -74,11 +70,11 @@ export async function importCycle(env: Env, db: Db): Promise<Record<string, unkn
     }
     if (page.nextCursor === null) {
       // The last page may still be filling: the next cycle reads it again from the same cursor.
-      await setSince(db, since);
+      await setSince(since);
       break;
     }
     since = page.nextCursor;
-    await setSince(db, since);
+    await setSince(since);
   }
   const queued = await queueImports(env, db);
   return { pages, recorded, other_depot: otherDepot, invalid, queued };

@@ -97,10 +97,11 @@ export function questionAnswers(e: UpnTrackingEvent) {
 }
 
 /** One `BaseStatusUpdate` for the order's delivery stop; `status` only for ARR and DEL. */
-export function eventToStatusUpdate(e: UpnTrackingEvent, match: OrderMatch) {
+export function eventToStatusUpdate(e: UpnTrackingEvent, match: OrderMatch, opts: { dataOnly?: boolean } = {}) {
   const order = "orderId" in match ? { id: { matches_any: [match.orderId] } } : { customer_reference_number: { matches_any: [match.customerReference] } };
-  // Only the whole consignment moves the stop; a pallet-level event that reaches here is data.
-  const status = e.capture_type === "P" ? null : stopStatusFor(e.stage_code);
+  // Only the whole consignment moves the stop; a pallet-level event that reaches here is data,
+  // and so is one older than the newest already applied (rule 11: a status never goes back).
+  const status = e.capture_type === "P" || opts.dataOnly ? null : stopStatusFor(e.stage_code);
   return {
     stop: {
       match: { matches_all: [{ order, stop: { stop_type: "DELIVERY" as const } }] },
@@ -175,7 +176,7 @@ export function byOccurrence<T extends { occurred_at: string; event_id: string }
 }
 
 /** A plain-words line for the consignment's timeline. */
-export function describeEvent(e: UpnTrackingEvent): string {
+export function describeEvent(e: UpnTrackingEvent, olderThan?: { eventId: string; occurredAt: string }): string {
   const what = `${stageName(e)} (${e.stage_code})`;
   const note = e.note ? ` (“${e.note}”)` : "";
   if (isPalletScan(e)) {
@@ -189,7 +190,9 @@ export function describeEvent(e: UpnTrackingEvent): string {
   const scope = palletLevel ? "a pallet (UPN did not say which)" : "the consignment";
   const effect = palletLevel
     ? "recorded on the delivery stop without changing it"
-    : status
+    : status && olderThan
+      ? `recorded on the delivery stop as data only: it is older than event ${olderThan.eventId} (${olderThan.occurredAt}) already applied, so the stop keeps its status`
+      : status
       ? `delivery stop set to ${status}`
       : isException(e.stage_code)
         ? "exception recorded on the delivery stop"

@@ -17,21 +17,25 @@ export function routeUpnDocument(doc: OutboundDocument): DocumentRoute {
  * A completed delivery stop: look on the order itself for the consignee signature, so that a
  * signature whose webhook never reached us still becomes the ePOD (the job sends it once).
  */
-export function upnDeliveryCompleted(stop: StopCompleted): Reaction {
+export function upnDeliveryCompleted(stop: StopCompleted, now = Date.now()): Reaction {
+  // A completion "in the future" is a clock ahead somewhere: taken as now, or the signature's
+  // grace period would stretch by the skew.
+  const completedAt = Math.min(stop.completedAt, now);
+  const skew = stop.completedAt > now ? ` (the TMS said ${new Date(stop.completedAt).toISOString()}, which is in the future: taken as now)` : "";
   return {
     timeline: [
       {
         kind: "webhook",
         step: "tms.stop-completed",
         outcome: "info",
-        message: `TMS: delivery completed at ${new Date(stop.completedAt).toISOString()}; the order is checked for the consignee signature (ePOD)`,
+        message: `TMS: delivery completed at ${new Date(completedAt).toISOString()}${skew}; the order is checked for the consignee signature (ePOD)`,
       },
     ],
     jobs: [
       deliveryCompletedJob.job({
         network: "upn",
         reference: stop.reference,
-        payload: { orderId: stop.orderId, stopId: stop.stopId, completedAt: stop.completedAt },
+        payload: { orderId: stop.orderId, stopId: stop.stopId, completedAt },
         dedupeKey: `${deliveryCompletedJob.kind}:${stop.reference}:${stop.stopId}`,
       }),
     ],

@@ -5,7 +5,8 @@ const now = sql`(unixepoch('subsec') * 1000)`;
 
 /**
  * Each destructive tracking read, stored raw in R2 before any processing.
- * status: `stored` (raw kept, events not yet recorded) → `recorded` (every event has its row) or
+ * status: `reading` → `stored` (raw kept, events not yet recorded) → `recorded` (every event has its row) or
+ * `lost` (the answer broke off or never came: its events may be gone at UPN; the row keeps the window), or
  * `invalid` (the body was not a tracking response; the raw copy stays for an operator).
  */
 export const upnTrackingBatches = sqliteTable(

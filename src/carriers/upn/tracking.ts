@@ -1,15 +1,16 @@
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { defineJob, type JobContext, timelineValues, type TimelineEntry, jobWrite, queueJobs } from "../../engine";
+import { cursor, defineJob, raiseAlert, type JobContext, timelineValues, type TimelineEntry, jobWrite, queueJobs, type PullPass } from "../../engine";
 import type { Db } from "../../db/client";
-import { consignments, cursors, timeline } from "../../db/schema";
+import { consignments, timeline } from "../../db/schema";
 import { upnEvents, upnTrackingBatches } from "./schema";
 import { errorCode, errorMessage, PermanentError, TransientError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { chunk } from "../../lib/chunk";
 import { TmsClient } from "../../tms/client";
-import { parseTrackingResponse, UpnClient, type UpnTrackingEvent } from "./client";
-import { describeEvent, eventToScanUpdate, eventToStatusUpdate, isException, isPalletScan, type OrderMatch } from "./mapping";
+import { parseTrackingResponse, TRACKING_BODY_LOST, TRACKING_TIMEOUT_MS, TRACKING_UNANSWERED, UpnClient, type UpnTrackingEvent } from "./client";
+import { describeEvent, eventTime, eventToScanUpdate, eventToStatusUpdate, isException, isPalletScan, stopStatusFor, type OrderMatch } from "./mapping";
+import { STAGE_TO_STOP_STATUS } from "./enums";
 import { upnSettings } from "./settings";
 import { readRaw, storeRaw } from "./raw-store";
 
@@ -27,6 +28,8 @@ import { readRaw, storeRaw } from "./raw-store";
 
 export const TRACKING_LAST_SUCCESS = "upn.tracking.last_success";
 export const TRACKING_WATCH_SINCE = "upn.tracking.watch_since";
+/** When the last read that reached us started: where a lost read's window begins. */
+export const TRACKING_LAST_READ = "upn.tracking.last_read";
 export const STALE_AFTER_MS = 15 * 60_000;
 /** Updates per `subco-status-update` call: one call carries many events, well under a MB. */
 export const UPDATES_PER_CALL = 50;
@@ -64,6 +67,7 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, tries = 3): Pr
 export async function readAndStore(env: Env, db: Db): Promise<{ batchId: string; eventCount: number }> {
   const batchId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${crypto.randomUUID().slice(0, 8)}`;
   const r2Key = `upn/tracking/${batchId}.json`;
+  const readStarted = Date.now();
   // The row exists before the read: should the R2 copy land but the "stored" update not, the
   // next cycle still finds the batch through its row (see resumeStoredBatches).
   await db.insert(upnTrackingBatches).values({ id: batchId, r2Key, eventCount: 0, status: "reading" });
@@ -71,15 +75,40 @@ export async function readAndStore(env: Env, db: Db): Promise<{ batchId: string;
   try {
     raw = await new UpnClient(env).readTrackingEvents();
   } catch (err) {
-    await db.delete(upnTrackingBatches).where(eq(upnTrackingBatches.id, batchId));
+    const code = errorCode(err);
+    if (code === TRACKING_BODY_LOST || code === TRACKING_UNANSWERED) await recordLostRead(env, db, batchId, err);
+    else await db.delete(upnTrackingBatches).where(eq(upnTrackingBatches.id, batchId));
     throw err;
   }
+  await cursor(db, TRACKING_LAST_READ).set(String(readStarted));
   const eventCount = countEvents(raw);
   // These events exist nowhere else now: R2, else D1 (raw-store.ts), before anything else.
   await storeRaw(env, db, batchId, r2Key, raw);
   await withRetries("D1 batch row", () => db.update(upnTrackingBatches).set({ eventCount, status: "stored" }).where(eq(upnTrackingBatches.id, batchId)));
   log({ network: "upn", step: "upn.tracking.read", outcome: "ok", batch: batchId, events: eventCount });
   return { batchId, eventCount };
+}
+
+/**
+ * A tracking read whose answer never fully arrived: UPN counts those events as handed over, so
+ * the batch row stays as a durable "lost" record with the window the events fall in, and an
+ * alert names it, for an operator to ask UPN to send them again.
+ */
+async function recordLostRead(env: Env, db: Db, batchId: string, err: unknown): Promise<void> {
+  const to = new Date().toISOString();
+  const from = new Date((await cursor(db, TRACKING_LAST_READ).number()) ?? Date.now() - 10 * 60_000).toISOString();
+  const how = errorCode(err) === TRACKING_BODY_LOST ? "broke off while UPN was sending it" : "got no answer (UPN may have handed the events over all the same)";
+  const error = `the UPN tracking read ${batchId} ${how}: events UPN recorded between ${from} and ${to} may be lost (${errorMessage(err)})`;
+  await db.update(upnTrackingBatches).set({ status: "lost", error, processedAt: Date.now() }).where(eq(upnTrackingBatches.id, batchId));
+  log({ network: "upn", step: "upn.tracking.read", outcome: "error", batch: batchId, error, code: "UPN_TRACKING_READ_LOST" });
+  const depot = upnSettings(env)?.depot ?? "";
+  await raiseAlert(env, db, {
+    kind: "read-lost",
+    network: "upn",
+    reference: batchId,
+    text: `UPN tracking: a read ${how}. Events between ${from} and ${to} may never reach the TMS. What to do: ask UPN IT to send depot ${depot}'s tracking events for ${from} to ${to} again (read ${batchId}).`,
+    path: "/ops#net-upn",
+  });
 }
 
 function countEvents(raw: string): number {
@@ -198,7 +227,13 @@ export function packByBarcode<T extends { barcode: string; occurredAt: string; e
  * it to the orders an import has just made known.
  */
 export async function dispatchReady(env: Env, db: Db, barcodes?: string[]): Promise<{ queued: number; jobs: number; waiting: number }> {
-  const known = and(eq(upnEvents.status, "waiting"), sql`exists (select 1 from ${consignments} where ${consignments.network} = 'upn' and ${consignments.reference} = ${upnEvents.barcode})`);
+  // Rule 11: a barcode whose earlier events still sit in a job that can run (queued, in backoff
+  // or running) keeps its new ones waiting; that job releases them when it ends.
+  const known = and(
+    eq(upnEvents.status, "waiting"),
+    sql`exists (select 1 from ${consignments} where ${consignments.network} = 'upn' and ${consignments.reference} = ${upnEvents.barcode})`,
+    sql`not ${pendingJobFor(sql`${upnEvents.barcode}`)}`,
+  );
   let rows: ReadyEvent[] = [];
   if (barcodes) {
     for (const part of chunk(barcodes, 90)) {
@@ -214,13 +249,23 @@ export async function dispatchReady(env: Env, db: Db, barcodes?: string[]): Prom
   groups.forEach((g, i) => {
     const row = jobRows[i]!;
     for (const ids of chunk(g.map((e) => e.eventId), 90)) {
-      statements.push(db.update(upnEvents).set({ status: "queued", jobId: row.id }).where(and(inArray(upnEvents.eventId, ids), eq(upnEvents.status, "waiting"))));
+      // The claim re-checks inside the batch: a concurrent dispatch (the cron and an import's
+      // release) that got there first leaves this job owning nothing, never a second live job.
+      statements.push(
+        db.update(upnEvents).set({ status: "queued", jobId: row.id }).where(and(inArray(upnEvents.eventId, ids), eq(upnEvents.status, "waiting"), sql`not ${pendingJobFor(sql`${g[0]!.barcode}`, row.id)}`)),
+      );
     }
   });
   await runBatches(db, statements);
   await queueJobs(env, jobRows.map((r) => r.id), { network: "upn", step: "upn.tracking.dispatch" });
   const [w] = await db.select({ n: sql<number>`count(*)` }).from(upnEvents).where(eq(upnEvents.status, "waiting"));
   return { queued: rows.length, jobs: jobRows.length, waiting: w?.n ?? 0 };
+}
+
+/** SQL: `barcode` has events in a job other than `except` that may still run. */
+function pendingJobFor(barcode: SQL, except?: string): SQL {
+  const other = except ? sql` and q.job_id <> ${except}` : sql``;
+  return sql`exists (select 1 from upn_events q join jobs j on j.id = q.job_id where q.barcode = ${barcode} and q.status = 'queued' and j.status in ('queued', 'running')${other})`;
 }
 
 /** Tells each barcode's timeline, once a batch, that its events wait for the TMS order. */
@@ -241,19 +286,12 @@ async function noteWaiting(db: Db, batchId: string): Promise<void> {
   await runBatches(db, chunk(entries, 9).map((part) => db.insert(timeline).values(part.map(timelineValues))));
 }
 
-async function setCursor(db: Db, name: string, value: string): Promise<void> {
-  await db.insert(cursors).values({ name, value, updatedAt: Date.now() }).onConflictDoUpdate({ target: cursors.name, set: { value, updatedAt: Date.now() } });
-}
-
-async function getCursor(db: Db, name: string): Promise<string | null> {
-  const [row] = await db.select({ value: cursors.value }).from(cursors).where(eq(cursors.name, name));
-  return row?.value ?? null;
-}
-
 /** Batches whose raw copy is stored but whose events were never recorded (a crash, a timeout). */
-export async function resumeStoredBatches(env: Env, db: Db): Promise<number> {
+export async function resumeStoredBatches(env: Env, db: Db, except?: string): Promise<number> {
   await settleInterruptedReads(env, db);
-  const stored = await db.select({ id: upnTrackingBatches.id }).from(upnTrackingBatches).where(eq(upnTrackingBatches.status, "stored")).orderBy(asc(upnTrackingBatches.receivedAt));
+  const rows = await db.select({ id: upnTrackingBatches.id }).from(upnTrackingBatches).where(eq(upnTrackingBatches.status, "stored")).orderBy(asc(upnTrackingBatches.receivedAt));
+  // This cycle's own read is recorded after them, not counted as resumed.
+  const stored = rows.filter((b) => b.id !== except);
   for (const b of stored) {
     await recordBatch(env, db, b.id);
     await noteWaiting(db, b.id);
@@ -261,18 +299,35 @@ export async function resumeStoredBatches(env: Env, db: Db): Promise<number> {
   return stored.length;
 }
 
-/** One tracking cycle (the cron task). */
-export async function trackingCycle(env: Env, db: Db): Promise<Record<string, unknown>> {
+/** Time the destructive read may take (its timeout and the writes of its copy), for the pass's budget. */
+const READ_NEEDS_MS = TRACKING_TIMEOUT_MS + 30_000;
+/** Time the rest of a cycle (recording, dispatch) needs at least. */
+const REST_NEEDS_MS = 20_000;
+
+/** One tracking cycle (the cron task, or a manual refresh under the same lease). */
+export async function trackingCycle(env: Env, db: Db, pass?: PullPass): Promise<Record<string, unknown>> {
   const now = Date.now();
-  if (!(await getCursor(db, TRACKING_WATCH_SINCE))) await setCursor(db, TRACKING_WATCH_SINCE, String(now));
-  const resumed = await resumeStoredBatches(env, db);
+  const watch = cursor(db, TRACKING_WATCH_SINCE);
+  if (!(await watch.get())) await watch.set(String(now));
+  // The destructive read first, while the pass has the most time left: nothing before it can
+  // use up the budget and leave the read to be cut off by the platform half-stored.
   let read: { batchId: string; eventCount: number } | null = null;
   let readError: unknown = null;
-  try {
-    read = await readAndStore(env, db);
-  } catch (err) {
-    readError = err;
+  if (!pass || pass.hasTime(READ_NEEDS_MS)) {
+    try {
+      read = await readAndStore(env, db);
+    } catch (err) {
+      readError = err;
+    }
+  } else {
+    readError = new TransientError("no time left in this pass for UPN's tracking read; the next pass reads", "UPN_TRACKING_NO_TIME");
   }
+  if (pass && !pass.hasTime(REST_NEEDS_MS)) {
+    // The read is stored; recording and dispatch are resumed from D1 by the next pass.
+    if (readError) throw await staleAware(db, readError, now);
+    return { read: read?.eventCount ?? 0, batch: read?.batchId ?? null, deferred: "recording waits for the next pass (time budget)" };
+  }
+  const resumed = await resumeStoredBatches(env, db, read?.batchId);
   if (read) {
     await recordBatch(env, db, read.batchId);
     await noteWaiting(db, read.batchId);
@@ -280,7 +335,7 @@ export async function trackingCycle(env: Env, db: Db): Promise<Record<string, un
   // Waiting events are re-checked every cycle, whether or not the read worked.
   const dispatched = await dispatchReady(env, db);
   if (readError) throw await staleAware(db, readError, now);
-  await setCursor(db, TRACKING_LAST_SUCCESS, String(now));
+  await cursor(db, TRACKING_LAST_SUCCESS).set(String(now));
   return { resumed, read: read?.eventCount ?? 0, batch: read?.batchId ?? null, ...dispatched };
 }
 
@@ -289,7 +344,7 @@ export async function trackingCycle(env: Env, db: Db): Promise<Record<string, un
  * that has kept tracking from working for 15 minutes says how long it has been.
  */
 async function staleAware(db: Db, err: unknown, now: number): Promise<Error> {
-  const last = Number((await getCursor(db, TRACKING_LAST_SUCCESS)) ?? (await getCursor(db, TRACKING_WATCH_SINCE)) ?? now);
+  const last = (await cursor(db, TRACKING_LAST_SUCCESS).number()) ?? (await cursor(db, TRACKING_WATCH_SINCE).number()) ?? now;
   const minutes = Math.floor((now - last) / 60_000);
   const action = err instanceof PermanentError ? err.action : undefined;
   const code = errorCode(err) ?? "UPN_TRACKING";
@@ -305,8 +360,8 @@ async function staleAware(db: Db, err: unknown, now: number): Promise<Error> {
 
 /** Minutes since the last successful tracking read (null: tracking never ran). */
 export async function trackingAgeMinutes(db: Db, now = Date.now()): Promise<number | null> {
-  const last = await getCursor(db, TRACKING_LAST_SUCCESS);
-  return last ? Math.floor((now - Number(last)) / 60_000) : null;
+  const last = await cursor(db, TRACKING_LAST_SUCCESS).number();
+  return last !== null ? Math.floor((now - last) / 60_000) : null;
 }
 
 function matchFor(c: { orderId: string | null; customerReference: string | null } | undefined, barcode: string): OrderMatch {
@@ -332,9 +387,13 @@ export const applyTrackingJob = defineJob("upn.tracking-apply", z.object({ event
   }
   // Keep the job's order (barcode by barcode, each in occurrence order).
   const order = new Map(ctx.payload.eventIds.map((id, i) => [id, i]));
-  const events = rows
+  const events: Applying[] = rows
     .map((r) => ({ row: r, event: JSON.parse(r.body) as UpnTrackingEvent }))
     .sort((a, b) => (order.get(a.row.eventId) ?? 0) - (order.get(b.row.eventId) ?? 0));
+  const newest = await newestApplied(db, barcodes);
+  // After an unclear outcome the TMS may hold this job's stop moves already: sent again, only
+  // each barcode's newest may carry its status, or the stop would step back and forward again.
+  const superseded = (await ctx.ranBefore()) ? supersededWithinJob(events) : new Map<string, Newest>();
   const tms = new TmsClient(env);
   const question = upnSettings(env)?.scanQuestion ?? "scan_barcode";
   for (const part of chunk(events, UPDATES_PER_CALL)) {
@@ -343,9 +402,12 @@ export const applyTrackingJob = defineJob("upn.tracking-apply", z.object({ event
     const stopPart = part.filter(({ event }) => !isPalletScan(event));
     const scanPart = part.flatMap(({ row, event }) => (isPalletScan(event) ? [{ row, event }] : []));
     if (stopPart.length) {
-      await sendPart(ctx, stopPart, known, () =>
-        tms.subcoStatusUpdate({ updates: stopPart.map(({ row, event }) => eventToStatusUpdate(event, matchFor(known.get(row.barcode), row.barcode))) }),
-      );
+      const updates = stopPart.map((p) => {
+        const older = superseded.get(p.row.eventId) ?? olderThanApplied(p, newest);
+        if (older) p.olderThan = older;
+        return eventToStatusUpdate(p.event, matchFor(known.get(p.row.barcode), p.row.barcode), { dataOnly: older !== undefined });
+      });
+      await sendPart(ctx, stopPart, known, () => tms.subcoStatusUpdate({ updates }));
     }
     if (scanPart.length) {
       await sendPart(ctx, scanPart, known, () =>
@@ -355,9 +417,59 @@ export const applyTrackingJob = defineJob("upn.tracking-apply", z.object({ event
       );
     }
   }
+  // This job held its barcodes' newer events back (dispatchReady): they may go now.
+  await dispatchReady(env, db, barcodes);
 });
 
-type Applying = { row: typeof upnEvents.$inferSelect; event: UpnTrackingEvent };
+type Applying = { row: typeof upnEvents.$inferSelect; event: UpnTrackingEvent; olderThan?: Newest };
+type Newest = { at: number; eventId: string; occurredAt: string };
+
+/** Whether this event would move its stop although a newer one already did; then the newer one. */
+function olderThanApplied(p: Applying, newest: Map<string, Newest>): Newest | undefined {
+  if (!movesStop(p.event)) return undefined;
+  const at = Date.parse(eventTime(p.event.occurred_at));
+  const current = newest.get(p.row.barcode);
+  if (current && at < current.at) return current;
+  // The job's events run in occurrence order, so the newest moves forward as they are sent.
+  newest.set(p.row.barcode, { at, eventId: p.event.event_id, occurredAt: p.event.occurred_at });
+  return undefined;
+}
+
+/** Per barcode, every stop move of the job but the newest, with the newest that supersedes it. */
+function supersededWithinJob(events: Applying[]): Map<string, Newest> {
+  const last = new Map<string, Applying>();
+  for (const p of events) if (movesStop(p.event)) last.set(p.row.barcode, p);
+  const out = new Map<string, Newest>();
+  for (const p of events) {
+    const top = last.get(p.row.barcode);
+    if (!movesStop(p.event) || !top || top === p) continue;
+    out.set(p.row.eventId, { at: Date.parse(eventTime(top.event.occurred_at)), eventId: top.event.event_id, occurredAt: top.event.occurred_at });
+  }
+  return out;
+}
+
+const movesStop = (e: UpnTrackingEvent) => e.capture_type !== "P" && stopStatusFor(e.stage_code) !== null;
+
+/**
+ * Rule 11: per barcode, the newest event that moved the stop, remembered by the applied rows
+ * themselves (an older one demoted to data never raises it).
+ */
+async function newestApplied(db: Db, barcodes: string[]): Promise<Map<string, Newest>> {
+  const moving = Object.keys(STAGE_TO_STOP_STATUS);
+  const out = new Map<string, Newest>();
+  for (const part of chunk(barcodes, 90)) {
+    const rows = await db
+      .select({ barcode: upnEvents.barcode, eventId: upnEvents.eventId, occurredAt: upnEvents.occurredAt })
+      .from(upnEvents)
+      .where(and(inArray(upnEvents.barcode, part), eq(upnEvents.status, "applied"), inArray(upnEvents.stageCode, moving), sql`coalesce(json_extract(${upnEvents.body}, '$.capture_type'), 'C') <> 'P'`));
+    for (const r of rows) {
+      const at = Date.parse(eventTime(r.occurredAt));
+      const cur = out.get(r.barcode);
+      if (!cur || at > cur.at) out.set(r.barcode, { at, eventId: r.eventId, occurredAt: r.occurredAt });
+    }
+  }
+  return out;
+}
 
 /** One TMS call for these events; on success each is marked applied, on failure each says why. */
 async function sendPart(
@@ -380,15 +492,16 @@ async function sendPart(
     throw err;
   }
   const at = Date.now();
-  const entries: TimelineEntry[] = part.map(({ row, event }) => ({
+  const entries: TimelineEntry[] = part.map(({ row, event, olderThan: older }) => ({
     network: ctx.network,
     reference: row.barcode,
     kind: "event",
     step: "upn.tracking-apply",
     outcome: isException(event.stage_code) ? "info" : "ok",
-    message: describeEvent(event),
+    message: describeEvent(event, older),
     detail: {
       upn_event_id: event.event_id,
+      ...(older ? { older_than: older.eventId } : {}),
       match: known.get(row.barcode)?.orderId ? "order.id" : "customer_reference_number",
       ...(isPalletScan(event) ? { handling_unit: event.pallet_barcode } : {}),
     },

@@ -19,7 +19,7 @@ export const alertLimits = sqliteTable("alert_limits", {
 /**
  * Alerts on their way to ALERT_WEBHOOK_URL. Tried once at once; one that could not be
  * delivered waits here (`pending`, `next_at`) for the cron, up to a few attempts, then stands
- * as `failed`. status: pending → sent | failed.
+ * as `failed`. status: pending → sending (claimed by one sender) → sent | pending | failed.
  */
 export const alertOutbox = sqliteTable(
   "alert_outbox",

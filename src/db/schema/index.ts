@@ -1,3 +1,4 @@
 export * from "./core";
 export * from "./console";
 export * from "./attention";
+export * from "./pulls";

@@ -106,6 +106,21 @@ const NetworkCard: FC<{ n: Overview["networks"][number]; now: number }> = ({ n, 
         </dd>
         <dt>Lag</dt>
         <dd>{lag ?? <span class="muted">no success yet</span>}</dd>
+        {Object.entries(n.pulls).map(([pull, p]) => (
+          <>
+            <dt>Pull {pull}</dt>
+            <dd>
+              {p.last_success_at ? (
+                <>
+                  last success <When iso={p.last_success_at} now={now} relative />
+                </>
+              ) : (
+                <span class="muted">no success yet</span>
+              )}
+              {p.stale && <span class="error"> (stale: no success for 30 minutes or more)</span>}
+            </dd>
+          </>
+        ))}
         <dt>Last error</dt>
         <dd>
           {n.last_error ? (
