@@ -173,7 +173,10 @@ export default {
     if (url.pathname === "/__soak/age-claims" && req.method === "POST") {
       const r = await env.DB.prepare("UPDATE jobs SET updated_at = updated_at - 31 * 60000 WHERE status = 'running'").run();
       const q = await env.DB.prepare("UPDATE jobs SET next_run_at = next_run_at - 6 * 60000 WHERE status = 'queued'").run();
-      return Response.json({ running: r.meta.changes, queued: q.meta.changes });
+      // A pull the killed runtime was running keeps its lease until it expires (12 minutes, longer
+      // than a short soak): aged like the claims, so the next cron pass takes the pull again.
+      const l = await env.DB.prepare("UPDATE pull_leases SET expires_at = expires_at - 31 * 60000 WHERE holder IS NOT NULL AND expires_at > 0").run();
+      return Response.json({ running: r.meta.changes, queued: q.meta.changes, leases: l.meta.changes });
     }
     return worker.fetch(req, soakEnv(env), ctx);
   },
