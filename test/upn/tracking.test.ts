@@ -1,15 +1,15 @@
 import { env, SELF } from "cloudflare:test";
 import { eq, inArray } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { upnImportTask, upnTrackingTask } from "../src/carriers/upn/cron";
-import { CONSIGNMENT_CURSOR } from "../src/carriers/upn/import";
-import { readAndStore, TRACKING_LAST_SUCCESS } from "../src/carriers/upn/tracking";
-import { runScheduled, scheduledTasks } from "../src/cron";
-import { db as openDb } from "../src/db/client";
-import { consignments } from "../src/db/schema";
-import { upnEvents, upnTrackingBatches } from "../src/carriers/upn/schema";
-import { sim } from "./support/sim";
-import { admin, uniqueRef, waitFor, consoleSession } from "./support/webhook";
+import { upnImportTask, upnTrackingTask } from "../../src/carriers/upn/cron";
+import { CONSIGNMENT_CURSOR } from "../../src/carriers/upn/import";
+import { readAndStore, TRACKING_LAST_SUCCESS } from "../../src/carriers/upn/tracking";
+import { runScheduled, scheduledTasks } from "../../src/cron";
+import { db as openDb } from "../../src/db/client";
+import { consignments } from "../../src/db/schema";
+import { upnEvents, upnTrackingBatches } from "../../src/carriers/upn/schema";
+import { sim } from "../support/sim";
+import { admin, uniqueRef, waitFor, consoleSession } from "../support/webhook";
 
 // Tracking events against the simulators: the destructive read stored before processing,
 // each event applied once with the contract's mapping, resumption from the stored copy,

@@ -1,14 +1,14 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
-import { runScheduled, scheduledTasks } from "../src/cron";
-import { db as openDb } from "../src/db/client";
-import { consignments, cursors, jobs } from "../src/db/schema";
-import { hazchemFeedDocuments } from "../src/carriers/hazchem/schema";
-import { runJob } from "../src/queues/consumer";
-import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
-import { sha256Hex, sim } from "./support/sim";
+import { documentCreated, palletOrder } from "../../sandbox/qargo-webhooks.mjs";
+import { runScheduled, scheduledTasks } from "../../src/cron";
+import { db as openDb } from "../../src/db/client";
+import { consignments, cursors, jobs } from "../../src/db/schema";
+import { hazchemFeedDocuments } from "../../src/carriers/hazchem/schema";
+import { runJob } from "../../src/queues/consumer";
+import { admin, postWebhook, uniqueRef, waitFor } from "../support/webhook";
+import { sha256Hex, sim } from "../support/sim";
 
 // Hazchem's document feed into the TMS, with both simulated at the wire: the cron reads the
 // feed, the background consumer downloads and attaches, Qargo's simulator records attachments.

@@ -1,12 +1,12 @@
 import { env } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { documentCreated, palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
-import { db as openDb } from "../src/db/client";
-import { documents } from "../src/db/schema";
-import { upnEpods } from "../src/carriers/upn/schema";
-import { sha256Hex, sim } from "./support/sim";
-import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
+import { documentCreated, palletOrder, stopCompleted } from "../../sandbox/qargo-webhooks.mjs";
+import { db as openDb } from "../../src/db/client";
+import { documents } from "../../src/db/schema";
+import { upnEpods } from "../../src/carriers/upn/schema";
+import { sha256Hex, sim } from "../support/sim";
+import { admin, postWebhook, uniqueRef, waitFor } from "../support/webhook";
 
 // ePOD and delivery images end to end: TMS webhook → intake → tms.document → upn.epod /
 // upn.image → UPN simulator. UPN refuses images before the ePOD; we must never make it say so.
@@ -106,8 +106,8 @@ describe("UPN ePOD and delivery images", () => {
     await env.FILES.put(r2Key, big);
     const id = crypto.randomUUID();
     await openDb(env).insert(documents).values({ id, network: "upn", reference: barcode, direction: "from_tms", sha256: sha, documentType: "PHOTO_OF_GOODS_DELIVERY", filename: "huge.jpg", contentType: "image/jpeg", size: big.length, r2Key, status: "received" });
-    const { enqueue } = await import("../src/engine");
-    const { uploadImageJob } = await import("../src/carriers/upn/images");
+    const { enqueue } = await import("../../src/engine");
+    const { uploadImageJob } = await import("../../src/carriers/upn/images");
     await enqueue(env, openDb(env), [uploadImageJob.job({ network: "upn", reference: barcode, payload: { documentRowId: id, r2Key, sha256: sha, filename: "huge.jpg", contentType: "image/jpeg", documentType: "PHOTO_OF_GOODS_DELIVERY", documentId: null, role: "DELIVERING", orderId: order.id, route: null } })]);
     const failed = await waitFor(
       () => env.DB.prepare("SELECT last_error FROM jobs WHERE reference = ? AND kind = 'upn.image' AND status = 'failed'").bind(barcode).first<{ last_error: string }>(),

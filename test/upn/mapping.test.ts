@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consignmentSchema, parseTrackingResponse } from "../src/carriers/upn/client";
+import { consignmentSchema, parseTrackingResponse } from "../../src/carriers/upn/client";
 import {
   byOccurrence,
   consigneeSignature,
@@ -12,14 +12,14 @@ import {
   planningInstructions,
   questionAnswers,
   stopStatusFor,
-} from "../src/carriers/upn/mapping";
-import { parseServiceLevels, readUpnSettings } from "../src/carriers/upn/settings";
-import { packByBarcode } from "../src/carriers/upn/tracking";
-import { orderSchema } from "../src/tms/schemas";
-import page from "./fixtures/upn/consignments-page.json";
-import tracking from "./fixtures/upn/tracking-events.json";
-import palletEvents from "./fixtures/upn/tracking-events-pallets.json";
-import signedOrder from "./fixtures/upn/tms-order-signed.json";
+} from "../../src/carriers/upn/mapping";
+import { parseServiceLevels, readUpnSettings } from "../../src/carriers/upn/settings";
+import { packByBarcode } from "../../src/carriers/upn/tracking";
+import { orderSchema } from "../../src/tms/schemas";
+import page from "../fixtures/upn/consignments-page.json";
+import tracking from "../fixtures/upn/tracking-events.json";
+import palletEvents from "../fixtures/upn/tracking-events-pallets.json";
+import signedOrder from "../fixtures/upn/tms-order-signed.json";
 
 // Pure mappings on recorded payloads (test/fixtures/upn): UPN → OrderInput, UPN event → Qargo
 // BaseStatusUpdate, Qargo order → ePOD.

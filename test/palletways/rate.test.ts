@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { palletOrder, stopCompleted } from "../sandbox/qargo-webhooks.mjs";
-import { sim } from "./support/sim";
-import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
-import { windowState } from "./support/palletways-window";
-import { fixture } from "./support/fixtures";
+import { palletOrder, stopCompleted } from "../../sandbox/qargo-webhooks.mjs";
+import { sim } from "../support/sim";
+import { admin, postWebhook, uniqueRef, waitFor } from "../support/webhook";
+import { windowState } from "../support/palletways-window";
+import { fixture } from "../support/fixtures";
 
 // Palletways bans a key for 15 minutes above 100 calls a minute; the connector keeps every
 // Palletways call, across all windows, under PALLETWAYS_RATE_PER_MINUTE (90) and loses nothing.

@@ -1,12 +1,12 @@
 import { env } from "cloudflare:test";
 import { eq, inArray } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { upnTrackingTask } from "../src/carriers/upn/cron";
-import { db as openDb } from "../src/db/client";
-import { consignments, jobs } from "../src/db/schema";
-import { upnEvents } from "../src/carriers/upn/schema";
-import { sim } from "./support/sim";
-import { admin, uniqueRef, waitFor } from "./support/webhook";
+import { upnTrackingTask } from "../../src/carriers/upn/cron";
+import { db as openDb } from "../../src/db/client";
+import { consignments, jobs } from "../../src/db/schema";
+import { upnEvents } from "../../src/carriers/upn/schema";
+import { sim } from "../support/sim";
+import { admin, uniqueRef, waitFor } from "../support/webhook";
 
 // Contract rule 11 for UPN tracking: a stop's status follows the newest event applied to it,
 // whatever order events arrive, are retried or replayed in, and one consignment's events never

@@ -1,13 +1,13 @@
 import { env } from "cloudflare:test";
 import { eq, inArray } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { upnImportTask } from "../src/carriers/upn/cron";
-import { CONSIGNMENT_CURSOR } from "../src/carriers/upn/import";
-import { db as openDb } from "../src/db/client";
-import { consignments, cursors } from "../src/db/schema";
-import { upnImports } from "../src/carriers/upn/schema";
-import { sim } from "./support/sim";
-import { uniqueRef, waitFor } from "./support/webhook";
+import { upnImportTask } from "../../src/carriers/upn/cron";
+import { CONSIGNMENT_CURSOR } from "../../src/carriers/upn/import";
+import { db as openDb } from "../../src/db/client";
+import { consignments, cursors } from "../../src/db/schema";
+import { upnImports } from "../../src/carriers/upn/schema";
+import { sim } from "../support/sim";
+import { uniqueRef, waitFor } from "../support/webhook";
 
 // The consignment import against the UPN and Qargo simulators: paging, the depot filter, the
 // cursor rule, exactly one order per consignment however often the cron runs.

@@ -1,14 +1,14 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
-import { db as openDb } from "../src/db/client";
-import { documents, jobs, networkHealth } from "../src/db/schema";
-import { newJobRow } from "../src/engine";
-import { runJob } from "../src/queues/consumer";
-import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
-import { sha256Hex, sim } from "./support/sim";
-import { fixture } from "./support/fixtures";
+import { documentCreated, palletOrder } from "../../sandbox/qargo-webhooks.mjs";
+import { db as openDb } from "../../src/db/client";
+import { documents, jobs, networkHealth } from "../../src/db/schema";
+import { newJobRow } from "../../src/engine";
+import { runJob } from "../../src/queues/consumer";
+import { admin, postWebhook, uniqueRef, waitFor } from "../support/webhook";
+import { sha256Hex, sim } from "../support/sim";
+import { fixture } from "../support/fixtures";
 
 // Hazchem uploads through the real path: TMS webhook → intake → tms.document → hazchem.upload
 // → the Hazchem simulator at the wire. Error cases run the job directly so the answer can be

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { upnTrackingTask } from "../src/carriers/upn/cron";
-import { db as openDb } from "../src/db/client";
-import { upnTrackingBatches } from "../src/carriers/upn/schema";
-import { sim } from "./support/sim";
-import { uniqueRef } from "./support/webhook";
+import { upnTrackingTask } from "../../src/carriers/upn/cron";
+import { db as openDb } from "../../src/db/client";
+import { upnTrackingBatches } from "../../src/carriers/upn/schema";
+import { sim } from "../support/sim";
+import { uniqueRef } from "../support/webhook";
 
 // Rule 12 / issue 18: UPN's tracking read is destructive. When UPN handed the events over but
 // its answer never reached us, a durable "lost" record keeps the time window, and an alert

@@ -2,15 +2,15 @@
 // tms.document → palletways.ftp-upload → the sandbox's ftp-srv (PALLETWAYS_FTP_URL).
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { documentCreated, palletOrder } from "../sandbox/qargo-webhooks.mjs";
-import { db as openDb } from "../src/db/client";
-import { ftpSessionsInUse, MAX_FTP_SESSIONS, withFtpSession } from "../src/lib/ftp/pool";
-import { takeFtpNumber } from "../src/carriers/palletways/ftp-numbers";
-import { runJob } from "../src/queues/consumer";
-import { newJobRow } from "../src/engine";
-import { jobs } from "../src/db/schema";
-import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
-import { sha256Hex, sim, type FtpFile } from "./support/sim";
+import { documentCreated, palletOrder } from "../../sandbox/qargo-webhooks.mjs";
+import { db as openDb } from "../../src/db/client";
+import { ftpSessionsInUse, MAX_FTP_SESSIONS, withFtpSession } from "../../src/lib/ftp/pool";
+import { takeFtpNumber } from "../../src/carriers/palletways/ftp-numbers";
+import { runJob } from "../../src/queues/consumer";
+import { newJobRow } from "../../src/engine";
+import { jobs } from "../../src/db/schema";
+import { admin, postWebhook, uniqueRef, waitFor } from "../support/webhook";
+import { sha256Hex, sim, type FtpFile } from "../support/sim";
 
 /** Random bytes that start like a JPEG, so a mix-up between uploads shows in the hash. */
 function jpeg(size = 40_000): Uint8Array {

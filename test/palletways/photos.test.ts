@@ -1,13 +1,13 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { db as openDb } from "../src/db/client";
-import { overview } from "../src/read/overview";
-import { sweepStaleWindows } from "../src/carriers/palletways/sweep";
+import { db as openDb } from "../../src/db/client";
+import { overview } from "../../src/read/overview";
+import { sweepStaleWindows } from "../../src/carriers/palletways/sweep";
 import { beforeEach, describe, expect, it } from "vitest";
-import { palletOrder, stopCompleted, documentCreated } from "../sandbox/qargo-webhooks.mjs";
-import { sim, sha256Hex } from "./support/sim";
-import { admin, postWebhook, uniqueRef, waitFor } from "./support/webhook";
-import { advanceWindow, windowState } from "./support/palletways-window";
-import { fixture } from "./support/fixtures";
+import { palletOrder, stopCompleted, documentCreated } from "../../sandbox/qargo-webhooks.mjs";
+import { sim, sha256Hex } from "../support/sim";
+import { admin, postWebhook, uniqueRef, waitFor } from "../support/webhook";
+import { advanceWindow, windowState } from "../support/palletways-window";
+import { fixture } from "../support/fixtures";
 
 const trackingId = () => "600" + uniqueRef().slice(-8);
 
@@ -150,7 +150,7 @@ describe("Palletways delivery photos", () => {
       { TrackingID: ref, StatusCode: "900", PodDate: "2026-07-01", PodTime: "14:01", PodSignature: "J SMITH", NoteType: "Delivered" },
       { TrackingID: unknown, StatusCode: "900", PodDate: "2026-07-01", PodTime: "14:05" },
     ]);
-    const { runScheduled, scheduledTasks } = await import("../src/cron");
+    const { runScheduled, scheduledTasks } = await import("../../src/cron");
     const palletwaysCron = scheduledTasks("palletways");
     await env.DB.prepare("DELETE FROM cursors WHERE name LIKE 'palletways.%'").run();
     const report = await runScheduled(env, palletwaysCron);
