@@ -182,7 +182,7 @@ try {
   const httpKinds = ["5xx", "429", "5xx-after-store", "reset-after-store", "timeout", "timeout-then-commit"];
   const ftpKinds = ["drop-after-stor", "drop-after-rnto"];
   const unclearKinds = new Set(["5xx-after-store", "reset-after-store", "timeout", "timeout-then-commit"]);
-  const sims = { qargo: urls.qargo, palletways: urls.palletwaysControl, upn: urls.upn, hazchem: urls.hazchem };
+  const sims = { qargo: urls.qargo, palletways: urls.palletwaysControl, upn: urls.upn, hazchem: urls.hazchem, palletforce: urls.palletforce };
   const faultConfig = {
     // The token endpoint is allowed 5 calls an hour: a fault there would only test the hour.
     qargo: { exclude: ["^/v1/auth/token$"] },
@@ -191,6 +191,8 @@ try {
     // UPN's tracking read is destructive: a lost answer loses the events at UPN itself.
     upn: { afterExclude: ["/tracking-events$"] },
     hazchem: {},
+    // Every Palletforce read is repeatable and a booking is keyed by its transaction number: any fault may hit any call.
+    palletforce: {},
   };
   async function faults(on) {
     for (const [name, url] of Object.entries(sims)) {
@@ -242,7 +244,7 @@ try {
       "cron:overlap",
       ...(opts.kills > 0 ? ["runtime-killed"] : []),
     ],
-    unclear: ["qargo", "upn", "hazchem", "palletways-ftp"],
+    unclear: ["qargo", "upn", "hazchem", "palletforce", "palletways-ftp"],
   };
   const unmet = ({ byKind, unclearBy }) => [
     ...required.kinds.filter((k) => (byKind[k] ?? 0) < opts.minFaults).map((k) => `${k} ${byKind[k] ?? 0}/${opts.minFaults}`),
@@ -358,44 +360,50 @@ try {
     if ((open === 0 && verdict.missing === 0) || Date.now() > drainUntil) break;
   }
 
-  /** UPN stops: each status the TMS received, in order; a step back, or no COMPLETED at the end, is a failure. */
+  /** UPN and Palletforce stops: each status the TMS received, in order; a step back, or no COMPLETED at the end, is a failure. */
   function stopOrder(q) {
     const rank = { AT_STOP: 1, COMPLETED: 2 };
     const stops = new Map();
-    for (const it of items) if (it.stop) stops.set(it.reference, []);
+    for (const it of items) if (it.stop) stops.set(`UPN ${it.reference}`, []);
+    // Palletforce's moves name the dispatch's stop by id.
+    const pfStops = new Map(items.filter((it) => it.network === "palletforce" && it.stopId).map((it) => [it.stopId, `Palletforce ${it.reference} stop ${it.stopId}`]));
+    for (const name of pfStops.values()) stops.set(name, []);
     for (const u of q.status_updates) {
       const id = String(u.question_answers?.upn_event_id ?? "");
       const m = /^ev-(.+)-[a-z]+$/.exec(id);
-      if (m && stops.has(m[1]) && u.status) stops.get(m[1]).push(u.status);
+      if (m && stops.has(`UPN ${m[1]}`) && u.status) stops.get(`UPN ${m[1]}`).push(u.status);
+      const pf = pfStops.get(u.update?.stop?.id);
+      if (pf && u.status) stops.get(pf).push(u.status);
     }
     let stepsBack = 0, notCompleted = 0;
     const problems = [];
-    for (const [barcode, seq] of stops) {
+    for (const [stop, seq] of stops) {
       for (let i = 1; i < seq.length; i++) {
         if (rank[seq[i]] < rank[seq[i - 1]]) {
           stepsBack++;
-          problems.push(`status stepped back: UPN ${barcode}: ${seq.join(" → ")}`);
+          problems.push(`status stepped back: ${stop}: ${seq.join(" → ")}`);
           break;
         }
       }
       if (seq.at(-1) !== "COMPLETED") {
         notCompleted++;
-        problems.push(`stop not COMPLETED at the end: UPN ${barcode}: ${seq.join(" → ") || "no status"}`);
+        problems.push(`stop not COMPLETED at the end: ${stop}: ${seq.join(" → ") || "no status"}`);
       }
     }
     return { stops: stops.size, stepsBack, notCompleted, problems };
   }
 
   async function check() {
-    const [qargo, ftpFiles, upn, hazchem, soak, palletways] = await Promise.all([
+    const [qargo, ftpFiles, upn, hazchem, soak, palletways, palletforce] = await Promise.all([
       get(`${urls.qargo}/__sim/state`),
       get(`${urls.palletwaysControl}/__sim/ftp/files`),
       get(`${urls.upn}/__sim/state`),
       get(`${urls.hazchem}/__sim/state`),
       get(`${base}/__soak/state`),
       get(`${urls.palletwaysControl}/__sim/state`),
+      get(`${urls.palletforce}/__sim/state`),
     ]);
-    const world = { qargo, ftpFiles, upn, hazchem, soak, palletways };
+    const world = { qargo, ftpFiles, upn, hazchem, soak, palletways, palletforce };
     const openBy = (network, reference, statuses) => soak.open.some((j) => j.network === network && j.reference === reference && statuses.includes(j.status));
     const rows = Object.fromEntries([...byKind.keys()].map((k) => [k, { items: 0, delivered: 0, failed: 0, stuck: 0, lost: 0, duplicated: 0 }]));
     let missing = 0, duplicated = 0, repeats = 0;
@@ -440,7 +448,7 @@ try {
   console.log(`  unclear outcomes by partner: ${required.unclear.map((p) => `${p} ${counted.unclearBy[p] ?? 0}`).join(", ")}`);
   console.log("");
   const o = verdict.order;
-  console.log(`UPN stops: ${o.stops}, status steps back ${o.stepsBack}, not COMPLETED at the end ${o.notCompleted}; booked twice at Palletways ${verdict.bookedTwice}`);
+  console.log(`TMS stops (UPN, Palletforce): ${o.stops}, status steps back ${o.stepsBack}, not COMPLETED at the end ${o.notCompleted}; booked twice at Palletways ${verdict.bookedTwice}`);
   console.log(`reconciliations on timelines: ${verdict.soak.reconciled}; repeated UPN status updates (harmless by contract): ${verdict.repeats}; claims left by a dropped invocation and re-driven while draining: ${agedInDrain}`);
   if (verdict.failedJobs.length) console.log(`failed jobs (a permanent failure under transient faults): ${verdict.failedJobs.map((j) => `${j.kind} ${j.reference} (${j.last_error ?? ""})`).join("; ")}`);
   if (verdict.unfinishedJobs.length) console.log(`unfinished jobs: ${verdict.unfinishedJobs.map((j) => `${j.kind} ${j.reference} (${j.status}, ${j.attempts} attempts, ${j.last_error ?? ""})`).join("; ")}`);

@@ -8,13 +8,9 @@
 //   - our scans for a consignment we deliver: DONR, ARDL and POD, each webhook sent twice, land
 //     once each at Palletforce.
 //
-// Wiring (four lines in scripts/soak.mjs):
-//   import { palletforceSoak } from "./soak/palletforce.mjs";
-//   sims.palletforce = urls.palletforce; faultConfig.palletforce = palletforceSoak.faults;
-//   Object.assign(scenarios, palletforceSoak.scenarios({ urls, env, base, post, webhook, ref, items, sleep }));
-//   in check(): `const pf = await get(`${urls.palletforce}/__sim/state`)`, then in the switch's
-//   default: `count = palletforceSoak.count(it, { q, pf })`, and report
-//   `palletforceSoak.stepsBack(q, items)` beside lost / duplicated / stuck.
+// Listed as a module in scripts/soak/workloads/palletforce.mjs; scripts/soak.mjs starts the
+// Palletforce simulator's faults with the other partners', reads its state into `world.palletforce`,
+// and checks the moved stops (items with a `stopId`) for steps back with the UPN ones.
 import { palletwaysDispatch, sendDispatch } from "../../sandbox/qargo-dispatches.mjs";
 import { palletOrder } from "../../sandbox/qargo-webhooks.mjs";
 
@@ -37,7 +33,7 @@ export const palletforceSoak = {
         const o = d.payload.orders[0];
         const c = o.consignments[0];
         await post(`${urls.qargo}/__sim/orders`, { id: o.id, order_name: o.name, stops: [{ id: c.pickup_stop.id, stop_type: "PICKUP" }, { id: c.delivery_stop.id, stop_type: "DELIVERY" }], consignments: [{ goods: [] }] });
-        items.push({ kind: "Palletforce booking", network: "palletforce", reference: o.name, orderId: o.id });
+        items.push({ kind: "Palletforce booking", network: "palletforce", reference: o.name, key: o.id, orderId: o.id });
         let answer;
         for (let i = 0; i < 20; i++) {
           answer = await sendDispatch({ base, network: "palletforce", dispatch: d, user: env.INBOUND_BASIC_USER, password: env.INBOUND_BASIC_PASSWORD }).catch((e) => ({ status: 0, body: { errors: [{ error_message: e.message }] } }));
@@ -55,8 +51,8 @@ export const palletforceSoak = {
           { trackingNumber: tn, eventCode: "POD", eventDateTime: iso(t0 + 40 * 60_000), pallet: 0 },
           { trackingNumber: tn, eventCode: "POD", eventDateTime: iso(t0 + 41 * 60_000), pallet: 1 },
         ]);
-        items.push({ kind: "Palletforce move → TMS", network: "palletforce", reference: tn, stopId: c.pickup_stop.id, status: "COMPLETED", pickup: true });
-        items.push({ kind: "Palletforce move → TMS", network: "palletforce", reference: tn, stopId: c.delivery_stop.id, status: "COMPLETED", deliveryStopId: c.delivery_stop.id });
+        items.push({ kind: "Palletforce move → TMS", network: "palletforce", reference: tn, key: c.pickup_stop.id, stopId: c.pickup_stop.id, status: "COMPLETED", pickup: true });
+        items.push({ kind: "Palletforce move → TMS", network: "palletforce", reference: tn, key: c.delivery_stop.id, stopId: c.delivery_stop.id, status: "COMPLETED", deliveryStopId: c.delivery_stop.id });
         await sleep(20_000);
         await post(`${urls.palletforce}/__sim/events`, [
           { trackingNumber: tn, eventCode: "ARDL", eventDateTime: iso(t0 + 30 * 60_000), pallet: 0 },
@@ -68,7 +64,7 @@ export const palletforceSoak = {
         const tn = `045${ref("", 10)}`;
         const order = palletOrder({ reference: tn, network: "PALLETFORCE", role: "DELIVERING" });
         const at = Date.now() - 600_000;
-        for (const code of ["DONR", "ARDL", "POD"]) items.push({ kind: "our scan → Palletforce", network: "palletforce", reference: tn, code });
+        for (const code of ["DONR", "ARDL", "POD"]) items.push({ kind: "our scan → Palletforce", network: "palletforce", reference: tn, key: code, code });
         const bodies = [
           stopUpdate(order, "PICKUP", "COMPLETED", iso(at)),
           stopUpdate(order, "DELIVERY", "AT_STOP", iso(at + 60_000)),
@@ -95,17 +91,5 @@ export const palletforceSoak = {
       default:
         return undefined;
     }
-  },
-
-  /** Steps back: a delivery stop sent AT_STOP after it was sent COMPLETED (rule 11). */
-  stepsBack(q, items) {
-    let back = 0;
-    for (const it of items) {
-      if (!it.deliveryStopId) continue;
-      const ups = q.status_updates.filter((u) => u.update?.stop?.id === it.deliveryStopId);
-      const done = ups.findIndex((u) => u.status === "COMPLETED");
-      if (done >= 0 && ups.slice(done + 1).some((u) => u.status === "AT_STOP")) back++;
-    }
-    return back;
   },
 };

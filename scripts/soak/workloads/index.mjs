@@ -12,5 +12,6 @@ import hazchemUpload from "./hazchem-upload.mjs";
 import hazchemFeed from "./hazchem-feed.mjs";
 import palletwaysImport from "./palletways-import.mjs";
 import palletwaysBooking from "./palletways-booking.mjs";
+import palletforce from "./palletforce.mjs";
 
-export const workloads = [palletwaysPhotos, ftpUpload, upnImport, upnEpod, hazchemUpload, hazchemFeed, palletwaysImport, palletwaysBooking];
+export const workloads = [palletwaysPhotos, ftpUpload, upnImport, upnEpod, hazchemUpload, hazchemFeed, palletwaysImport, palletwaysBooking, palletforce];
