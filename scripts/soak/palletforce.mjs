@@ -79,13 +79,22 @@ export const palletforceSoak = {
     };
   },
 
+  /** Identical re-sends of a delivered move (same stop, status and event time). */
+  repeats(it, { q }) {
+    if (it.kind !== "Palletforce move → TMS") return 0;
+    const moves = movesFor(it, q);
+    return moves.length - new Set(moves.map((u) => u.event_time)).size;
+  },
+
   /** How many times the item reached its destination; undefined for items that are not Palletforce's. */
   count(it, { q, pf }) {
     switch (it.kind) {
       case "Palletforce booking":
         return pf.bookings.filter((b) => b.uniqueTransactionNumber === it.orderId).length;
       case "Palletforce move → TMS":
-        return q.status_updates.filter((u) => u.update?.stop?.id === it.stopId && u.status === it.status).length;
+        // The same move sent again after an unclear answer (same stop, status and event time)
+        // is a repeat, counted apart; a second, different move for the stop is a duplicate.
+        return new Set(movesFor(it, q).map((u) => u.event_time)).size;
       case "our scan → Palletforce":
         return pf.scans.filter((s) => s.trackingNumber === it.reference && s.eventCode === it.code).length;
       default:
@@ -93,3 +102,7 @@ export const palletforceSoak = {
     }
   },
 };
+
+function movesFor(it, q) {
+  return q.status_updates.filter((u) => u.update?.stop?.id === it.stopId && u.status === it.status);
+}

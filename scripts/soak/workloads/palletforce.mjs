@@ -11,4 +11,5 @@ export default {
     return Promise.all([s.palletforceBooking(), s.palletforceOurScans()]);
   },
   count: (it, w) => palletforceSoak.count(it, { q: w.qargo, pf: w.palletforce }) ?? 0,
+  repeats: (it, w) => palletforceSoak.repeats(it, { q: w.qargo }),
 };
