@@ -3,8 +3,11 @@
 // (with or without an index: `SCAN jobs USING INDEX x` still reads every entry) gets slower and
 // dearer each day of the 90 the depot keeps; a SEARCH reads what it asks for.
 
-/** Tables whose row count does not grow with history (one row per network, per cursor name). */
-export const FIXED_SIZE_TABLES = new Set(["cursors", "network_health", "d1_migrations", "sqlite_master", "sqlite_schema"]);
+/**
+ * Tables whose row count does not grow with history: one row per network (network_health), per
+ * cursor name (cursors), per scheduled pull (pull_leases: network × kind).
+ */
+export const FIXED_SIZE_TABLES = new Set(["cursors", "network_health", "pull_leases", "d1_migrations", "sqlite_master", "sqlite_schema"]);
 
 /**
  * Scans that are bounded by something other than an index, each with its reason. Keyed by a
