@@ -234,7 +234,7 @@ async function main() {
       assert(await list.locator("li").filter({ hasText: ref }).count() >= 1, "the refused POD download is not on the list");
       // The charts: one SVG per switched-on network, drawn at a readable size, with a table behind them.
       const charts = page.locator("figure.chart svg[role=img]");
-      assert((await charts.count()) === 3, `expected 3 charts, found ${await charts.count()}`);
+      assert((await charts.count()) === 4, `expected 4 charts (Palletways, UPN, Hazchem, Palletforce), found ${await charts.count()}`);
       const hz = page.locator("figure.chart").filter({ has: page.getByRole("heading", { name: "Hazchem" }) });
       const box = await hz.locator("svg").boundingBox();
       assert(box && box.width > 300 && box.height > 60, `the Hazchem chart is drawn at ${JSON.stringify(box)}`);
