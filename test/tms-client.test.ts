@@ -23,7 +23,7 @@ describe("TMS client", () => {
     expect((await sim.qargo.state()).tokens_issued).toBeLessThanOrEqual(1);
   });
 
-  it("keeps concurrent callers within 2 calls a second, with no 429", async () => {
+  it("keeps concurrent callers within Qargo's 2 calls a second (3 in a burst), with no 429", async () => {
     const order = await sim.qargo.seedOrder({ id: crypto.randomUUID() });
     await new TmsClient(env).getOrder(order.id); // token fetched outside the measurement
     await new Promise((r) => setTimeout(r, 1_100));
@@ -36,7 +36,9 @@ describe("TMS client", () => {
     const elapsed = Date.now() - started;
     const state = await sim.qargo.state();
     expect(state.rate_limited, JSON.stringify(state.rate_limited)).toEqual([]);
-    expect(state.max_per_second).toBeLessThanOrEqual(2);
+    // The contract's burst is 3: a call starting late on its slot may share a second with the
+    // next second's two (src/tms/limits.ts), never more.
+    expect(state.max_per_second).toBeLessThanOrEqual(3);
     expect(state.calls.length - before).toBe(12);
     // 12 calls at 2/s need at least ~5 s.
     expect(elapsed).toBeGreaterThanOrEqual(4_500);
@@ -75,7 +77,7 @@ describe("TMS client", () => {
       expect(err).toBeInstanceOf(DeferError);
       expect((err as DeferError).retryAfterMs).toBe(3_600_000);
       expect((err as DeferError).message).toBe("the TMS asked us to slow down (429); waiting 3600 s, the 1-hour maximum (asked to wait 86400 s)");
-      const { pausedUntil } = await limiter.status(1_250);
+      const { pausedUntil } = await limiter.status(1_000);
       expect(pausedUntil).toBeGreaterThan(Date.now() + 3_500_000);
       expect(pausedUntil).toBeLessThanOrEqual(Date.now() + 3_600_000);
     } finally {

@@ -31,18 +31,22 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Reserve one call within `limit` calls per `windowMs`. When the slot is further away than
-   * `maxWaitMs`, nothing is reserved and the caller defers its work instead of holding on.
+   * Reserve one call within `limit` calls per `windowMs` (and, when given, within `burst.limit`
+   * per `burst.windowMs` too). When the slot is further away than `maxWaitMs`, nothing is
+   * reserved and the caller defers its work instead of holding on.
    */
-  async reserve(limit: number, windowMs: number, maxWaitMs: number): Promise<Reservation> {
+  async reserve(limit: number, windowMs: number, maxWaitMs: number, burst?: { limit: number; windowMs: number }): Promise<Reservation> {
     await this.load();
     const now = Date.now();
-    while (this.slots.length > 0 && this.slots[0]! <= now - windowMs) this.slots.shift();
+    const windows = burst ? [{ limit, windowMs }, burst] : [{ limit, windowMs }];
+    const longest = Math.max(...windows.map((w) => w.windowMs));
+    while (this.slots.length > 0 && this.slots[0]! <= now - longest) this.slots.shift();
     const last = this.slots[this.slots.length - 1] ?? 0;
     let t = Math.max(now, this.pausedUntil, last);
-    if (this.slots.length >= limit) {
-      const bound = this.slots[this.slots.length - limit]! + windowMs;
-      t = Math.max(t, bound);
+    // Slots are handed out in order, so a window holds too many exactly when the limit-th
+    // latest slot is less than its length before the new one.
+    for (const w of windows) {
+      if (this.slots.length >= w.limit) t = Math.max(t, this.slots[this.slots.length - w.limit]! + w.windowMs);
     }
     const waitMs = t - now;
     if (waitMs > maxWaitMs) {

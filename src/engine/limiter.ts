@@ -8,10 +8,12 @@ export interface Limit {
   /** One limiter per partner, shared by every isolate: its Durable Object is named after it. */
   name: string;
   limit: number;
-  /** Longer than the partner's own window by at least graceMs. */
+  /** Together with graceMs, keeps every call inside the partner's limit: each partner's limits.ts says why. */
   windowMs: number;
   /** How late after its slot a call may still start. */
   graceMs: number;
+  /** A second, longer window the slots must also keep to (a partner with a burst allowance). */
+  burst?: { limit: number; windowMs: number };
 }
 
 /** Longest a caller holds on inline; past that its work is deferred (queue delay, alarm). */
@@ -25,7 +27,7 @@ export async function acquire(env: Env, l: Limit, maxWaitMs = MAX_INLINE_WAIT_MS
   const stub = limiterStub(env, l.name);
   for (let tries = 0; ; tries++) {
     const asked = Date.now();
-    const r = await stub.reserve(l.limit, l.windowMs, maxWaitMs);
+    const r = await stub.reserve(l.limit, l.windowMs, maxWaitMs, l.burst);
     if (!r.ok) {
       const why = r.reason === "paused" ? `${l.name} asked us to pause` : `${l.name} rate limit reached`;
       throw new DeferError(`${why}; trying again in ${Math.ceil(r.retryAfterMs / 1000)} s`, r.retryAfterMs);
