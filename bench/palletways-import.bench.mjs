@@ -6,11 +6,16 @@
 //
 // Beside the wall time, the floor the partners' limits set: Palletways calls ÷
 // PALLETWAYS_RATE_PER_MINUTE and TMS calls ÷ TMS_RATE_PER_SECOND, whichever is longer; target
-// ≤ 1.1×, with zero 429s. The rates are set higher than production's (×PW_SCALE) to keep the run
-// short; their proportion is production's (90 a minute against 2 a second), so the same partner
-// binds and the ratio is what production would see. The simulators enforce limits of the same
-// proportion as the real partners' (Palletways bans above 100/90 of our ceiling; Qargo's bucket
-// refills at our rate with a burst of 1.5×), so a 429 here would be one in production.
+// ≤ 1.1×, with zero 429s. The rates are set higher than production's (×PW_IMPORT_BENCH_SCALE,
+// 10 by default) to keep the run short; their proportion is production's (90 a minute against 2
+// a second), so the same partner binds. The simulators enforce limits of the same proportion as
+// the real partners' (Palletways bans above 100/90 of our ceiling; Qargo's bucket refills at our
+// rate with a burst of 1.5×), so a 429 here would be one in production; Qargo's documented
+// sliding second (no more than the burst in any second) is checked from the simulator's busiest
+// second. What the scale does not keep: the time that is not a partner call (the notes pass and
+// lookups before the first TMS call, queue hops, the last imports' status checks waiting out
+// their delays) is the same number of seconds at any scale, so it weighs SCALE× more against
+// the floor here than in production; run with PW_IMPORT_BENCH_SCALE=4 (or 1) to see it shrink.
 import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import fs from "node:fs";
@@ -110,6 +115,7 @@ async function main() {
     };
 
     const t0 = performance.now();
+    const t0Ms = Date.now();
     const pass = await call("/cycle");
     let status;
     for (;;) {
@@ -133,8 +139,15 @@ async function main() {
     const tmsFloorS = tmsCalls.length / TMS_RATE;
     const floorS = Math.max(pwFloorS, tmsFloorS);
     const binding = tmsFloorS >= pwFloorS ? "TMS" : "Palletways";
-    // The connector's own TMS ceiling: TMS_RATE_PER_SECOND per 1.25 s (src/tms/limits.ts), 80 % of the rate.
-    const tmsLimiterFloorS = tmsCalls.length / (TMS_RATE / 1.25);
+    // Where the time beyond the floor goes: before the first TMS call, seconds the TMS was not
+    // called at its rate in between, and after the last upload status check (the fields calls).
+    const tmsAt = tmsCalls.map((c) => Date.parse(c.at));
+    const firstTmsS = (tmsAt[0] - t0Ms) / 1000;
+    const lastCheck = Math.max(...tmsCalls.filter((c) => c.path.startsWith("/v1/orders/order/upload/")).map((c) => Date.parse(c.at)));
+    const afterChecksS = (Math.max(...tmsAt) - lastCheck) / 1000;
+    const callsUntilLastCheck = tmsAt.filter((t) => t <= lastCheck).length;
+    const slackS = (lastCheck - tmsAt[0]) / 1000 - callsUntilLastCheck / TMS_RATE;
+    const burst = Math.ceil(TMS_RATE * 1.5);
     const shape = (p) => p.replace(/\/\d{11}$/, "/{trackingId}").replace(/\/[0-9a-f-]{36}$/i, "/{id}").replace(/delta\/\d+$/, "delta/{epoch}");
     const byPath = (calls) => {
       const m = {};
@@ -157,7 +170,8 @@ async function main() {
     console.log(`notes pass: ${JSON.stringify(pass)}; orders created ${orders}, palletways fields set ${fields}`);
     console.log(`Palletways calls ${pwCalls.length} (${byPath(pwCalls)}); TMS calls ${tmsCalls.length} (${byPath(tmsCalls)}); floors: Palletways ${pwFloorS.toFixed(1)} s, TMS ${tmsFloorS.toFixed(1)} s → ${binding} binds`);
     row({ bench: "palletways-import", metric: `wall time, ${N} imports`, value: wallS, unit: "s", reference: `${binding} calls ÷ its rate`, referenceValue: floorS, target: "≤ 1.1×, zero 429s", pass: wallS <= 1.1 * floorS && pw429 === 0 && tms429 === 0 && orders === N && fields === N });
-    row({ bench: "palletways-import", metric: "wall time vs our TMS limiter's ceiling", value: wallS, unit: "s", reference: "TMS calls ÷ (rate / 1.25 s)", referenceValue: tmsLimiterFloorS, target: "≤ 1.1×", pass: wallS <= 1.1 * Math.max(tmsLimiterFloorS, pwFloorS) });
+    console.log(`beyond the floor: ${firstTmsS.toFixed(1)} s before the first TMS call, ${slackS.toFixed(1)} s below the TMS rate until the last status check, ${afterChecksS.toFixed(1)} s after it (fields calls)`);
+    row({ bench: "palletways-import", metric: "TMS calls in Qargo's busiest second", value: q.max_per_second, unit: "calls", reference: "burst (1.5× rate)", referenceValue: burst, target: "≤ burst", pass: q.max_per_second <= burst });
     row({ bench: "palletways-import", metric: "429s (Palletways + TMS)", value: pw429 + tms429, unit: "", reference: "none", referenceValue: 0, target: "0", pass: pw429 + tms429 === 0 });
     row({ bench: "palletways-import", metric: "Palletways calls per consignment", value: pwCalls.length / N, unit: "calls", reference: "one lookup each", referenceValue: 1 });
     row({ bench: "palletways-import", metric: "TMS calls per consignment", value: tmsCalls.length / N, unit: "calls", reference: "upload+2 checks+fields", referenceValue: 4 });
