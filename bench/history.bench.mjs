@@ -10,7 +10,8 @@
 //   time (lower quartile of the reps; intake p50/p99) and D1's own rows_read / rows_written per
 //   unit of work, with R2 operations, queue messages and Durable Object calls beside them.
 // Goal: every time ratio ≤ 1.2 and every rows figure independent of history. Exits non-zero
-// naming each path that misses. The Worker's JSON log lines go to .sandbox/bench/history/*.log.
+// naming each path that misses. The day's retention pass is also timed in CPU (workerd's own,
+// from /proc, since a Worker cannot time its CPU) beside the Workers CPU limit. The Worker's JSON log lines go to .sandbox/bench/history/*.log.
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
