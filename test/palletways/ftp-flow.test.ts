@@ -273,6 +273,20 @@ describe("delivery photos to the Palletways FTP server", () => {
     expect((await timelineOf(ref)).some((e) => e.message.includes("same content by SHA-256"))).toBe(true);
   });
 
+  it("a transfer whose 226 is lost (control connection dropped after STOR) is never renamed; the retry removes the .part and uploads once", async () => {
+    const ref = uniqueRef("600");
+    const photo = jpeg(18_000);
+    const p = await receivedPhoto(ref, photo, "stor.jpg");
+    await sim.palletways.ftp.failAfter("STOR");
+    const jobId = await runUploadJob(ref, p);
+    expect(await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(jobId).first()).toEqual({ status: "queued", attempts: 1 });
+    // The server holds every byte, but without its 226 the upload is not ours to rename.
+    expect((await filesFor(ref)).map((f) => f.name)).toEqual([`.${ref}_1.jpg.part`]);
+    await runJob(env, openDb(env), jobId);
+    expect(await env.DB.prepare("SELECT status, destination, seq FROM documents WHERE id = ?").bind(p.rowId).first()).toEqual({ status: "uploaded", destination: `FTP ${ref}_2.jpg`, seq: 2 });
+    expect(await filesFor(ref)).toEqual([{ name: `${ref}_2.jpg`, size: photo.length, sha256: p.sha }]);
+  });
+
   it("when D1 loses the record of a finished upload, the retry finds the file at once and sends nothing again", async () => {
     const ref = uniqueRef("600");
     const photo = jpeg(15_000);

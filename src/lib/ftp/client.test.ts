@@ -134,6 +134,39 @@ describe.each(plain)("%s", (id: string) => {
     }
   });
 
+  it("lists hidden names with one STAT -a round trip where the answer proves dot files are shown, else by NLST", async () => {
+    await ctl(`/files?server=${id}&name=.L4_1.jpg.part`, { method: "PUT", body: jpeg(10) });
+    await ctl(`/files?server=${id}&name=L4_2.png`, { method: "PUT", body: jpeg(20) });
+    const client = await FtpClient.connect(info.url);
+    const trips = async (f: () => Promise<unknown>) => {
+      const before = client.roundTrips;
+      await f();
+      return client.roundTrips - before;
+    };
+    try {
+      let names: string[] = [];
+      expect(await trips(async () => (names = await client.list(info.dir)))).toBe(1);
+      expect(names.sort()).toEqual([".L4_1.jpg.part", "L4_2.png"]);
+      await client.delete(`${info.dir}/.L4_1.jpg.part`);
+      // vsftpd's STAT -a shows "." and "..": still proof. ftp-srv's shows no hidden entry now, so
+      // its answer could be hiding a .part: NLST (EPSV, the transfer, its end) decides instead,
+      // and the session stops asking STAT.
+      const vsftpd = info.kind === "vsftpd";
+      expect(await trips(async () => (names = await client.list(info.dir)))).toBe(vsftpd ? 1 : 4);
+      expect(names).toEqual(["L4_2.png"]);
+      expect(await trips(async () => (names = await client.list(info.dir)))).toBe(vsftpd ? 1 : 3);
+      expect(names).toEqual(["L4_2.png"]);
+      if (vsftpd) {
+        // The whole contract path: STAT, EPSV + STOR + 226, STAT again, RNFR/RNTO together.
+        const r = await trips(() => uploadUnique({ client, dir: info.dir, stem: (n) => `L4_${n}`, ext: "jpg", bytes: jpeg(5000), nextNumber: counter(3).next }));
+        expect(r).toBe(6);
+        expect((await files(id)).map((f) => f.name).sort()).toEqual(["L4_2.png", "L4_3.jpg"]);
+      }
+    } finally {
+      await client.quit();
+    }
+  });
+
   it("uploads a ReadableStream and serialises concurrent calls on one client", async () => {
     const client = await FtpClient.connect(info.url);
     try {

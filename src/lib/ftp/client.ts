@@ -2,7 +2,7 @@ import { connect as cfConnect } from "cloudflare:sockets";
 import { FtpError } from "./errors";
 import { concatBytes } from "../bytes";
 import { FtpUrl } from "./url";
-import { type FtpReply, ReplyProtocolError, ReplyReader, parseEpsv, parsePasv } from "./replies";
+import { type FtpReply, ReplyProtocolError, ReplyReader, parseEpsv, parsePasv, parseStatListing } from "./replies";
 
 export type ConnectFn = (address: SocketAddress, options: SocketOptions) => Socket;
 
@@ -40,6 +40,8 @@ export class FtpClient {
   private data: Socket | null = null;
   /** Learnt on first use: false once the server refused EPSV, so later transfers go straight to PASV. */
   private epsv: boolean | undefined;
+  /** Learnt on first use: false once `STAT -a` gave no trustworthy listing, so later listings go straight to NLST. */
+  private statList: boolean | undefined;
   private broken: FtpError | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   /**
@@ -89,13 +91,20 @@ export class FtpClient {
 
   /**
    * Names in `dir` ("" = current directory), hidden ones included, without the directory part.
-   * NLST rather than MLSD because neither vsftpd nor ftp-srv implements MLSD; `-a` makes vsftpd
-   * show dot files (our `.part` uploads), and servers that do not know the flag fall back to a
-   * plain NLST.
+   * First `STAT -a`, which answers on the control connection: one round trip where NLST takes
+   * three (EPSV, the data connection, the transfer's end). Where STAT gives no listing we can
+   * trust (see parseStatListing), NLST: rather than MLSD because neither vsftpd nor ftp-srv
+   * implements MLSD; `-a` makes vsftpd show dot files (our `.part` uploads), and servers that
+   * do not know the flag fall back to a plain NLST.
    */
   list(dir = ""): Promise<string[]> {
     return this.exclusive("NLST", async () => {
       const target = checkPath(dir);
+      if (this.statList !== false) {
+        const names = parseStatListing(await this.request(`STAT -a ${target || "."}`));
+        this.statList = names !== null;
+        if (names) return names;
+      }
       let names = await this.nlst(target ? `NLST -a ${target}` : "NLST -a");
       if (names === null) names = await this.nlst(target ? `NLST ${target}` : "NLST");
       if (names === null) throw new FtpError(550, false, `NLST: directory not found`);

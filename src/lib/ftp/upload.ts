@@ -44,8 +44,10 @@ export interface UploadUniqueResult {
 /**
  * Uploads one file as `{stem(n)}.{ext}` under a number never used before, without ever
  * overwriting anything: numbers in use on the server (a final file of any extension or someone's
- * leftover `.part`) are skipped, the bytes go to a hidden `.{name}.part` first, and only a
- * complete, size-checked upload is renamed into place.
+ * leftover `.part`) are skipped, the bytes go to a hidden `.{name}.part` first, and only an
+ * upload the server confirmed (226, every byte sent) is renamed into place.
+ * Round trips: a listing (one with `STAT -a`, three with NLST), the STOR (three), a second
+ * listing just before the rename, and RNFR/RNTO (one, sent together).
  * If the final name appears while we upload, the finished `.part` moves to a fresh number
  * instead. Uses the client's two sockets at most (control + one data connection at a time).
  */
@@ -78,10 +80,13 @@ export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUnique
   const partFile = partName(n);
   const part = path(partFile);
   try {
+    // The server's 226 after the data stream ended says it holds every byte we sent, so a SIZE
+    // here would cost a round trip to learn nothing more. A stream shorter or longer than
+    // announced is ours to catch. An unclear end (no 226) throws, and the retry checks the
+    // server by content before anything else (palletways/ftp-upload.ts).
     const sent = await client.store(part, bytes instanceof Uint8Array ? bytes : await bytes.open());
-    const size = await client.size(part);
-    if (sent !== length || size !== length) {
-      throw new FtpError("protocol", true, `upload of ${partFile} incomplete: ${size ?? "no"} bytes on the server, ${length} expected`);
+    if (sent !== length) {
+      throw new FtpError("protocol", true, `upload of ${partFile} incomplete: ${sent} bytes sent, ${length} expected`);
     }
   } catch (e) {
     // Best effort: a leftover .part only costs a number, which is never reused anyway.
