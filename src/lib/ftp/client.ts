@@ -42,6 +42,12 @@ export class FtpClient {
   private epsv: boolean | undefined;
   /** Learnt on first use: false once `STAT -a` gave no trustworthy listing, so later listings go straight to NLST. */
   private statList: boolean | undefined;
+  /**
+   * A passive port asked for together with a listing, for the transfer that follows it (the
+   * upload after the listing that chose its name): that transfer saves the EPSV round trip.
+   * Any other command drops it, so the server only ever sees EPSV followed by its transfer.
+   */
+  private prepared: { host: string; port: number } | null = null;
   private broken: FtpError | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   /**
@@ -101,7 +107,17 @@ export class FtpClient {
     return this.exclusive("NLST", async () => {
       const target = checkPath(dir);
       if (this.statList !== false) {
-        const names = parseStatListing(await this.request(`STAT -a ${target || "."}`));
+        const stat = `STAT -a ${target || "."}`;
+        let names: string[] | null;
+        if (this.epsv !== false) {
+          // Both control-only commands in one write, both answers in one round trip; the port
+          // serves the next transfer, which is this listing's own NLST if STAT is not trusted.
+          const [listing, epsv] = await this.requests([stat, "EPSV"]);
+          names = parseStatListing(listing!);
+          this.prepared = this.passiveAnswer(epsv!);
+        } else {
+          names = parseStatListing(await this.request(stat));
+        }
         this.statList = names !== null;
         if (names) return names;
       }
@@ -287,9 +303,10 @@ export class FtpClient {
   private async request(cmd: string, opts: { preliminary?: boolean } = {}): Promise<FtpReply> {
     // Only the verb is ever quoted, so PASS never reaches a message.
     const what = cmd.split(" ")[0]!;
-    await this.step(this.writer.write(enc.encode(cmd + "\r\n")), `${what}: sending`, "connection");
+    this.prepared = null;
     this.roundTrips++;
-    let r = await this.reply();
+    // The answer is awaited while the write completes, not after it: one wait, not two.
+    let [, r] = await Promise.all([this.step(this.writer.write(enc.encode(cmd + "\r\n")), `${what}: sending`, "connection"), this.reply()]);
     while (!opts.preliminary && r.code < 200) r = await this.reply();
     return r;
   }
@@ -297,11 +314,12 @@ export class FtpClient {
   /** Sends commands together (one write) and returns each one's final answer, in order. */
   private async requests(cmds: string[]): Promise<FtpReply[]> {
     const what = cmds.map((c) => c.split(" ")[0]!).join("+");
-    await this.step(this.writer.write(enc.encode(cmds.map((c) => c + "\r\n").join(""))), `${what}: sending`, "connection");
+    this.prepared = null;
     this.roundTrips++;
+    const sent = this.step(this.writer.write(enc.encode(cmds.map((c) => c + "\r\n").join(""))), `${what}: sending`, "connection");
     const out: FtpReply[] = [];
     for (let i = 0; i < cmds.length; i++) {
-      let r = await this.reply();
+      let r = i === 0 ? (await Promise.all([sent, this.reply()]))[1] : await this.reply();
       while (r.code < 200) r = await this.reply();
       out.push(r);
     }
@@ -401,32 +419,36 @@ export class FtpClient {
 
   /** EPSV, else PASV: where the server waits for our data connection. */
   private async passive(): Promise<{ host: string; port: number }> {
-    const host = this.url.host;
-    let port: number | null = null;
+    const ready = this.prepared;
+    this.prepared = null;
+    if (ready) return ready;
     if (this.epsv !== false) {
       const r = await this.request("EPSV");
-      if (r.code === 229) {
-        port = parseEpsv(r.text);
-        if (port === null) throw new FtpError("protocol", false, "EPSV: unreadable answer");
-        this.epsv = true;
-      } else if (r.code >= 500 && r.code < 600) {
-        this.epsv = false;
-      } else {
-        throw FtpError.fromReply("EPSV", r.code, r.text);
-      }
+      const addr = this.passiveAnswer(r);
+      if (addr) return addr;
+      if (r.code < 500 || r.code >= 600) throw FtpError.fromReply("EPSV", r.code, r.text);
     }
-    if (port === null) {
-      const r = await this.request("PASV");
-      if (r.code !== 227) throw FtpError.fromReply("PASV", r.code, r.text);
-      const p = parsePasv(r.text);
-      if (!p) throw new FtpError("protocol", false, "PASV: unreadable answer");
-      // The data connection always dials the control host, whatever address PASV names: a
-      // server (or whoever answers for it) could otherwise point our upload at any host and
-      // port it likes, and NATed servers leak private addresses there anyway. Over TLS the
-      // certificate names that host, too. Only the port is taken from the answer.
-      port = p.port;
+    const r = await this.request("PASV");
+    if (r.code !== 227) throw FtpError.fromReply("PASV", r.code, r.text);
+    const p = parsePasv(r.text);
+    if (!p) throw new FtpError("protocol", false, "PASV: unreadable answer");
+    // The data connection always dials the control host, whatever address PASV names: a
+    // server (or whoever answers for it) could otherwise point our upload at any host and
+    // port it likes, and NATed servers leak private addresses there anyway. Over TLS the
+    // certificate names that host, too. Only the port is taken from the answer.
+    return { host: this.url.host, port: p.port };
+  }
+
+  /** Reads an EPSV answer: the address to dial, or null when the server refused EPSV (learnt). */
+  private passiveAnswer(r: FtpReply): { host: string; port: number } | null {
+    if (r.code === 229) {
+      const port = parseEpsv(r.text);
+      if (port === null) throw new FtpError("protocol", false, "EPSV: unreadable answer");
+      this.epsv = true;
+      return { host: this.url.host, port };
     }
-    return { host, port };
+    if (r.code >= 500 && r.code < 600) this.epsv = false;
+    return null;
   }
 
   private dial(addr: { host: string; port: number }): Socket {

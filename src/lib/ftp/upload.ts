@@ -46,8 +46,9 @@ export interface UploadUniqueResult {
  * overwriting anything: numbers in use on the server (a final file of any extension or someone's
  * leftover `.part`) are skipped, the bytes go to a hidden `.{name}.part` first, and only an
  * upload the server confirmed (226, every byte sent) is renamed into place.
- * Round trips: a listing (one with `STAT -a`, three with NLST), the STOR (three), a second
- * listing just before the rename, and RNFR/RNTO (one, sent together).
+ * Round trips on a server that lists by `STAT -a` (vsftpd): five. The listing with the upload's
+ * EPSV asked alongside (one), STOR and its 226 (two), a second listing just before the rename
+ * (one), RNFR/RNTO sent together (one). With NLST instead, each listing costs two or three more.
  * If the final name appears while we upload, the finished `.part` moves to a fresh number
  * instead. Uses the client's two sockets at most (control + one data connection at a time).
  */
