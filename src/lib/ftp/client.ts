@@ -499,22 +499,27 @@ export class FtpClient {
     return p;
   }
 
-  /** Bounds one awaited step by the timeout and turns socket failures into transient FtpErrors. */
+  /**
+   * Bounds one awaited step by the timeout and turns socket failures into transient FtpErrors.
+   * One promise and one timer per step, settled by whichever comes first: every command's
+   * answer passes through here, so its cost is paid once per round trip.
+   */
   private step<T>(p: Promise<T>, what: string, kind: "connection"): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new FtpError("timeout", true, `${what}: no progress within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    return Promise.race([
-      p.catch((e: unknown) => {
-        if (e instanceof FtpError) throw e;
-        throw new FtpError(kind, true, `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-      }),
-      timeout,
-    ]).finally(() => {
-      if (timer !== undefined) clearTimeout(timer);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new FtpError("timeout", true, `${what}: no progress within ${this.timeoutMs} ms`)), this.timeoutMs);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof FtpError ? e : new FtpError(kind, true, `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
+        },
+      );
     });
   }
+
 
   /** Every error leaving the client is an FtpError whose message cannot carry the password. */
   private scrub(e: unknown, what: string): FtpError {
