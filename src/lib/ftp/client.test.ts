@@ -173,7 +173,7 @@ describe.each(plain)("%s", (id: string) => {
         ]);
         await client.delete(`${info.dir}/L4_x.jpg`);
         await client.delete(`${info.dir}/L4_y.jpg`);
-        // The whole contract path: STAT + EPSV, STOR, 226, STAT again, RNFR/RNTO together.
+        // The whole contract path: STAT + EPSV, STOR, 226, four SIZEs together, RNFR/RNTO together.
         const r = await trips(() => uploadUnique({ client, dir: info.dir, stem: (n) => `L4_${n}`, ext: "jpg", bytes: jpeg(5000), nextNumber: counter(3).next }));
         expect(r).toBe(5);
         expect((await files(id)).map((f) => f.name).sort()).toEqual(["L4_2.png", "L4_3.jpg"]);

@@ -83,16 +83,12 @@ export class FtpClient {
 
   /** Size in bytes, or null when the file does not exist (550). */
   size(path: string): Promise<number | null> {
-    return this.exclusive("SIZE", async () => {
-      const r = await this.request(`SIZE ${checkPath(path)}`);
-      if (r.code === 213) {
-        const n = Number(r.text.trim().split(/\s+/)[0]);
-        if (!Number.isSafeInteger(n) || n < 0) throw new FtpError("protocol", false, `SIZE: unreadable answer`);
-        return n;
-      }
-      if (r.code === 550) return null;
-      throw FtpError.fromReply("SIZE", r.code, r.text);
-    });
+    return this.exclusive("SIZE", async () => sizeOf(await this.request(`SIZE ${checkPath(path)}`)));
+  }
+
+  /** Each file's size or null (550), asked all at once: one write, one round trip. */
+  sizes(paths: string[]): Promise<(number | null)[]> {
+    return this.exclusive("SIZE", async () => (await this.requests(paths.map((p) => `SIZE ${checkPath(p)}`))).map(sizeOf));
   }
 
   /**
@@ -530,6 +526,16 @@ export class FtpClient {
     }
     return err;
   }
+}
+
+function sizeOf(r: FtpReply): number | null {
+  if (r.code === 213) {
+    const n = Number(r.text.trim().split(/\s+/)[0]);
+    if (!Number.isSafeInteger(n) || n < 0) throw new FtpError("protocol", false, `SIZE: unreadable answer`);
+    return n;
+  }
+  if (r.code === 550) return null;
+  throw FtpError.fromReply("SIZE", r.code, r.text);
 }
 
 function checkPath(path: string): string {
