@@ -10,11 +10,13 @@
 //   time (lower quartile of the reps; intake p50/p99) and D1's own rows_read / rows_written per
 //   unit of work, with R2 operations, queue messages and Durable Object calls beside them.
 // Goal: every time ratio ≤ 1.2 and every rows figure independent of history. Exits non-zero
-// naming each path that misses. The Worker's JSON log lines go to .sandbox/bench/history/*.log.
+// naming each path that misses. The day's retention pass is also timed in CPU (workerd's own,
+// from /proc, since a Worker cannot time its CPU) beside the Workers CPU limit. The Worker's JSON log lines go to .sandbox/bench/history/*.log.
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { experimental_readRawConfig } from "wrangler";
 import { startSandbox } from "../sandbox/index.mjs";
@@ -27,7 +29,7 @@ import { root } from "./lib/wrangler-dev.mjs";
 const DAYS = Number(process.env.HISTORY_DAYS ?? 90);
 const PER_DAY = Number(process.env.HISTORY_PER_DAY ?? 2000);
 const REPS = Number(process.env.HISTORY_REPS ?? 11);
-const INTAKE = Number(process.env.HISTORY_INTAKE ?? 400);
+const INTAKE = Number(process.env.HISTORY_INTAKE ?? 2000);
 const TARGET = 1.2;
 /** Below this difference two medians are the same figure on this machine (timer and loopback jitter). */
 const NOISE_MS = 2;
@@ -48,6 +50,38 @@ async function freePort() {
     });
   });
 }
+
+// CPU time of a wrangler dev's workerd, from the kernel's own accounting (/proc/<pid>/stat:
+// utime + stime, in clock ticks). A Worker cannot time its own CPU (its clock moves on I/O, and
+// its wall time includes waiting on D1); the process can be timed from outside. Locally that process also runs D1's
+// SQLite and R2, so its CPU is an upper bound of the Worker's own.
+const TICK_MS = 1000 / Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim() || 100);
+function descendants(pid) {
+  const parent = new Map();
+  for (const d of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(Number(d), { ppid: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]), comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
+    } catch {}
+  }
+  const out = [];
+  const walk = (p) => { for (const [c, v] of parent) if (v.ppid === p) { out.push({ pid: c, comm: v.comm }); walk(c); } };
+  walk(pid);
+  return out;
+}
+function cpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+    } catch {}
+  }
+  return ticks * TICK_MS;
+}
+/** Workers Paid's CPU limit per invocation unless `limits.cpu_ms` raises it (to at most 300,000); a cron invocation runs the whole daily pass. */
+const WORKERS_CPU_LIMIT_MS = 30_000;
 
 // The connector's own wrangler.jsonc, with the bench entry and without queue consumers: locally
 // every binding shares workerd's one thread, so a consumer working off the intake's jobs would
@@ -114,7 +148,8 @@ async function startWorker(name, persist, envFile) {
     if (i > 240) throw new Error(`wrangler dev (${name}) did not come up`);
     await sleep(500);
   }
-  return { name, base, stop: () => new Promise((res) => { if (child.exitCode !== null) return res(); child.once("exit", res); child.kill("SIGINT"); setTimeout(() => child.kill("SIGKILL"), 5_000); }) };
+  const workerd = descendants(child.pid).filter((p) => p.comm.startsWith("workerd")).map((p) => p.pid);
+  return { name, base, workerd, stop: () => new Promise((res) => { if (child.exitCode !== null) return res(); child.once("exit", res); child.kill("SIGINT"); setTimeout(() => child.kill("SIGKILL"), 5_000); }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,22 +236,37 @@ try {
   say("retention: the daily pass that deletes the day past the cutoff");
   const retention = {};
   for (const w of both) {
+    // workerd's idle CPU over a second, so the pass's figure can be read net of it.
+    const idle0 = cpuMs(w.workerd);
+    await sleep(1000);
+    const idlePerS = cpuMs(w.workerd) - idle0;
     await post(w, "/__bench/meter", { on: true });
+    const cpu0 = cpuMs(w.workerd);
     const r = await post(w, "/__bench/cron", { task: "retention" });
+    const cpu = cpuMs(w.workerd) - cpu0;
     retentionAt[w.name] = r.at;
     const m = await (await fetch(`${w.base}/__bench/meter`)).json();
+    // The same number of round trips with a trivial statement, through the same metered binding:
+    // the Worker's side of the batches.
+    const rt0 = cpuMs(w.workerd);
+    const t = performance.now();
+    await post(w, "/__bench/round-trips", { n: m.statements });
+    const roundTrips = { cpuMs: cpuMs(w.workerd) - rt0, ms: performance.now() - t };
     await post(w, "/__bench/meter", { on: false });
-    retention[w.name] = { ms: r.ms, report: r.report.retention, meter: m };
+    retention[w.name] = { ms: r.ms, report: r.report.retention, meter: m, cpuMs: cpu, idlePerS, roundTrips, load: os.loadavg()[0] };
   }
 
   // Warm-up: each path once on each worker (bundles, first token, Durable Objects).
   say("warm-up");
   for (const p of paths) for (const w of both) await p.run(w);
 
-  // Intake: p50/p99 over INTAKE deliveries each, in blocks of 20 alternating between the two.
-  say(`intake: ${INTAKE} deliveries on each database`);
+  // Intake: p50/p99 over INTAKE deliveries each, one on each database in turn (A B B A …), so a
+  // burst of load from other work on this machine falls on both alike. A p99 is the tail: over
+  // 400 deliveries it was the 5th slowest, and one GC pause or a neighbour's burst moved it 1.22×
+  // one run and 0.91× the next with identical rows; 2,000 make it the 21st slowest.
+  say(`intake: ${INTAKE} deliveries on each database, alternating`);
   const lat = { empty: [], history: [] };
-  for (let i = 0; i < INTAKE; i += 20) for (const w of both) for (let k = 0; k < 20; k++) lat[w.name].push(await paths[0].run(w));
+  for (let i = 0; i < INTAKE; i++) for (const w of i % 2 ? [...both].reverse() : both) lat[w.name].push(await paths[0].run(w));
   const pct = (list, p) => { const s = [...list].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 
   say(`paths: ${paths.length - 1} paths × ${REPS} reps on each database`);
@@ -227,12 +277,12 @@ try {
     }
   }
 
-  // Rows: D1's own counts for one unit of work on each (intake: the mean of 10 deliveries).
+  // Rows: D1's own counts for one unit of work on each (intake: the mean of 20 deliveries).
   say("rows read / written per unit of work");
   const rows = {};
   for (const p of paths) {
     for (const w of both) {
-      const n = p === paths[0] ? 10 : 1;
+      const n = p === paths[0] ? 20 : 1;
       await post(w, "/__bench/meter", { on: true });
       for (let i = 0; i < n; i++) await p.run(w);
       await sleep(50);
@@ -240,7 +290,7 @@ try {
       await post(w, "/__bench/meter", { on: false });
       const top = Object.entries(m.readBy).sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
       const usage = Object.fromEntries(Object.entries(m.usage).map(([k, v]) => [k, v / n]));
-      (rows[p.name] ??= {})[w.name] = { read: m.rowsRead / n, written: m.rowsWritten / n, statements: m.statements / n, usage, slowest: m.slowestSql, slowestMs: m.slowestMs, most: top[0], mostRows: top[1] / n };
+      (rows[p.name] ??= {})[w.name] = { read: m.rowsRead / n, written: m.rowsWritten / n, statements: m.statements / n, d1Ms: m.d1Ms / n, usage, slowest: m.slowestSql, slowestMs: m.slowestMs, most: top[0], mostRows: top[1] / n };
     }
   }
 
@@ -264,6 +314,13 @@ try {
   judge("webhook intake p99", pct(lat.empty, 99), pct(lat.history, 99));
   for (const p of paths.slice(1)) judge(p.name, quartile(times[p.name].empty), quartile(times[p.name].history), rows[p.name]);
   console.log(`(a time counts as the same when the medians differ by ≤ ${NOISE_MS} ms; rows read must stay within ${TARGET}× + 5 of day one's)`);
+  {
+    // The intake's tail, and how steady its p99 is: the same figure over each half of the run.
+    const half = (l, k) => l.slice(k * (l.length >> 1), (k + 1) * (l.length >> 1));
+    const tail = [50, 90, 99, 99.5].map((q) => `p${q} ${f(pct(lat.empty, q))} → ${f(pct(lat.history, q))}`).join(", ");
+    const halves = [0, 1].map((k) => `${(pct(half(lat.history, k), 99) / pct(half(lat.empty, k), 99)).toFixed(2)}×`).join(" and ");
+    console.log(`intake tail (ms, day one → 90 days, ${lat.empty.length} deliveries each, alternating): ${tail}, max ${f(Math.max(...lat.empty))} → ${f(Math.max(...lat.history))}; the p99 ratio over the first and second half of the run: ${halves}`);
+  }
   if (misses.length) {
     console.log("\nper missed path on the 90-day database: the slowest statement (D1's time) and the one that read most rows:");
     for (const m of misses) {
@@ -296,6 +353,18 @@ try {
   for (const w of both) {
     const r = retention[w.name];
     console.log(`  ${(w === empty ? "day one" : "90 days").padEnd(8)} ${f(r.ms)} ms, removed ${JSON.stringify(r.report?.removed ?? r.report)}; ${r.meter.statements} D1 statements, ${r.meter.rowsRead.toLocaleString("en-GB")} rows read, ${r.meter.rowsWritten.toLocaleString("en-GB")} written; slowest statement ${f(r.meter.slowestMs)} ms (D1 time): ${r.meter.slowestSql.replace(/\s+/g, " ").slice(0, 120)}`);
+  }
+  {
+    const r = retention.history;
+    const m = r.meter;
+    const rt = r.roundTrips;
+    const per = (v) => (v / Math.max(1, m.statements)).toFixed(2);
+    console.log(`  batches at 90 days: ${m.batches} statements that deleted or cleared rows, ${m.changes.toLocaleString("en-GB")} rows changed, ${f(m.changes / Math.max(1, m.batches))} a batch on average, ${m.maxChanges} in the largest (bound: 500 a DELETE, 100 a file sweep); ${m.statements} D1 statements in all`);
+    console.log(`  CPU (method: the kernel's CPU time, utime + stime from /proc/<pid>/stat, of the wrangler dev's workerd processes around the pass; the Worker cannot time its own CPU (its clock moves on I/O, and its wall time includes waiting on D1), and D1's meta.duration is wall time in whole milliseconds (${f(m.d1Ms)} ms summed over this pass); locally workerd also runs D1's SQLite and R2, so its figure is an upper bound of the Worker's own; then the same ${m.statements} round trips with a trivial statement, which is the Worker's side of the batches with the local D1's plumbing; workerd idle ${f(r.idlePerS)} ms/s; load ${r.load.toFixed(2)}):`);
+    console.log(`    whole pass (one cron invocation): ${f(r.cpuMs)} ms CPU (${per(r.cpuMs)} ms a statement) for ${f(r.ms)} ms wall, SQLite's deleting included`);
+    console.log(`    its ${m.statements} round trips without the SQL work: ${f(rt.cpuMs)} ms CPU (${per(rt.cpuMs)} ms a statement) for ${f(rt.ms)} ms wall: the Worker's side, still with the local D1's plumbing; the rest, ≈ ${f(Math.max(0, r.cpuMs - rt.cpuMs))} ms, is SQLite's work, D1's in production`);
+    console.log(`    Workers CPU limit: ${WORKERS_CPU_LIMIT_MS.toLocaleString("en-GB")} ms per invocation (Workers Paid default; limits.cpu_ms raises it to at most 300,000): the whole pass, SQLite included, is ${((r.cpuMs / WORKERS_CPU_LIMIT_MS) * 100).toFixed(1)} % of it; the Worker's side ${((rt.cpuMs / WORKERS_CPU_LIMIT_MS) * 100).toFixed(1)} %; one batch ${((r.cpuMs / Math.max(1, m.statements) / WORKERS_CPU_LIMIT_MS) * 100).toFixed(3)} % (mean, upper bound)`);
+    if (r.cpuMs > WORKERS_CPU_LIMIT_MS) misses.push(`retention pass CPU ${f(r.cpuMs)} ms > ${WORKERS_CPU_LIMIT_MS} ms`);
   }
 
   fs.writeFileSync(path.join(dir, "last-run.json"), JSON.stringify({ at: new Date().toISOString(), built, size, lat, times, rows, retention }, null, 2));

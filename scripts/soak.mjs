@@ -449,7 +449,7 @@ try {
   console.log("");
   const o = verdict.order;
   console.log(`TMS stops (UPN, Palletforce): ${o.stops}, status steps back ${o.stepsBack}, not COMPLETED at the end ${o.notCompleted}; booked twice at Palletways ${verdict.bookedTwice}`);
-  console.log(`reconciliations on timelines: ${verdict.soak.reconciled}; repeated stop updates after an unclear answer (same status and event time; UPN's harmless by contract, Palletforce's not yet checked first): ${verdict.repeats}; claims left by a dropped invocation and re-driven while draining: ${agedInDrain}`);
+  console.log(`reconciliations on timelines: ${verdict.soak.reconciled}; repeated stop updates after an unclear answer (same status and event time; harmless to the TMS by contract, tms-qargo.md): ${verdict.repeats}; claims left by a dropped invocation and re-driven while draining: ${agedInDrain}`);
   if (verdict.failedJobs.length) console.log(`failed jobs (a permanent failure under transient faults): ${verdict.failedJobs.map((j) => `${j.kind} ${j.reference} (${j.last_error ?? ""})`).join("; ")}`);
   if (verdict.unfinishedJobs.length) console.log(`unfinished jobs: ${verdict.unfinishedJobs.map((j) => `${j.kind} ${j.reference} (${j.status}, ${j.attempts} attempts, ${j.last_error ?? ""})`).join("; ")}`);
   const kindsWithout = [...byKind.keys()].filter((k) => verdict.rows[k].items === 0);

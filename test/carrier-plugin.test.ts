@@ -22,13 +22,14 @@ const record = (kind: string) => async (ctx: JobContext<unknown>) => {
 
 const photoJob = defineJob("standin.photo", outboundDocumentPayload, record("standin.photo"));
 const deliveredJob = defineJob("standin.delivered", z.object({ at: z.number() }), record("standin.delivered"));
+const updateJob = defineJob("standin.tms-update", z.object({ what: z.string(), role: z.string().nullable(), orderId: z.string() }), record("standin.tms-update"));
 
 const standIn: Carrier = {
   network: "standin",
   label: "Stand-in Network",
   orderFieldValue: "STANDIN",
   settings: () => ({ enabled: true, problems: [] }),
-  jobs: [photoJob, deliveredJob],
+  jobs: [photoJob, deliveredJob, updateJob],
   pulls: [{ name: "standin.pull", run: async () => ({ pulled: 3 }) }],
   refresh: async (_env, reference) => ({ refreshed: reference }),
   documents: {
@@ -39,6 +40,17 @@ const standIn: Carrier = {
     timeline: [{ kind: "webhook", step: "standin.completed", outcome: "info", message: "delivered" }],
     jobs: [deliveredJob.job({ network: "standin", reference: stop.reference, payload: { at: stop.completedAt }, dedupeKey: `standin.delivered:${stop.stopId}` })],
   }),
+  // Every stop or document update of its orders (e.g. statuses reported back to the network),
+  // once per stop status or document, whatever the TMS re-sends.
+  onTmsUpdate: (_env, seen) => {
+    const u = seen.update;
+    const what = u.kind === "stop" ? `${u.stopType} ${u.status}` : `${u.documentType} ${u.status}`;
+    const once = u.kind === "stop" ? `${u.stopId}:${u.status}` : (u.documentId ?? what);
+    return {
+      timeline: [{ kind: "webhook", step: "standin.tms-update", outcome: "info", message: `Stand-in saw ${what}` }],
+      jobs: [updateJob.job({ network: "standin", reference: seen.reference, payload: { what, role: seen.role, orderId: seen.orderId }, dedupeKey: `standin.tms-update:${once}` })],
+    };
+  },
   explain: (code) => (code === "STANDIN_DOWN" ? "Ring the stand-in network." : null),
 };
 
@@ -84,6 +96,14 @@ describe("a stand-in fourth carrier", () => {
     expect(scheduledTasks("standin").map((t) => t.name)).toEqual(["standin.pull"]);
     const report = await runScheduled(env, scheduledTasks("standin"));
     expect(report["standin.pull"]).toEqual({ pulled: 3 });
+
+    // onTmsUpdate saw the same stop update, as a stop, with the order and our role; the TMS
+    // sending it again makes no second job.
+    const update = await waitFor(async () => seen.find((s) => s.kind === "standin.tms-update" && s.reference === ref), 30_000, "the stand-in's update job");
+    expect(update.payload).toEqual({ what: "DELIVERY COMPLETED", role: "DELIVERING", orderId: order.id });
+    expect((await postWebhook(stopCompleted({ order }))).status).toBe(200);
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE kind = 'standin.tms-update' AND reference = ?").bind(ref).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
 
     const refreshed = await admin(`/api/consignments/standin/${ref}/refresh`, { method: "POST" });
     expect(refreshed.status).toBe(202);

@@ -128,6 +128,18 @@ async function door(url: URL, req: Request, env: Env): Promise<Response> {
         Date.now = realNow;
       }
     }
+    case "/__bench/round-trips": {
+      // The retention pass's round trips without its SQL work: as many bound statements, each
+      // awaited and its count read, as the pass issued. workerd's CPU around this is the Worker's
+      // side of those batches (with the local D1's plumbing), apart from SQLite's deleting.
+      const n = Number(body.n);
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const r = await env.DB.prepare("SELECT ?1 AS n").bind(i).run();
+        sum += r.meta.changes ?? 0;
+      }
+      return Response.json({ n, sum });
+    }
     case "/__bench/job": {
       // One unit of work through the consumer's claim, attempt record and finish.
       const [id] = await enqueue(env, db, [noop.job({ network: "palletways", reference: body.reference!, payload: {} })]);

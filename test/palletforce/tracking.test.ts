@@ -3,10 +3,10 @@ import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { countPass, palletforceCron } from "../../src/carriers/palletforce/cron";
 import { importPass } from "../../src/carriers/palletforce/import";
-import { palletforceEvents, palletforceTracked } from "../../src/carriers/palletforce/schema";
-import { trackingPass } from "../../src/carriers/palletforce/tracking";
+import { palletforceEvents, palletforceMoves, palletforceTracked } from "../../src/carriers/palletforce/schema";
+import { pollOne, trackingPass } from "../../src/carriers/palletforce/tracking";
 import { db as openDb } from "../../src/db/client";
-import { jobs } from "../../src/db/schema";
+import { jobs, timeline } from "../../src/db/schema";
 import { sim } from "../support/sim";
 import { admin, waitFor } from "../support/webhook";
 import { book, iso, pfDispatch } from "./support";
@@ -77,6 +77,53 @@ describe("Palletforce tracking", () => {
     const events = await openDb(env).select().from(palletforceEvents).where(eq(palletforceEvents.trackingNumber, tn));
     expect(events).toHaveLength(6);
     expect(events.every((e) => e.status === "applied")).toBe(true);
+  });
+
+  it("after an unclear answer sends the very same stop update once more and says so; after a refusal, nothing is left half-sent", async () => {
+    const db = openDb(env);
+    const d = pfDispatch({ goods: [{ quantity: 2, total_weight_kg: 800, packaging: "PALLET", units: 2 }] });
+    const c = d.payload.orders[0]!.consignments[0]!;
+    const tn = await book(d);
+    const row = async () => (await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, tn)))[0]!;
+    const move = async () => (await db.select().from(palletforceMoves).where(eq(palletforceMoves.trackingNumber, tn)))[0];
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn, eventCode: "SCOT", eventDateTime: at(0), pallet: 0 },
+      { trackingNumber: tn, eventCode: "SCOT", eventDateTime: at(3), pallet: 1 },
+    ]);
+
+    // Qargo stores the update, then the connection drops: no way to ask whether it took.
+    await sim.qargo.fail({ path: "subco-status-update$", status: 0, after: true, times: 1 });
+    await expect(pollOne(env, db, await row())).rejects.toThrow();
+    expect((await move())?.state).toBe("unclear");
+    expect(await updatesFor([c.pickup_stop.id])).toHaveLength(1);
+
+    // The next read sends exactly the same update again (harmless to the TMS, tms-qargo.md) and says why.
+    expect(await pollOne(env, db, await row())).toMatchObject({ moves: 1 });
+    const ups = await updatesFor([c.pickup_stop.id]);
+    expect(ups).toHaveLength(2);
+    expect(ups[1]!.update).toEqual(ups[0]!.update);
+    expect((await move())?.state).toBe("sent");
+    const lines = await db.select().from(timeline).where(eq(timeline.reference, tn));
+    expect(lines.filter((l) => l.message.includes("sent again: the previous try got no clear answer"))).toHaveLength(1);
+
+    // A third read: nothing more.
+    expect(await pollOne(env, db, await row())).toMatchObject({ moves: 0 });
+    expect(await updatesFor([c.pickup_stop.id])).toHaveLength(2);
+
+    // A clear refusal never took effect: its row goes, and the next read sends it as a first try.
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn, eventCode: "POD", eventDateTime: at(60), pallet: 0 },
+      { trackingNumber: tn, eventCode: "POD", eventDateTime: at(61), pallet: 1 },
+    ]);
+    await sim.qargo.fail({ path: "subco-status-update$", status: 422, times: 1, body: { detail: "try later" } });
+    await expect(pollOne(env, db, await row())).rejects.toThrow(/422/);
+    const rows = await db.select().from(palletforceMoves).where(eq(palletforceMoves.trackingNumber, tn));
+    expect(rows.map((r) => [r.stop, r.status, r.state])).toEqual([["PICKUP", "COMPLETED", "sent"]]);
+    expect(await pollOne(env, db, await row())).toMatchObject({ moves: 1, complete: true });
+    const delivery = await updatesFor([c.delivery_stop.id]);
+    expect(delivery.map((u) => [u.status, u.event_time])).toEqual([["COMPLETED", at(61)]]);
+    const after = await db.select().from(timeline).where(eq(timeline.reference, tn));
+    expect(after.filter((l) => l.message.startsWith("Delivery stop set to COMPLETED") && !l.message.includes("sent again"))).toHaveLength(1);
   });
 
   it("flags an exception at the first pallet, applies imported pallet scans, and stops reading what is complete", async () => {

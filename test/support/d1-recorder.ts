@@ -13,10 +13,17 @@ export interface D1Meter {
   slowestSql: string;
   /** Rows read per statement text. */
   readBy: Record<string, number>;
+  /** D1's own time summed over every statement (meta.duration): the time spent in the database, not in the Worker. */
+  d1Ms: number;
+  /** Statements that changed rows (meta.changes > 0): a bounded DELETE or UPDATE is one batch. */
+  batches: number;
+  /** Rows changed, summed and by the largest single statement. */
+  changes: number;
+  maxChanges: number;
 }
 
 export function newMeter(): D1Meter {
-  return { rowsRead: 0, rowsWritten: 0, statements: 0, slowestMs: 0, slowestSql: "", readBy: {} };
+  return { rowsRead: 0, rowsWritten: 0, statements: 0, slowestMs: 0, slowestSql: "", readBy: {}, d1Ms: 0, batches: 0, changes: 0, maxChanges: 0 };
 }
 
 interface Hooks {
@@ -24,7 +31,7 @@ interface Hooks {
   meter?: () => D1Meter | null;
 }
 
-type Meta = { rows_read?: number; rows_written?: number; duration?: number };
+type Meta = { rows_read?: number; rows_written?: number; duration?: number; changes?: number };
 type AnyResult = { results?: Record<string, unknown>[]; meta?: Meta };
 
 const READ_ONLY = /^\s*(select|with|pragma|explain)\b/i;
@@ -35,6 +42,14 @@ function count(m: D1Meter | null | undefined, sql: string, meta: Meta | undefine
   m.rowsWritten += meta.rows_written ?? 0;
   m.statements++;
   m.readBy[sql] = (m.readBy[sql] ?? 0) + (meta.rows_read ?? 0);
+  m.d1Ms += meta.duration ?? 0;
+  // A read's `changes` is the last write's count on the connection, not its own.
+  const changed = READ_ONLY.test(sql) ? 0 : (meta.changes ?? 0);
+  if (changed > 0) {
+    m.batches++;
+    m.changes += changed;
+    m.maxChanges = Math.max(m.maxChanges, changed);
+  }
   if ((meta.duration ?? 0) > m.slowestMs) {
     m.slowestMs = meta.duration ?? 0;
     m.slowestSql = sql;

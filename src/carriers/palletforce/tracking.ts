@@ -7,6 +7,7 @@ import { log } from "../../lib/log";
 import { z } from "zod";
 import { defineJob, jobWrite, queueJobs, recordTimeline, timelineInserts, type Statement, type TimelineEntry } from "../../engine";
 import { TmsClient } from "../../tms/client";
+import { isUnclear } from "../../tms/import-once";
 import { PalletforceClient, PalletforceError, type PalletforceEvent } from "./client";
 import { DELIVERED_CODES, EXCEPTION_CODES, FINAL_CODES, INCOMPLETE_LIMIT_MS, LABEL, NETWORK } from "./enums";
 import { describeEvent, dueMoves, eventKey, eventTime, isPalletScan, moveToStatusUpdate, scanUpdate, type AppliedMove, type DueMove, type Role, type StopTarget } from "./mapping";
@@ -126,14 +127,18 @@ export async function pollOne(env: Env, db: Db, row: Tracked): Promise<{ newEven
 
   // 2. Stop moves that every pallet now calls for.
   const movesRows = await db.select().from(palletforceMoves).where(eq(palletforceMoves.trackingNumber, row.trackingNumber));
+  // `unclear` (the TMS may hold it) and a stale `sending` are due again: sent once more below.
   const applied: AppliedMove[] = movesRows
-    .filter((m) => m.state === "sent" || m.createdAt > now - SENDING_STALE_MS)
+    .filter((m) => m.state === "sent" || (m.state === "sending" && m.createdAt > now - SENDING_STALE_MS))
     .map((m) => ({ stop: m.stop as AppliedMove["stop"], status: m.status as AppliedMove["status"], at: m.at }));
   const known: string[] = row.palletBarcodes ? (JSON.parse(row.palletBarcodes) as string[]) : [];
   const { due, dataOnly } = dueMoves(events, role, row.pallets, known, applied);
   const tms = new TmsClient(env);
   const entries: TimelineEntry[] = [];
-  for (const m of due) await sendMove(db, tms, row, m, entries);
+  for (const m of due) {
+    const before = movesRows.find((r) => r.stop === m.stop && r.status === m.status)?.state;
+    await sendMove(db, tms, row, m, entries, before === "unclear" || before === "sending" ? before : undefined);
+  }
   for (const d of dataOnly) {
     if (movesRows.some((m) => m.stop === d.move.stop && m.status === d.move.status)) continue;
     entries.push({ network: NETWORK, reference: row.trackingNumber, kind: "event", step: "palletforce.tracking", outcome: "info", message: `${LABEL}: every pallet now has the event for ${d.move.stop.toLowerCase()} ${d.move.status} (at ${d.at}), recorded as data only: ${d.why}` });
@@ -191,10 +196,14 @@ function target(row: Tracked, m: DueMove): StopTarget {
 
 /**
  * One stop move: its row first (`sending`: an echo of it as a TMS webhook is recognised even
- * before the answer), then the TMS, then `sent`. A failed call removes the row so the next read
- * sends it again; a repeat is harmless to the TMS (same status, same time).
+ * before the answer), then the TMS, then `sent`. Rule 8 asks for a check before a repeat, and
+ * none exists here: Qargo offers no read of a stop's status update, and Palletforce's history
+ * says nothing of the TMS. So the contract's own answer applies (tms-qargo.md, "Unclear
+ * outcomes"): the same status update for the same event is harmless to the TMS and may be sent
+ * again. An unclear answer keeps the row as `unclear` and the next read sends exactly that
+ * update again, saying so on the timeline; a clear refusal removes it (it never took effect).
  */
-async function sendMove(db: Db, tms: TmsClient, row: Tracked, m: DueMove, entries: TimelineEntry[]): Promise<void> {
+async function sendMove(db: Db, tms: TmsClient, row: Tracked, m: DueMove, entries: TimelineEntry[], before?: "unclear" | "sending"): Promise<void> {
   const key = { trackingNumber: row.trackingNumber, stop: m.stop, status: m.status };
   const where = and(eq(palletforceMoves.trackingNumber, row.trackingNumber), eq(palletforceMoves.stop, m.stop), eq(palletforceMoves.status, m.status));
   await db
@@ -204,18 +213,26 @@ async function sendMove(db: Db, tms: TmsClient, row: Tracked, m: DueMove, entrie
   try {
     await tms.subcoStatusUpdate({ updates: [moveToStatusUpdate(m, target(row, m))] });
   } catch (err) {
-    await db.delete(palletforceMoves).where(and(where, eq(palletforceMoves.state, "sending")));
+    if (isUnclear(err)) await db.update(palletforceMoves).set({ state: "unclear" }).where(and(where, eq(palletforceMoves.state, "sending")));
+    else await db.delete(palletforceMoves).where(and(where, eq(palletforceMoves.state, "sending")));
     throw err;
   }
   await db.update(palletforceMoves).set({ state: "sent" }).where(where);
+  const stop = m.stop === "PICKUP" ? "Pickup" : "Delivery";
+  const again =
+    before === "unclear"
+      ? " (sent again: the previous try got no clear answer, and the TMS takes a repeated update for the same event as harmless)"
+      : before === "sending"
+        ? " (sent again: the previous try was cut off before its answer was recorded; a repeat for the same event is harmless to the TMS)"
+        : "";
   entries.push({
     network: NETWORK,
     reference: row.trackingNumber,
     kind: "event",
     step: "palletforce.tracking",
     outcome: "ok",
-    message: `${m.stop === "PICKUP" ? "Pickup" : "Delivery"} stop set to ${m.status} at ${m.at}: every pallet (${row.pallets}) has ${m.event.eventCode}`,
-    detail: { stop: m.stop, status: m.status, event_time: m.at },
+    message: `${stop} stop set to ${m.status} at ${m.at}: every pallet (${row.pallets}) has ${m.event.eventCode}${again}`,
+    detail: { stop: m.stop, status: m.status, event_time: m.at, ...(before ? { repeat_after: before } : {}) },
   });
 }
 
