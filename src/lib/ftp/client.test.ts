@@ -298,6 +298,8 @@ describe("vsftpd-tls (ftps://, explicit TLS, self-signed certificate)", () => {
     await ctl(`/files?server=${id}`, { method: "DELETE" });
     const client = await FtpClient.connect(info.url, { timeoutMs: 10_000 });
     try {
+      // TCP connect, greeting, AUTH TLS, USER (anonymous: no PASS), then PBSZ, PROT and TYPE I together.
+      expect(client.roundTrips).toBe(5);
       const bytes = jpeg(300_000);
       const r = await uploadUnique({ client, dir: info.dir, stem: (n) => `TLS1_${n}`, ext: "jpg", bytes, nextNumber: counter().next });
       expect(r.name).toBe("TLS1_1.jpg");

@@ -280,14 +280,14 @@ export class FtpClient {
       throw FtpError.fromReply("login", user.code, user.text);
     }
 
-    if (this.url.secure) {
-      const pbsz = await this.request("PBSZ 0");
-      if (pbsz.code !== 200) throw FtpError.fromReply("PBSZ", pbsz.code, pbsz.text);
-      const prot = await this.request("PROT P");
-      if (prot.code !== 200) throw FtpError.fromReply("PROT", prot.code, prot.text);
+    // The session's settings after login, sent together and answered in one round trip (for
+    // ftps:// three commands): none depends on another's answer, and a refused one fails the
+    // connect whatever the others said.
+    const settings = this.url.secure ? ["PBSZ 0", "PROT P", "TYPE I"] : ["TYPE I"];
+    const answers = await this.requests(settings);
+    for (const [i, r] of answers.entries()) {
+      if (r.code !== 200) throw FtpError.fromReply(settings[i]!, r.code, r.text);
     }
-    const type = await this.request("TYPE I");
-    if (type.code !== 200) throw FtpError.fromReply("TYPE I", type.code, type.text);
   }
 
   private attach(): void {
