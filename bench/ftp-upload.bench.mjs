@@ -8,6 +8,7 @@ import { Client } from "basic-ftp";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -178,6 +179,48 @@ function speedRow(metric, value, reference, referenceValue) {
   row({ bench: "ftp-upload", metric, value, unit: "MB/s", reference, referenceValue, target: "≥ 0.8×", pass });
 }
 
+/**
+ * What the commands uploadUnique() adds to a plain STOR cost on this server (STAT -a with EPSV,
+ * four SIZEs, RNFR/RNTO; each group sent together, as our client does), asked by a bare Node
+ * socket so that almost no client's overhead is in it: mostly vsftpd's own time (a STAT -a
+ * listing costs it several times a SIZE). basic-ftp's STOR plus this is about what any client
+ * keeping the contract gets here. Best of RUNS, with 0–49 files listed.
+ */
+async function serverTimeOfContractSteps(ftpUrl, control, count) {
+  const u = new URL(ftpUrl);
+  const sock = net.connect(Number(u.port), u.hostname);
+  let buf = "";
+  let want = null;
+  const finals = () => (buf.match(/^\d{3} /gm) ?? []).length;
+  sock.on("data", (d) => {
+    buf += d;
+    if (want && finals() >= want.n) want.done();
+  });
+  const send = (text, n) => new Promise((done) => { buf = ""; want = { n, done }; sock.write(text); });
+  try {
+    await new Promise((done) => { want = { n: 1, done }; });
+    await send(`USER ${decodeURIComponent(u.username)}\r\n`, 1);
+    if (buf.startsWith("331")) await send(`PASS ${decodeURIComponent(u.password)}\r\n`, 1);
+    let best = Infinity;
+    for (let run = 0; run < RUNS; run++) {
+      await fetch(`${control}/files?server=vsftpd`, { method: "DELETE" });
+      let ms = 0;
+      for (let i = 0; i < count; i++) {
+        await fetch(`${control}/files?server=vsftpd&name=.s${i}.jpg.part`, { method: "PUT", body: "x" });
+        const t = performance.now();
+        await send(`STAT -a photos\r\nEPSV\r\n`, 2);
+        await send(["jpg", "png", "tif", "pdf"].map((x) => `SIZE photos/s${i}.${x}\r\n`).join(""), 4);
+        await send(`RNFR photos/.s${i}.jpg.part\r\nRNTO photos/s${i}.jpg\r\n`, 2);
+        ms += performance.now() - t;
+      }
+      best = Math.min(best, ms);
+    }
+    return best / count;
+  } finally {
+    sock.destroy();
+  }
+}
+
 const servers = await startFtpServers({ only: ["vsftpd"] });
 const mf = await startWorker();
 try {
@@ -245,6 +288,13 @@ try {
       speedRow(`uploadUnique() ${label}`, uTp, "basic-ftp STOR", plainTp);
       speedRow(`uploadUnique() ${label}`, uTp, "basic-ftp same steps", bTp);
       roundTripRow("uploadUnique()", uniqueTrips, basicUniqueTrips, payload.length, UNIQUE_MIN);
+      const serverMs = await serverTimeOfContractSteps(url, control, payload.length);
+      const plainPerUpload = plainMs / payload.length;
+      row({
+        bench: "ftp-upload", metric: "steps added to STOR, bare socket", value: serverMs, unit: "ms/upload",
+        reference: "basic-ftp STOR", referenceValue: plainPerUpload,
+        target: `STOR + these: ${(plainPerUpload / (plainPerUpload + serverMs)).toFixed(2)}×`,
+      });
     }
   }
   console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} (1, 5, 15 min) on ${os.cpus().length} CPUs`);
