@@ -516,7 +516,6 @@ export class FtpClient {
     });
   }
 
-
   /** Every error leaving the client is an FtpError whose message cannot carry the password. */
   private scrub(e: unknown, what: string): FtpError {
     const err = e instanceof FtpError ? e : new FtpError("connection", true, `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });

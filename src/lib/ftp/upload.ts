@@ -51,7 +51,8 @@ export interface UploadUniqueResult {
  * EPSV asked alongside (one), STOR and its 226 (two), a look for our name just before the
  * rename (one), RNFR/RNTO sent together (one). With NLST instead, the listing costs two more.
  * If our number appears while we upload (under any of the photo extensions), the finished
- * `.part` moves to a fresh number instead. Uses the client's two sockets at most (control + one data connection at a time).
+ * `.part` moves to a fresh number instead. Uses the client's two sockets at most (control + one
+ * data connection at a time).
  */
 export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUniqueResult> {
   const { client, stem, ext, bytes, nextNumber } = args;
