@@ -49,7 +49,7 @@ export default {
     const t0 = performance.now();
     const client = await FtpClient.connect(url);
     let bytes = 0;
-    const session = client.roundTrips + 1; // connect, greeting, login, TYPE I; QUIT
+    const session = client.roundTrips; // connect, greeting, login, TYPE I (QUIT's answer is not waited for)
     let uploads = 0;
     try {
       let n = 0;
@@ -62,7 +62,7 @@ export default {
         }
       }
     } finally {
-      uploads = client.roundTrips - session + 1;
+      uploads = client.roundTrips - session;
       await client.quit();
     }
     return Response.json({ bytes, ms: performance.now() - t0, roundTrips: { session, uploads } });
@@ -144,9 +144,9 @@ async function basicOnce(ftpUrl, payload, run, mode = "store") {
     }
   }
   const uploads = trips.n - session;
-  // close() without QUIT; counted as if it were sent, like ours.
+  // close() without QUIT: no round trip, as ours (which sends QUIT without waiting for its answer).
   c.close();
-  return { ms: performance.now() - t0, roundTrips: { session: session + 1, uploads } };
+  return { ms: performance.now() - t0, roundTrips: { session, uploads } };
 }
 
 /** Checks the server really holds what was sent, so a fast figure is not a broken upload. */
@@ -158,7 +158,7 @@ async function verify(control, payload, prefix) {
 }
 
 // Round trips per upload (FtpClient.roundTrips), not counting the session's own (connect +
-// greeting, USER, PASS, TYPE I, QUIT). Minimum in passive mode for store(): EPSV, STOR (the data
+// greeting, USER, PASS, TYPE I). Minimum in passive mode for store(): EPSV, STOR (the data
 // connection dialled meanwhile) and the transfer's 226 (3). For uploadUnique(): that plus
 // RNFR/RNTO sent together (1) for a hidden .part renamed into place (4); the contract's
 // numbering (a number is taken by any `{stem}.*` or `.{stem}.*.part` on the server) adds one

@@ -224,11 +224,15 @@ export class FtpClient {
     });
   }
 
-  /** Says goodbye politely when it can; the sockets are closed whatever happens. */
+  /**
+   * Says goodbye politely when it can; the sockets are closed whatever happens. The server's 221
+   * is not waited for: nothing in it changes anything, and the session ends a round trip sooner.
+   */
   async quit(): Promise<void> {
     try {
       await this.exclusive("QUIT", async () => {
-        await this.request("QUIT");
+        this.prepared = null;
+        await this.step(this.writer.write(enc.encode("QUIT\r\n")), "QUIT: sending", "connection");
       });
     } catch {
       // The session is over either way; a failed QUIT loses nothing.
