@@ -126,6 +126,53 @@ describe("Palletforce tracking", () => {
     expect(after.filter((l) => l.message.startsWith("Delivery stop set to COMPLETED") && !l.message.includes("sent again"))).toHaveLength(1);
   });
 
+  it("never steps a stop back after an unclear completion or a send cut off before its outcome was recorded (rule 11)", async () => {
+    const db = openDb(env);
+    const d = pfDispatch({ goods: [{ quantity: 2, total_weight_kg: 800, packaging: "PALLET", units: 2 }] });
+    const c = d.payload.orders[0]!.consignments[0]!;
+    const tn = await book(d);
+    const row = async () => (await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, tn)))[0]!;
+    const delivery = async () => (await updatesFor([c.delivery_stop.id])).map((u) => [u.status, u.event_time]);
+
+    // Both PODs are read first; the completion is stored by Qargo but its answer is lost.
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn, eventCode: "POD", eventDateTime: at(120), pallet: 0 },
+      { trackingNumber: tn, eventCode: "POD", eventDateTime: at(121), pallet: 1 },
+    ]);
+    await sim.qargo.fail({ path: "subco-status-update$", status: 0, after: true, times: 1 });
+    await expect(pollOne(env, db, await row())).rejects.toThrow();
+    expect(await delivery()).toEqual([["COMPLETED", at(121)]]);
+
+    // The arrivals (older) come in late: the completion is repeated, the arrival is data only.
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn, eventCode: "ARDL", eventDateTime: at(100), pallet: 0 },
+      { trackingNumber: tn, eventCode: "ARDL", eventDateTime: at(101), pallet: 1 },
+    ]);
+    expect(await pollOne(env, db, await row())).toMatchObject({ moves: 1, complete: true });
+    expect(await delivery()).toEqual([["COMPLETED", at(121)], ["COMPLETED", at(121)]]);
+    const lines = await db.select().from(timeline).where(eq(timeline.reference, tn));
+    expect(lines.some((l) => l.message.includes("delivery AT_STOP") && l.message.includes("recorded as data only"))).toBe(true);
+
+    // The same when the isolate died after Qargo took the completion (the row still `sending`).
+    const d2 = pfDispatch({ goods: [{ quantity: 2, total_weight_kg: 800, packaging: "PALLET", units: 2 }] });
+    const c2 = d2.payload.orders[0]!.consignments[0]!;
+    const tn2 = await book(d2);
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn2, eventCode: "POD", eventDateTime: at(120), pallet: 0 },
+      { trackingNumber: tn2, eventCode: "POD", eventDateTime: at(121), pallet: 1 },
+    ]);
+    const row2 = async () => (await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, tn2)))[0]!;
+    await pollOne(env, db, await row2());
+    await db.update(palletforceTracked).set({ status: "open", closedAt: null }).where(eq(palletforceTracked.trackingNumber, tn2));
+    await db.update(palletforceMoves).set({ state: "sending", createdAt: Date.now() - 10 * 60_000 }).where(eq(palletforceMoves.trackingNumber, tn2));
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn2, eventCode: "ARDL", eventDateTime: at(100), pallet: 0 },
+      { trackingNumber: tn2, eventCode: "ARDL", eventDateTime: at(101), pallet: 1 },
+    ]);
+    await pollOne(env, db, await row2());
+    expect((await updatesFor([c2.delivery_stop.id])).map((u) => [u.status, u.event_time])).toEqual([["COMPLETED", at(121)], ["COMPLETED", at(121)]]);
+  });
+
   it("flags an exception at the first pallet, applies imported pallet scans, and stops reading what is complete", async () => {
     await sim.palletforce.config({ pageSize: 10 });
     const [listed] = (await sim.palletforce.seedConsignments([{ deliveryDepot: env.PALLETFORCE_DEPOT, palletCount: 2 }])).consignments;

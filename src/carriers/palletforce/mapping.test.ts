@@ -4,7 +4,7 @@ import page from "../../../test/fixtures/palletforce/consignment-page.json";
 import tracking from "../../../test/fixtures/palletforce/tracking-two-pallets.json";
 import { subcontractorDispatchSchema } from "../../tms/dispatch";
 import { parseConsignmentPage, parseTracking } from "./client";
-import { bookingWriteBack, consignmentToOrderInput, dueMoves, eventKey, manifestFromDispatch, moveToStatusUpdate, ourScanFor, scanUpdate } from "./mapping";
+import { bookingWriteBack, consignmentToOrderInput, dueMoves, eventKey, manifestFromDispatch, movesToRepeat, moveToStatusUpdate, ourScanFor, scanUpdate } from "./mapping";
 
 // Palletforce's mapping on recorded payloads (test/fixtures/palletforce/).
 
@@ -72,6 +72,17 @@ describe("Palletforce tracking", () => {
     const r = dueMoves(events, "COLLECTING", 2, [], [{ stop: "DELIVERY", status: "COMPLETED", at: "2026-12-05T09:31:00Z" }, { stop: "PICKUP", status: "COMPLETED", at: "2026-12-04T18:25:00Z" }]);
     expect(r.due).toEqual([]);
     expect(r.dataOnly.map((d) => [d.move.stop, d.move.status])).toEqual([["DELIVERY", "AT_STOP"]]);
+  });
+
+  it("repeats a move the TMS may hold unless a settled move on its stop overtook it, oldest first", () => {
+    const all = dueMoves(events, "COLLECTING", 2, [], []).due;
+    const [pickup, arrival, completion] = all.map((m) => ({ stop: m.stop, status: m.status, at: m.at, eventKey: eventKey(m.event) }));
+    // Both uncertain: both again, in their order.
+    expect(movesToRepeat([completion!, arrival!], [pickup!], events).map((m) => m.status)).toEqual(["AT_STOP", "COMPLETED"]);
+    // The completion settled: repeating the arrival would step the stop back.
+    expect(movesToRepeat([arrival!], [pickup!, completion!], events)).toEqual([]);
+    // An identity no longer in the history cannot be rebuilt: not sent.
+    expect(movesToRepeat([{ ...arrival!, eventKey: "ARDL|2026-01-01T00:00:00Z|X" }], [], events)).toEqual([]);
   });
 
   it("sends a booked consignment's move to the dispatch's stop by id, an imported one's by order and stop type", () => {

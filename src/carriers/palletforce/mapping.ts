@@ -283,6 +283,22 @@ export function dueMoves(events: PalletforceEvent[], role: Role, pallets: number
   return { due, dataOnly };
 }
 
+/**
+ * Moves the TMS may or may not hold (an unclear answer, or a send whose outcome was never
+ * recorded) to send once more, oldest first: each unless a settled move on its stop is higher
+ * or newer, since repeating it then would step the stop back (rule 11). Only the event that
+ * completed the set is needed; it is found in the history by its identity.
+ */
+export function movesToRepeat(maybe: (AppliedMove & { eventKey: string })[], settled: AppliedMove[], events: PalletforceEvent[]): DueMove[] {
+  const out: DueMove[] = [];
+  for (const m of maybe) {
+    const superseded = settled.some((a) => a.stop === m.stop && (RANK[a.status] > RANK[m.status] || Date.parse(a.at) > Date.parse(m.at)));
+    const event = events.find((e) => eventKey(e) === m.eventKey);
+    if (!superseded && event) out.push({ stop: m.stop, status: m.status, at: m.at, event });
+  }
+  return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || RANK[a.status] - RANK[b.status]);
+}
+
 function pickEarlier(a: PalletforceEvent | null, b: PalletforceEvent): PalletforceEvent {
   if (!a) return b;
   return Date.parse(eventTime(a.eventDateTime)) <= Date.parse(eventTime(b.eventDateTime)) ? a : b;

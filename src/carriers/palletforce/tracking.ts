@@ -10,7 +10,7 @@ import { TmsClient } from "../../tms/client";
 import { isUnclear } from "../../tms/import-once";
 import { PalletforceClient, PalletforceError, type PalletforceEvent } from "./client";
 import { DELIVERED_CODES, EXCEPTION_CODES, FINAL_CODES, INCOMPLETE_LIMIT_MS, LABEL, NETWORK } from "./enums";
-import { describeEvent, dueMoves, eventKey, eventTime, isPalletScan, moveToStatusUpdate, scanUpdate, type AppliedMove, type DueMove, type Role, type StopTarget } from "./mapping";
+import { describeEvent, dueMoves, eventKey, eventTime, isPalletScan, movesToRepeat, moveToStatusUpdate, scanUpdate, type AppliedMove, type DueMove, type Role, type StopTarget } from "./mapping";
 import { choosePolls, trackingBudget } from "./schedule";
 import { palletforceEvents, palletforceMoves, palletforceTracked } from "./schema";
 import { palletforceSettings } from "./settings";
@@ -127,12 +127,16 @@ export async function pollOne(env: Env, db: Db, row: Tracked): Promise<{ newEven
 
   // 2. Stop moves that every pallet now calls for.
   const movesRows = await db.select().from(palletforceMoves).where(eq(palletforceMoves.trackingNumber, row.trackingNumber));
-  // `unclear` (the TMS may hold it) and a stale `sending` are due again: sent once more below.
-  const applied: AppliedMove[] = movesRows
-    .filter((m) => m.state === "sent" || (m.state === "sending" && m.createdAt > now - SENDING_STALE_MS))
-    .map((m) => ({ stop: m.stop as AppliedMove["stop"], status: m.status as AppliedMove["status"], at: m.at }));
+  // A move the TMS may hold (`unclear`, or a `sending` whose isolate died) counts as applied
+  // when judging what is older, so nothing older than it is sent after it (rule 11); it is
+  // itself sent once more first, unless a settled move on its stop has overtaken it.
+  const toMove = (m: typeof palletforceMoves.$inferSelect) => ({ stop: m.stop as AppliedMove["stop"], status: m.status as AppliedMove["status"], at: m.at, eventKey: m.eventKey });
+  const uncertain = (m: typeof palletforceMoves.$inferSelect) => m.state === "unclear" || (m.state === "sending" && m.createdAt <= now - SENDING_STALE_MS);
+  const settled = movesRows.filter((m) => !uncertain(m)).map(toMove);
+  const maybe = movesRows.filter(uncertain).map(toMove);
   const known: string[] = row.palletBarcodes ? (JSON.parse(row.palletBarcodes) as string[]) : [];
-  const { due, dataOnly } = dueMoves(events, role, row.pallets, known, applied);
+  const { due: fresh, dataOnly } = dueMoves(events, role, row.pallets, known, [...settled, ...maybe]);
+  const due = [...movesToRepeat(maybe, settled, events), ...fresh];
   const tms = new TmsClient(env);
   const entries: TimelineEntry[] = [];
   for (const m of due) {
@@ -173,7 +177,7 @@ export async function pollOne(env: Env, db: Db, row: Tracked): Promise<{ newEven
   ];
 
   // 4. Complete? Booked: the delivery stop is complete. Imported: a final code arrived.
-  const allMoves = [...applied, ...due.map((m) => ({ stop: m.stop, status: m.status, at: m.at }))];
+  const allMoves = [...settled, ...due.map((m) => ({ stop: m.stop, status: m.status, at: m.at }))];
   const complete = role === "COLLECTING" ? allMoves.some((m) => m.stop === "DELIVERY" && m.status === "COMPLETED") : events.some((e) => FINAL_CODES.has(e.eventCode));
   const lastEvent = events.reduce((t, e) => Math.max(t, Date.parse(eventTime(e.eventDateTime)) || 0), row.lastEventAt ?? 0);
   statements.push(
