@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { documentCreated, palletOrder } from "../../sandbox/qargo-webhooks.mjs";
 import { db as openDb } from "../../src/db/client";
 import { ftpSessionsInUse, MAX_FTP_SESSIONS, withFtpSession } from "../../src/lib/ftp/pool";
+import { FtpClient, uploadUnique } from "../../src/lib/ftp";
 import { takeFtpNumber } from "../../src/carriers/palletways/ftp-numbers";
 import { runJob } from "../../src/queues/consumer";
 import { newJobRow } from "../../src/engine";
@@ -271,6 +272,48 @@ describe("delivery photos to the Palletways FTP server", () => {
     expect(doc).toEqual({ status: "uploaded", destination: `FTP ${ref}_1.jpg`, seq: 1 });
     expect(await filesFor(ref)).toEqual([{ name: `${ref}_1.jpg`, size: photo.length, sha256: p.sha }]);
     expect((await timelineOf(ref)).some((e) => e.message.includes("same content by SHA-256"))).toBe(true);
+  });
+
+  it("a transfer whose 226 is lost (control connection dropped after STOR) is never renamed; the retry removes the .part and uploads once", async () => {
+    const ref = uniqueRef("600");
+    const photo = jpeg(18_000);
+    const p = await receivedPhoto(ref, photo, "stor.jpg");
+    await sim.palletways.ftp.failAfter("STOR");
+    const jobId = await runUploadJob(ref, p);
+    expect(await env.DB.prepare("SELECT status, attempts FROM jobs WHERE id = ?").bind(jobId).first()).toEqual({ status: "queued", attempts: 1 });
+    // The server holds every byte, but without its 226 the upload is not ours to rename.
+    expect((await filesFor(ref)).map((f) => f.name)).toEqual([`.${ref}_1.jpg.part`]);
+    await runJob(env, openDb(env), jobId);
+    expect(await env.DB.prepare("SELECT status, destination, seq FROM documents WHERE id = ?").bind(p.rowId).first()).toEqual({ status: "uploaded", destination: `FTP ${ref}_2.jpg`, seq: 2 });
+    expect(await filesFor(ref)).toEqual([{ name: `${ref}_2.jpg`, size: photo.length, sha256: p.sha }]);
+  });
+
+  it("on a server without SIZE, the look before the rename lists instead and still moves off a number taken meanwhile", async () => {
+    const ref = uniqueRef("600");
+    await sim.palletways.ftp.configure({ blacklist: ["SIZE"] });
+    try {
+      const client = await FtpClient.connect(env.PALLETWAYS_FTP_URL!);
+      try {
+        const theirs = jpeg(900);
+        const photo = jpeg(7_000);
+        let calls = 0;
+        // Number 1 is free when listed; another source writes it (as a PNG) during our upload.
+        const nextNumber = async () => {
+          if (++calls === 1) await sim.palletways.ftp.putFile(`${ref}_1.png`, theirs);
+          return calls;
+        };
+        const r = await uploadUnique({ client, dir: client.url.dir, stem: (n) => `${ref}_${n}`, ext: "jpg", bytes: photo, nextNumber });
+        expect(r.name).toBe(`${ref}_2.jpg`);
+        expect((await filesFor(ref)).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+          { name: `${ref}_1.png`, size: theirs.length, sha256: await sha256Hex(theirs) },
+          { name: `${ref}_2.jpg`, size: photo.length, sha256: await sha256Hex(photo) },
+        ]);
+      } finally {
+        await client.quit();
+      }
+    } finally {
+      await sim.palletways.ftp.configure({ blacklist: [] });
+    }
   });
 
   it("when D1 loses the record of a finished upload, the retry finds the file at once and sends nothing again", async () => {

@@ -134,6 +134,55 @@ describe.each(plain)("%s", (id: string) => {
     }
   });
 
+  it("lists hidden names with one STAT -a round trip where the answer proves dot files are shown, else by NLST", async () => {
+    await ctl(`/files?server=${id}&name=.L4_1.jpg.part`, { method: "PUT", body: jpeg(10) });
+    await ctl(`/files?server=${id}&name=L4_2.png`, { method: "PUT", body: jpeg(20) });
+    const client = await FtpClient.connect(info.url);
+    const trips = async (f: () => Promise<unknown>) => {
+      const before = client.roundTrips;
+      await f();
+      return client.roundTrips - before;
+    };
+    try {
+      let names: string[] = [];
+      expect(await trips(async () => (names = await client.list(info.dir)))).toBe(1);
+      expect(names.sort()).toEqual([".L4_1.jpg.part", "L4_2.png"]);
+      await client.delete(`${info.dir}/.L4_1.jpg.part`);
+      // vsftpd's STAT -a shows "." and "..": still proof. ftp-srv's shows no hidden entry now, so
+      // its answer could be hiding a .part: NLST decides instead, on the port asked for with
+      // STAT (the transfer and its end: two more), and the session stops asking STAT.
+      const vsftpd = info.kind === "vsftpd";
+      expect(await trips(async () => (names = await client.list(info.dir)))).toBe(vsftpd ? 1 : 3);
+      expect(names).toEqual(["L4_2.png"]);
+      expect(await trips(async () => (names = await client.list(info.dir)))).toBe(vsftpd ? 1 : 3);
+      expect(names).toEqual(["L4_2.png"]);
+      if (vsftpd) {
+        // The port asked for with a listing serves the transfer right after it: STOR and its 226.
+        const bytes = jpeg(3000);
+        await client.list(info.dir);
+        expect(await trips(() => client.store(`${info.dir}/L4_x.jpg`, bytes))).toBe(2);
+        // Any other command in between drops it (the server sees EPSV only right before its
+        // transfer): EPSV again, STOR, 226.
+        await client.list(info.dir);
+        await client.rename(`${info.dir}/L4_x.jpg`, `${info.dir}/L4_y.jpg`);
+        expect(await trips(() => client.store(`${info.dir}/L4_x.jpg`, bytes))).toBe(3);
+        const h = await sha256(bytes);
+        expect((await files(id)).filter((f) => f.name !== "L4_2.png")).toEqual([
+          { name: "L4_x.jpg", size: bytes.length, sha256: h },
+          { name: "L4_y.jpg", size: bytes.length, sha256: h },
+        ]);
+        await client.delete(`${info.dir}/L4_x.jpg`);
+        await client.delete(`${info.dir}/L4_y.jpg`);
+        // The whole contract path: STAT + EPSV, STOR, 226, four SIZEs together, RNFR/RNTO together.
+        const r = await trips(() => uploadUnique({ client, dir: info.dir, stem: (n) => `L4_${n}`, ext: "jpg", bytes: jpeg(5000), nextNumber: counter(3).next }));
+        expect(r).toBe(5);
+        expect((await files(id)).map((f) => f.name).sort()).toEqual(["L4_2.png", "L4_3.jpg"]);
+      }
+    } finally {
+      await client.quit();
+    }
+  });
+
   it("uploads a ReadableStream and serialises concurrent calls on one client", async () => {
     const client = await FtpClient.connect(info.url);
     try {
@@ -249,6 +298,8 @@ describe("vsftpd-tls (ftps://, explicit TLS, self-signed certificate)", () => {
     await ctl(`/files?server=${id}`, { method: "DELETE" });
     const client = await FtpClient.connect(info.url, { timeoutMs: 10_000 });
     try {
+      // TCP connect, greeting, AUTH TLS, USER (anonymous: no PASS), then PBSZ, PROT and TYPE I together.
+      expect(client.roundTrips).toBe(5);
       const bytes = jpeg(300_000);
       const r = await uploadUnique({ client, dir: info.dir, stem: (n) => `TLS1_${n}`, ext: "jpg", bytes, nextNumber: counter().next });
       expect(r.name).toBe("TLS1_1.jpg");

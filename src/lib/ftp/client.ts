@@ -2,7 +2,7 @@ import { connect as cfConnect } from "cloudflare:sockets";
 import { FtpError } from "./errors";
 import { concatBytes } from "../bytes";
 import { FtpUrl } from "./url";
-import { type FtpReply, ReplyProtocolError, ReplyReader, parseEpsv, parsePasv } from "./replies";
+import { type FtpReply, ReplyProtocolError, ReplyReader, parseEpsv, parsePasv, parseStatListing } from "./replies";
 
 export type ConnectFn = (address: SocketAddress, options: SocketOptions) => Socket;
 
@@ -40,6 +40,14 @@ export class FtpClient {
   private data: Socket | null = null;
   /** Learnt on first use: false once the server refused EPSV, so later transfers go straight to PASV. */
   private epsv: boolean | undefined;
+  /** Learnt on first use: false once `STAT -a` gave no trustworthy listing, so later listings go straight to NLST. */
+  private statList: boolean | undefined;
+  /**
+   * A passive port asked for together with a listing, for the transfer that follows it (the
+   * upload after the listing that chose its name): that transfer saves the EPSV round trip.
+   * Any other command drops it, so the server only ever sees EPSV followed by its transfer.
+   */
+  private prepared: { host: string; port: number } | null = null;
   private broken: FtpError | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   /**
@@ -75,27 +83,40 @@ export class FtpClient {
 
   /** Size in bytes, or null when the file does not exist (550). */
   size(path: string): Promise<number | null> {
-    return this.exclusive("SIZE", async () => {
-      const r = await this.request(`SIZE ${checkPath(path)}`);
-      if (r.code === 213) {
-        const n = Number(r.text.trim().split(/\s+/)[0]);
-        if (!Number.isSafeInteger(n) || n < 0) throw new FtpError("protocol", false, `SIZE: unreadable answer`);
-        return n;
-      }
-      if (r.code === 550) return null;
-      throw FtpError.fromReply("SIZE", r.code, r.text);
-    });
+    return this.exclusive("SIZE", async () => sizeOf(await this.request(`SIZE ${checkPath(path)}`)));
+  }
+
+  /** Each file's size or null (550), asked all at once: one write, one round trip. */
+  sizes(paths: string[]): Promise<(number | null)[]> {
+    return this.exclusive("SIZE", async () => (await this.requests(paths.map((p) => `SIZE ${checkPath(p)}`))).map(sizeOf));
   }
 
   /**
    * Names in `dir` ("" = current directory), hidden ones included, without the directory part.
-   * NLST rather than MLSD because neither vsftpd nor ftp-srv implements MLSD; `-a` makes vsftpd
-   * show dot files (our `.part` uploads), and servers that do not know the flag fall back to a
-   * plain NLST.
+   * First `STAT -a`, which answers on the control connection: one round trip where NLST takes
+   * three (EPSV, the data connection, the transfer's end). Where STAT gives no listing we can
+   * trust (see parseStatListing), NLST: rather than MLSD because neither vsftpd nor ftp-srv
+   * implements MLSD; `-a` makes vsftpd show dot files (our `.part` uploads), and servers that
+   * do not know the flag fall back to a plain NLST.
    */
   list(dir = ""): Promise<string[]> {
     return this.exclusive("NLST", async () => {
       const target = checkPath(dir);
+      if (this.statList !== false) {
+        const stat = `STAT -a ${target || "."}`;
+        let names: string[] | null;
+        if (this.epsv !== false) {
+          // Both control-only commands in one write, both answers in one round trip; the port
+          // serves the next transfer, which is this listing's own NLST if STAT is not trusted.
+          const [listing, epsv] = await this.requests([stat, "EPSV"]);
+          names = parseStatListing(listing!);
+          this.prepared = this.passiveAnswer(epsv!);
+        } else {
+          names = parseStatListing(await this.request(stat));
+        }
+        this.statList = names !== null;
+        if (names) return names;
+      }
       let names = await this.nlst(target ? `NLST -a ${target}` : "NLST -a");
       if (names === null) names = await this.nlst(target ? `NLST ${target}` : "NLST");
       if (names === null) throw new FtpError(550, false, `NLST: directory not found`);
@@ -203,11 +224,15 @@ export class FtpClient {
     });
   }
 
-  /** Says goodbye politely when it can; the sockets are closed whatever happens. */
+  /**
+   * Says goodbye politely when it can; the sockets are closed whatever happens. The server's 221
+   * is not waited for: nothing in it changes anything, and the session ends a round trip sooner.
+   */
   async quit(): Promise<void> {
     try {
       await this.exclusive("QUIT", async () => {
-        await this.request("QUIT");
+        this.prepared = null;
+        await this.step(this.writer.write(enc.encode("QUIT\r\n")), "QUIT: sending", "connection");
       });
     } catch {
       // The session is over either way; a failed QUIT loses nothing.
@@ -259,14 +284,14 @@ export class FtpClient {
       throw FtpError.fromReply("login", user.code, user.text);
     }
 
-    if (this.url.secure) {
-      const pbsz = await this.request("PBSZ 0");
-      if (pbsz.code !== 200) throw FtpError.fromReply("PBSZ", pbsz.code, pbsz.text);
-      const prot = await this.request("PROT P");
-      if (prot.code !== 200) throw FtpError.fromReply("PROT", prot.code, prot.text);
+    // The session's settings after login, sent together and answered in one round trip (for
+    // ftps:// three commands): none depends on another's answer, and a refused one fails the
+    // connect whatever the others said.
+    const settings = this.url.secure ? ["PBSZ 0", "PROT P", "TYPE I"] : ["TYPE I"];
+    const answers = await this.requests(settings);
+    for (const [i, r] of answers.entries()) {
+      if (r.code !== 200) throw FtpError.fromReply(settings[i]!, r.code, r.text);
     }
-    const type = await this.request("TYPE I");
-    if (type.code !== 200) throw FtpError.fromReply("TYPE I", type.code, type.text);
   }
 
   private attach(): void {
@@ -278,9 +303,10 @@ export class FtpClient {
   private async request(cmd: string, opts: { preliminary?: boolean } = {}): Promise<FtpReply> {
     // Only the verb is ever quoted, so PASS never reaches a message.
     const what = cmd.split(" ")[0]!;
-    await this.step(this.writer.write(enc.encode(cmd + "\r\n")), `${what}: sending`, "connection");
+    this.prepared = null;
     this.roundTrips++;
-    let r = await this.reply();
+    // The answer is awaited while the write completes, not after it: one wait, not two.
+    let [, r] = await Promise.all([this.step(this.writer.write(enc.encode(cmd + "\r\n")), `${what}: sending`, "connection"), this.reply()]);
     while (!opts.preliminary && r.code < 200) r = await this.reply();
     return r;
   }
@@ -288,11 +314,12 @@ export class FtpClient {
   /** Sends commands together (one write) and returns each one's final answer, in order. */
   private async requests(cmds: string[]): Promise<FtpReply[]> {
     const what = cmds.map((c) => c.split(" ")[0]!).join("+");
-    await this.step(this.writer.write(enc.encode(cmds.map((c) => c + "\r\n").join(""))), `${what}: sending`, "connection");
+    this.prepared = null;
     this.roundTrips++;
+    const sent = this.step(this.writer.write(enc.encode(cmds.map((c) => c + "\r\n").join(""))), `${what}: sending`, "connection");
     const out: FtpReply[] = [];
     for (let i = 0; i < cmds.length; i++) {
-      let r = await this.reply();
+      let r = i === 0 ? (await Promise.all([sent, this.reply()]))[1] : await this.reply();
       while (r.code < 200) r = await this.reply();
       out.push(r);
     }
@@ -392,32 +419,36 @@ export class FtpClient {
 
   /** EPSV, else PASV: where the server waits for our data connection. */
   private async passive(): Promise<{ host: string; port: number }> {
-    const host = this.url.host;
-    let port: number | null = null;
+    const ready = this.prepared;
+    this.prepared = null;
+    if (ready) return ready;
     if (this.epsv !== false) {
       const r = await this.request("EPSV");
-      if (r.code === 229) {
-        port = parseEpsv(r.text);
-        if (port === null) throw new FtpError("protocol", false, "EPSV: unreadable answer");
-        this.epsv = true;
-      } else if (r.code >= 500 && r.code < 600) {
-        this.epsv = false;
-      } else {
-        throw FtpError.fromReply("EPSV", r.code, r.text);
-      }
+      const addr = this.passiveAnswer(r);
+      if (addr) return addr;
+      if (r.code < 500 || r.code >= 600) throw FtpError.fromReply("EPSV", r.code, r.text);
     }
-    if (port === null) {
-      const r = await this.request("PASV");
-      if (r.code !== 227) throw FtpError.fromReply("PASV", r.code, r.text);
-      const p = parsePasv(r.text);
-      if (!p) throw new FtpError("protocol", false, "PASV: unreadable answer");
-      // The data connection always dials the control host, whatever address PASV names: a
-      // server (or whoever answers for it) could otherwise point our upload at any host and
-      // port it likes, and NATed servers leak private addresses there anyway. Over TLS the
-      // certificate names that host, too. Only the port is taken from the answer.
-      port = p.port;
+    const r = await this.request("PASV");
+    if (r.code !== 227) throw FtpError.fromReply("PASV", r.code, r.text);
+    const p = parsePasv(r.text);
+    if (!p) throw new FtpError("protocol", false, "PASV: unreadable answer");
+    // The data connection always dials the control host, whatever address PASV names: a
+    // server (or whoever answers for it) could otherwise point our upload at any host and
+    // port it likes, and NATed servers leak private addresses there anyway. Over TLS the
+    // certificate names that host, too. Only the port is taken from the answer.
+    return { host: this.url.host, port: p.port };
+  }
+
+  /** Reads an EPSV answer: the address to dial, or null when the server refused EPSV (learnt). */
+  private passiveAnswer(r: FtpReply): { host: string; port: number } | null {
+    if (r.code === 229) {
+      const port = parseEpsv(r.text);
+      if (port === null) throw new FtpError("protocol", false, "EPSV: unreadable answer");
+      this.epsv = true;
+      return { host: this.url.host, port };
     }
-    return { host, port };
+    if (r.code >= 500 && r.code < 600) this.epsv = false;
+    return null;
   }
 
   private dial(addr: { host: string; port: number }): Socket {
@@ -468,20 +499,24 @@ export class FtpClient {
     return p;
   }
 
-  /** Bounds one awaited step by the timeout and turns socket failures into transient FtpErrors. */
+  /**
+   * Bounds one awaited step by the timeout and turns socket failures into transient FtpErrors.
+   * One promise and one timer per step, settled by whichever comes first: every command's
+   * answer passes through here, so its cost is paid once per round trip.
+   */
   private step<T>(p: Promise<T>, what: string, kind: "connection"): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new FtpError("timeout", true, `${what}: no progress within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    return Promise.race([
-      p.catch((e: unknown) => {
-        if (e instanceof FtpError) throw e;
-        throw new FtpError(kind, true, `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-      }),
-      timeout,
-    ]).finally(() => {
-      if (timer !== undefined) clearTimeout(timer);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new FtpError("timeout", true, `${what}: no progress within ${this.timeoutMs} ms`)), this.timeoutMs);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof FtpError ? e : new FtpError(kind, true, `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
+        },
+      );
     });
   }
 
@@ -494,6 +529,16 @@ export class FtpClient {
     }
     return err;
   }
+}
+
+function sizeOf(r: FtpReply): number | null {
+  if (r.code === 213) {
+    const n = Number(r.text.trim().split(/\s+/)[0]);
+    if (!Number.isSafeInteger(n) || n < 0) throw new FtpError("protocol", false, `SIZE: unreadable answer`);
+    return n;
+  }
+  if (r.code === 550) return null;
+  throw FtpError.fromReply("SIZE", r.code, r.text);
 }
 
 function checkPath(path: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ReplyProtocolError, ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv } from "./replies";
+import { type FtpReply, ReplyProtocolError, ReplyReader, isUnroutableIPv4, parseEpsv, parsePasv, parseStatListing } from "./replies";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -141,5 +141,42 @@ describe("passive-mode answers, edge cases", () => {
     for (const a of ["10.1.2", "10.1.2.3.4", "10.1.2.256", "10.-1.2.3", "10.1.2.x", "", "::1", "fe80::1"]) {
       expect(isUnroutableIPv4(a), a).toBe(false);
     }
+  });
+});
+
+describe("STAT -a listings", () => {
+  const reply = (wire: string): FtpReply => {
+    const out = new ReplyReader().push(bytes(wire));
+    expect(out).toHaveLength(1);
+    return out[0]!;
+  };
+
+  it("reads vsftpd's listing, hidden entries included, without . and ..", () => {
+    const r = reply(
+      "213-Status follows:\r\n" +
+        "drwxrwxrwx    2 0        0            4096 Dec 04 23:33 .\r\n" +
+        "dr-xr-xr-x    3 0        0            4096 Dec 04 23:33 ..\r\n" +
+        "-rw-r--r--    1 0        0               1 Dec 04 23:33 .A_1.jpg.part\r\n" +
+        "-rw-r--r--    1 ftp      ftp          2048 Jan 17  2025 A 2.png\r\n" +
+        "lrwxrwxrwx    1 0        0               5 Dec 04 23:33 A_3.tif -> other\r\n" +
+        "213 End of status\r\n",
+    );
+    expect(parseStatListing(r)).toEqual([".A_1.jpg.part", "A 2.png", "A_3.tif"]);
+  });
+
+  it("reads ftp-srv's listing when it shows a dot file", () => {
+    const r = reply("213-Status begin\r\n-rw-r--r-- 1 1 1            1 Dec 04 23:33 .A_1.jpg.part\r\n-rw-r--r-- 1 1 1            2 Dec 04 23:33 A_2.png\r\n213 Status end\r\n");
+    expect(parseStatListing(r)).toEqual([".A_1.jpg.part", "A_2.png"]);
+  });
+
+  it("does not trust a listing that may hide dot files, a general status or a line it cannot read", () => {
+    // No hidden entry: the server may have ignored -a, and a leftover .part would be missed.
+    expect(parseStatListing(reply("213-Status begin\r\n-rw-r--r-- 1 1 1 2 Dec 04 23:33 A_2.png\r\n213 Status end\r\n"))).toBeNull();
+    // vsftpd's answer for a directory that does not exist.
+    expect(parseStatListing(reply("213-Status follows:\r\n213 End of status\r\n"))).toBeNull();
+    expect(parseStatListing(reply("211-FTP server status:\r\n Connected to 10.0.0.1\r\n211 End of status\r\n"))).toBeNull();
+    expect(parseStatListing(reply("213-Status follows:\r\ndrwxr-xr-x 2 0 0 4096 Dec 04 23:33 .\r\n12-04-26  11:33PM       2048 A_2.png\r\n213 End\r\n"))).toBeNull();
+    expect(parseStatListing(reply("450 ENOENT: no such file or directory\r\n"))).toBeNull();
+    expect(parseStatListing(reply("502 STAT not implemented\r\n"))).toBeNull();
   });
 });

@@ -127,3 +127,31 @@ export function isUnroutableIPv4(host: string): boolean {
     (a === 192 && b === 168)
   );
 }
+
+// A Unix `ls -l` line: type and mode, links, owner, group, size, month, day, time or year, name.
+const LS_LINE = /^[-dlbcps][-rwxsStT]{9}[+.@]?\s+\d+\s+\S+\s+\S+\s+\d+\s+[A-Za-z]{3}\s+\d{1,2}\s+(?:\d{1,2}:\d{2}|\d{4})\s(.*)$/;
+
+/**
+ * The names in a `STAT -a <dir>` answer (a directory listing sent on the control connection,
+ * RFC 959 §4.1.3), or null when the answer cannot be trusted as a complete one: not a 212/213
+ * block, a line that is not a Unix long listing, or no hidden entry at all. Hidden names are
+ * what the upload must see (leftover `.part` files), and a server that shows one (vsftpd shows
+ * `.` and `..`) shows them all; a server that ignored `-a` is asked by NLST instead.
+ */
+export function parseStatListing(reply: FtpReply): string[] | null {
+  if ((reply.code !== 212 && reply.code !== 213) || reply.lines.length < 3) return null;
+  const names: string[] = [];
+  let hidden = false;
+  for (const line of reply.lines.slice(1, -1)) {
+    if (!line.trim()) continue;
+    const entry = line.trimStart();
+    const m = LS_LINE.exec(entry);
+    if (!m) return null;
+    let name = m[1]!;
+    // A symbolic link shows as "name -> target".
+    if (entry.startsWith("l")) name = name.split(" -> ")[0]!;
+    if (name.startsWith(".")) hidden = true;
+    if (name && name !== "." && name !== "..") names.push(name);
+  }
+  return hidden ? names : null;
+}

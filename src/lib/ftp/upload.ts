@@ -3,6 +3,7 @@ import { FtpError } from "./errors";
 import { EXTENSIONS, sniffContentType } from "../bytes";
 
 export type PhotoExt = (typeof EXTENSIONS)[keyof typeof EXTENSIONS];
+const PHOTO_EXTS: PhotoExt[] = [...new Set(Object.values(EXTENSIONS))];
 
 /** The format by magic bytes (the contract says: from the bytes, never the file name). */
 export function fileExtensionFor(bytes: Uint8Array): PhotoExt | null {
@@ -44,10 +45,14 @@ export interface UploadUniqueResult {
 /**
  * Uploads one file as `{stem(n)}.{ext}` under a number never used before, without ever
  * overwriting anything: numbers in use on the server (a final file of any extension or someone's
- * leftover `.part`) are skipped, the bytes go to a hidden `.{name}.part` first, and only a
- * complete, size-checked upload is renamed into place.
- * If the final name appears while we upload, the finished `.part` moves to a fresh number
- * instead. Uses the client's two sockets at most (control + one data connection at a time).
+ * leftover `.part`) are skipped, the bytes go to a hidden `.{name}.part` first, and only an
+ * upload the server confirmed (226, every byte sent) is renamed into place.
+ * Round trips on a server that lists by `STAT -a` (vsftpd): five. The listing with the upload's
+ * EPSV asked alongside (one), STOR and its 226 (two), a look for our name just before the
+ * rename (one), RNFR/RNTO sent together (one). With NLST instead, the listing costs two more.
+ * If our number appears while we upload (under any of the photo extensions), the finished
+ * `.part` moves to a fresh number instead. Uses the client's two sockets at most (control + one
+ * data connection at a time).
  */
 export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUniqueResult> {
   const { client, stem, ext, bytes, nextNumber } = args;
@@ -74,14 +79,35 @@ export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUnique
     throw new FtpError("config", false, `no free number for ${plainStem(1)} and the like after ${maxNumbers} tries`);
   };
 
+  /**
+   * Whether `{stem(n)}` appeared under any photo extension since the listing that chose n: four
+   * SIZEs sent together, one round trip, whatever the directory holds (a listing's cost grows
+   * with it). The listing already kept every other extension's numbers out; what a rename could
+   * overwrite is our exact name, among these four. A server without SIZE is listed instead.
+   */
+  const takenSince = async (k: number): Promise<boolean> => {
+    let sizes: (number | null)[];
+    try {
+      sizes = await client.sizes(PHOTO_EXTS.map((x) => path(`${plainStem(k)}.${x}`)));
+    } catch (e) {
+      // An answer (not a lost connection) leaves the session usable.
+      if (!(e instanceof FtpError) || typeof e.code !== "number") throw e;
+      return finalTaken(await client.list(dir), plainStem(k));
+    }
+    return sizes.some((s) => s !== null);
+  };
+
   let n = await fresh(await client.list(dir));
   const partFile = partName(n);
   const part = path(partFile);
   try {
+    // The server's 226 after the data stream ended says it holds every byte we sent, so a SIZE
+    // here would cost a round trip to learn nothing more. A stream shorter or longer than
+    // announced is ours to catch. An unclear end (no 226) throws, and the retry checks the
+    // server by content before anything else (palletways/ftp-upload.ts).
     const sent = await client.store(part, bytes instanceof Uint8Array ? bytes : await bytes.open());
-    const size = await client.size(part);
-    if (sent !== length || size !== length) {
-      throw new FtpError("protocol", true, `upload of ${partFile} incomplete: ${size ?? "no"} bytes on the server, ${length} expected`);
+    if (sent !== length) {
+      throw new FtpError("protocol", true, `upload of ${partFile} incomplete: ${sent} bytes sent, ${length} expected`);
     }
   } catch (e) {
     // Best effort: a leftover .part only costs a number, which is never reused anyway.
@@ -90,10 +116,9 @@ export async function uploadUnique(args: UploadUniqueArgs): Promise<UploadUnique
   }
 
   for (;;) {
-    const existing = await client.list(dir);
     // Another source may have written our number meanwhile; most servers' RNTO would silently
     // replace it, so look first and move the finished upload to a fresh number instead.
-    if (finalTaken(existing, plainStem(n))) n = await fresh(existing);
+    if (await takenSince(n)) n = await fresh(await client.list(dir));
     try {
       await client.rename(part, path(finalName(n)));
       return { name: finalName(n), n, bytes: length };
