@@ -76,9 +76,9 @@ export function createSimServer({ name, routes, control = [], before, getState, 
       const rules = Array.isArray(b) ? b : [b];
       for (const r of rules) {
         if (!r || typeof r.path !== "string" || !Number.isInteger(r.status)) {
-          return json(400, { error: "BAD_RULE", message: "need {path: regex, status: int (0 = reset the connection), times?, method?, body?, headers?, after?, late?, hold_ms?}" });
+          return json(400, { error: "BAD_RULE", message: "need {path: regex, status: int (0 = reset the connection), times?, method?, body?, headers?, after?, late?, hold_ms?, drop_ms?}" });
         }
-        failures.push({ method: r.method?.toUpperCase() ?? null, path: r.path, status: r.status, times: r.times ?? 1, body: r.body ?? "", headers: r.headers ?? {}, after: Boolean(r.after), late: Boolean(r.late), holdMs: Number(r.hold_ms ?? 0) });
+        failures.push({ method: r.method?.toUpperCase() ?? null, path: r.path, status: r.status, times: r.times ?? 1, body: r.body ?? "", headers: r.headers ?? {}, after: Boolean(r.after), late: Boolean(r.late), holdMs: Number(r.hold_ms ?? 0), dropMs: r.drop_ms == null ? null : Number(r.drop_ms) });
       }
       return json(200, { ok: true, pending: failures.length });
     }],
@@ -91,7 +91,7 @@ export function createSimServer({ name, routes, control = [], before, getState, 
     failures = failures.filter((r) => r.times > 0);
     const body = typeof f.body === "string" ? Buffer.from(f.body) : Buffer.from(JSON.stringify(f.body));
     const ct = typeof f.body === "string" ? "text/plain; charset=utf-8" : "application/json";
-    return { phase: f.late ? "late" : f.after ? "after" : "before", status: f.status, holdMs: f.holdMs, response: { status: f.status, headers: { "content-type": ct, ...f.headers }, body } };
+    return { phase: f.late ? "late" : f.after ? "after" : "before", status: f.status, holdMs: f.holdMs, dropMs: f.dropMs, response: { status: f.status, headers: { "content-type": ct, ...f.headers }, body } };
   }
 
   function faultResponse(f) {
@@ -135,6 +135,9 @@ export function createSimServer({ name, routes, control = [], before, getState, 
       }
       // A "late" fault: the partner sits on the request past the caller's timeout, then does the
       // work anyway (the caller has given up by then), then the connection drops.
+      // With `dropMs` the connection drops first (the caller sees no answer) and the work is
+      // done `holdMs` after the request came: the same late store, without a 60 s wait in tests.
+      if (!response && fault && fault.phase === "late" && fault.dropMs != null) setTimeout(() => req.socket.destroy(), fault.dropMs);
       if (!response && fault && fault.phase === "late" && fault.holdMs) await new Promise((r) => setTimeout(r, fault.holdMs));
       if (!response) {
         let pathMatched = false;

@@ -46,6 +46,34 @@ describe("unclear outcomes end in one consignment", () => {
     });
   }
 
+  it("no answer, and Palletways stores it after we gave up (the soak's timeout-then-commit): the empty look-up is not believed, re-sends and a redelivery commit nothing, one consignment", async () => {
+    // Soak seed 2 (OR-SK020000477): createconsignment was held past our 60 s timeout and stored
+    // 2 s later; the look-up right after the timeout found nothing, the booking went back to
+    // pending, and the next attempt committed it again. Here the connection drops at 0.5 s and
+    // Palletways stores the booking at 8 s: the same order of events, without the 60 s wait.
+    const name = orderName("LATE");
+    const d = palletwaysDispatch({ orderName: name });
+    const orderId = d.payload.orders[0]!.id;
+    await sim.palletways.fail({ path: "createconsignment", status: 0, late: true, drop_ms: 500, hold_ms: 8_000 });
+    const first = await postDispatch(d);
+    expect(first.status).toBe(200);
+    // The planner sends it again while it is unsettled (as the soak's harness does), and the queue delivers the message twice.
+    const [job] = await db().select().from(jobs).where(eq(jobs.dedupeKey, `palletways.book:${orderId}:1`));
+    await env.JOBS.send({ jobId: job!.id });
+    const again = await postDispatch(d);
+    expect(again.status).toBe(200);
+    await waitFor(async () => (await booking(orderId))?.status === "booked", 110_000, "the booking to settle");
+    const list = await pwBooking.consignments(name);
+    expect(list).toHaveLength(1);
+    expect((await pwBooking.state()).booking.booked_twice).toEqual([]);
+    expect(await booking(orderId)).toMatchObject({ status: "booked", trackingId: list[0]!.TrackingID, commits: 1 });
+    // The empty look-up right after the drop was not taken as "not stored".
+    const waited = await db().select().from(timeline).where(and(eq(timeline.reference, name), like(timeline.message, "%may still store the request it got%")));
+    expect(waited.length).toBeGreaterThanOrEqual(1);
+    expect((await postDispatch(d)).body).toEqual({ errors: [] });
+    expect(await pwBooking.consignments(name)).toHaveLength(1);
+  }, 180_000);
+
   it("a 500 before anything was stored: the look-up finds none, and the retry commits once", async () => {
     const name = orderName("B500");
     await sim.palletways.fail({ path: "createconsignment", status: 500, after: false });

@@ -58,6 +58,10 @@ export interface FailRule {
   after?: boolean;
   /** With status 0: hold the request this long before dropping it (a timeout). */
   hold_ms?: number;
+  /** The partner sits on the request for `hold_ms`, then handles (stores) it anyway: the caller gave up before. */
+  late?: boolean;
+  /** With `late`: the connection drops after this long, before the late store (else at the caller's own timeout). */
+  drop_ms?: number;
   times?: number;
   body?: string | object;
   headers?: Record<string, string>;

@@ -13,6 +13,9 @@ import { palletwaysSettings } from "./settings";
 // getDynConStatusByConNo, getLabelsByTID, getPodByTrackingId. Every call takes a slot from the
 // one shared Palletways limiter, as the photo calls do; a 429 (a ban) pauses every caller.
 
+/** The code of a call that got no answer at all (timeout, reset, a body cut off): it may still have taken effect. */
+export const NO_ANSWER_CODE = "PALLETWAYS_UNREACHABLE";
+
 const LABELS_NOT_CONFIGURED = /^ERROR:\s*This account is not configured to produce labels/i;
 
 const validationErrorSchema = z.object({ Code: z.coerce.string().optional().nullable(), Description: z.coerce.string().optional().nullable() });
@@ -56,7 +59,7 @@ export class BookingClient {
   }
 
   private how(step: string): PartnerCall {
-    return { partner: "Palletways", what: step, unreachableCode: "PALLETWAYS_UNREACHABLE", defaultWaitMs: 900_000, answersIn5xx: (text) => classifyText(text) !== null };
+    return { partner: "Palletways", what: step, unreachableCode: NO_ANSWER_CODE, defaultWaitMs: 900_000, answersIn5xx: (text) => classifyText(text) !== null };
   }
 
   private async call(path: string, step: string, init: RequestInit = {}, query: Record<string, string> = {}, maxWaitMs?: number): Promise<Exclude<PartnerAnswer, { kind: "slow_down" }>> {

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { defineJob, type JobContext } from "../../engine";
 import { DeferError, PermanentError, TransientError, errorMessage } from "../../lib/errors";
-import { BookingClient, type Found } from "./booking-client";
+import { BookingClient, NO_ANSWER_CODE, type Found } from "./booking-client";
 import { wrapManifest, type ManifestConsignment } from "./booking-manifest";
 import { bookingSettings } from "./booking-settings";
-import { COMMIT_IN_FLIGHT_MS, loadBooking, moveBooking, type Booking } from "./booking-store";
+import { COMMIT_IN_FLIGHT_MS, LATE_STORE_MS, loadBooking, moveBooking, type Booking } from "./booking-store";
 import { afterBooked, markBooked } from "./booking-booked";
 import { BOOK_JOB } from "./booking-kinds";
 
@@ -61,9 +61,15 @@ async function book(ctx: JobContext<{ orderId: string }>) {
         } catch (err) {
           if (err instanceof TransientError) {
             await note(row, "waiting", `createconsignment for ${row.orderName} had no clear answer (${errorMessage(err)}): looking the consignment number up before anything is sent again`);
-            // Our own call is over: the look-up may run now, and so may the next run's.
-            await moveBooking(ctx.db, committing, { commitStartedAt: Date.now() - COMMIT_IN_FLIGHT_MS });
-            const settled = await settleUnclear({ ...committing, commitStartedAt: Date.now() - COMMIT_IN_FLIGHT_MS }, "createconsignment had no clear answer").catch((lookupErr) => {
+            // No answer at all: Palletways may still store what it holds, so nobody (this run, a
+            // redelivery, another isolate) takes "none found" for an answer until LATE_STORE_MS
+            // after our call ended. An answer (5xx, an unreadable body) means it is done with it.
+            const noAnswer = err.code === NO_ANSWER_CODE;
+            const believeNoneAt = noAnswer ? Date.now() + LATE_STORE_MS : Date.now();
+            const startedAt = believeNoneAt - COMMIT_IN_FLIGHT_MS;
+            await moveBooking(ctx.db, committing, { commitStartedAt: startedAt });
+            const settled = await settleUnclear({ ...committing, commitStartedAt: startedAt }, "createconsignment had no clear answer", believeNoneAt).catch((lookupErr) => {
+              if (lookupErr instanceof DeferError) throw lookupErr;
               throw new TransientError(`${errorMessage(err)}; the look-up failed too (${errorMessage(lookupErr)}): the next attempt looks again before committing`, "PALLETWAYS_UNCLEAR");
             });
             if (settled === "booked") {
@@ -99,12 +105,21 @@ async function book(ctx: JobContext<{ orderId: string }>) {
   }
   throw new TransientError("the booking kept changing under this run; trying again", "PALLETWAYS_BOOKING_BUSY");
 
-  /** A commit with an unclear outcome: booked if Palletways lists the number, else pending again. */
-  async function settleUnclear(row: Booking, why: string): Promise<"booked" | "pending"> {
+  /**
+   * A commit with an unclear outcome: booked if Palletways lists the number, else pending again,
+   * but not before `believeNoneAt` (a late store may still come): until then it stays committing
+   * and the run waits (DeferError) to look again.
+   */
+  async function settleUnclear(row: Booking, why: string, believeNoneAt = 0): Promise<"booked" | "pending"> {
     const found: Found = await client.findByNumber(row.orderName);
     if (found) {
       await markBooked(ctx.env, ctx.db, row, found.trackingId, `${why}; getDynConStatusByConNo lists it (status ${found.statusCode ?? "?"} ${found.status ?? ""}), so it was not sent again`.trim(), null);
       return "booked";
+    }
+    const wait = believeNoneAt - Date.now();
+    if (wait > 0) {
+      await note(row, "waiting", `${why}; Palletways lists no consignment ${row.orderName} yet, but it may still store the request it got: looking again in ${Math.ceil(wait / 1000)} s before anything is sent again`);
+      throw new DeferError(`Palletways may still store the commit of ${row.orderName} that had no answer; looking again once that is over`, wait + 1_000);
     }
     await moveBooking(ctx.db, row, { status: "pending", commitStartedAt: null });
     await note(row, "info", `${why}; Palletways has no consignment ${row.orderName} (NO_RESULTS_FOUND), so it will be committed again`);

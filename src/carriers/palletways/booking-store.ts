@@ -14,6 +14,13 @@ export type BookingStatus = "pending" | "committing" | "created" | "booked" | "r
  */
 export const COMMIT_IN_FLIGHT_MS = 120_000;
 
+/**
+ * A commit that got no answer at all (timeout, reset) may be stored by Palletways after we gave
+ * up on it (it sat on the request past our 60 s timeout: the soak's "timeout-then-commit"). A
+ * look-up that finds nothing is believed only once this long has passed since our call ended.
+ */
+export const LATE_STORE_MS = 60_000;
+
 export async function loadBooking(db: Db, orderId: string): Promise<Booking | undefined> {
   const [row] = await db.select().from(palletwaysBookings).where(eq(palletwaysBookings.orderId, orderId));
   return row;
