@@ -365,8 +365,9 @@ try {
     const rank = { AT_STOP: 1, COMPLETED: 2 };
     const stops = new Map();
     for (const it of items) if (it.stop) stops.set(`UPN ${it.reference}`, []);
-    // Palletforce's moves name the dispatch's stop by id.
-    const pfStops = new Map(items.filter((it) => it.network === "palletforce" && it.stopId).map((it) => [it.stopId, `Palletforce ${it.reference} stop ${it.stopId}`]));
+    // Palletforce's moves and the Palletways booking's notes name the dispatch's stop by id.
+    const byId = { palletforce: "Palletforce", palletways: "Palletways booking" };
+    const pfStops = new Map(items.filter((it) => byId[it.network] && it.stopId).map((it) => [it.stopId, `${byId[it.network]} ${it.reference} stop ${it.stopId}`]));
     for (const name of pfStops.values()) stops.set(name, []);
     for (const u of q.status_updates) {
       const id = String(u.question_answers?.upn_event_id ?? "");
@@ -448,7 +449,7 @@ try {
   console.log(`  unclear outcomes by partner: ${required.unclear.map((p) => `${p} ${counted.unclearBy[p] ?? 0}`).join(", ")}`);
   console.log("");
   const o = verdict.order;
-  console.log(`TMS stops (UPN, Palletforce): ${o.stops}, status steps back ${o.stepsBack}, not COMPLETED at the end ${o.notCompleted}; booked twice at Palletways ${verdict.bookedTwice}`);
+  console.log(`TMS stops (UPN, Palletforce, Palletways bookings): ${o.stops}, status steps back ${o.stepsBack}, not COMPLETED at the end ${o.notCompleted}; booked twice at Palletways ${verdict.bookedTwice}`);
   console.log(`reconciliations on timelines: ${verdict.soak.reconciled}; repeated stop updates after an unclear answer (same status and event time; harmless to the TMS by contract, tms-qargo.md): ${verdict.repeats}; claims left by a dropped invocation and re-driven while draining: ${agedInDrain}`);
   if (verdict.failedJobs.length) console.log(`failed jobs (a permanent failure under transient faults): ${verdict.failedJobs.map((j) => `${j.kind} ${j.reference} (${j.last_error ?? ""})`).join("; ")}`);
   if (verdict.unfinishedJobs.length) console.log(`unfinished jobs: ${verdict.unfinishedJobs.map((j) => `${j.kind} ${j.reference} (${j.status}, ${j.attempts} attempts, ${j.last_error ?? ""})`).join("; ")}`);

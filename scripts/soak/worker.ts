@@ -23,8 +23,9 @@ let rand: (() => number) | null = null;
 const AFTER_PARTNER: [kind: string, table: RegExp, values: string[], rateFactor: number][] = [
   ["d1:document-final", /^\s*update\s+"?documents"?\s+set/i, ["attached", "uploaded", "sent"], 1],
   ["d1:job-done", /^\s*update\s+"?jobs"?\s+set/i, ["done"], 1],
-  ["d1:event-applied", /^\s*update\s+"?upn_events"?\s+set/i, ["applied"], 1],
-  // Rare writes (one an import, one an alert) are hit more often, so that a short run sees them.
+  // Rare writes are hit more often, so that a short run sees them: "applied" is one statement per
+  // UPN apply job (a handful a minute), an upload id one per import, "sent" one per alert.
+  ["d1:event-applied", /^\s*update\s+"?upn_events"?\s+set/i, ["applied"], 3],
   ["d1:upload-id", /^\s*update\s+"?upn_imports"?\s+set/i, ["uploaded"], 2],
   ["d1:outbox-sent", /^\s*update\s+"?alert_outbox"?\s+set/i, ["sent"], 2],
 ];

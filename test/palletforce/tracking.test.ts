@@ -164,13 +164,34 @@ describe("Palletforce tracking", () => {
     const row2 = async () => (await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, tn2)))[0]!;
     await pollOne(env, db, await row2());
     await db.update(palletforceTracked).set({ status: "open", closedAt: null }).where(eq(palletforceTracked.trackingNumber, tn2));
-    await db.update(palletforceMoves).set({ state: "sending", createdAt: Date.now() - 10 * 60_000 }).where(eq(palletforceMoves.trackingNumber, tn2));
+    await db.update(palletforceMoves).set({ state: "sending" }).where(eq(palletforceMoves.trackingNumber, tn2));
     await sim.palletforce.seedEvents([
       { trackingNumber: tn2, eventCode: "ARDL", eventDateTime: at(100), pallet: 0 },
       { trackingNumber: tn2, eventCode: "ARDL", eventDateTime: at(101), pallet: 1 },
     ]);
     await pollOne(env, db, await row2());
     expect((await updatesFor([c2.delivery_stop.id])).map((u) => [u.status, u.event_time])).toEqual([["COMPLETED", at(121)], ["COMPLETED", at(121)]]);
+
+    // A reader died after writing `sending` for the pickup and before Qargo had it; the next
+    // read (minutes later, not half an hour) completes the consignment: the pickup goes too.
+    const d3 = pfDispatch({ goods: [{ quantity: 2, total_weight_kg: 800, packaging: "PALLET", units: 2 }] });
+    const c3 = d3.payload.orders[0]!.consignments[0]!;
+    const tn3 = await book(d3);
+    await sim.palletforce.seedEvents([
+      { trackingNumber: tn3, eventCode: "SCOT", eventDateTime: at(0), pallet: 0 },
+      { trackingNumber: tn3, eventCode: "SCOT", eventDateTime: at(3), pallet: 1 },
+      { trackingNumber: tn3, eventCode: "POD", eventDateTime: at(120), pallet: 0 },
+      { trackingNumber: tn3, eventCode: "POD", eventDateTime: at(121), pallet: 1 },
+    ]);
+    const history = (await sim.palletforce.state()).events[tn3] ?? [];
+    const completing = history.find((e) => e.eventCode === "SCOT" && e.eventDateTime === at(3));
+    await db.insert(palletforceMoves).values({ trackingNumber: tn3, stop: "PICKUP", status: "COMPLETED", at: at(3), state: "sending", eventKey: `SCOT|${at(3)}|${completing?.palletBarcode}` });
+    const row3 = (await db.select().from(palletforceTracked).where(eq(palletforceTracked.trackingNumber, tn3)))[0]!;
+    expect(await pollOne(env, db, row3)).toMatchObject({ moves: 2, complete: true });
+    expect((await updatesFor([c3.pickup_stop.id, c3.delivery_stop.id])).map((u) => [u.update.stop.id, u.status])).toEqual([
+      [c3.pickup_stop.id, "COMPLETED"],
+      [c3.delivery_stop.id, "COMPLETED"],
+    ]);
   });
 
   it("flags an exception at the first pallet, applies imported pallet scans, and stops reading what is complete", async () => {

@@ -24,8 +24,6 @@ import { palletforceSettings } from "./settings";
 
 /** References per tracking job: a DeferError (the limiter) repeats at most this many reads' wait. */
 export const REFERENCES_PER_JOB = 20;
-/** A move left `sending` this long ago belongs to an isolate that died: it is sent again. */
-const SENDING_STALE_MS = 5 * 60_000;
 export const TRACKING_LAST_PASS = "palletforce.tracking.last_pass";
 
 type Tracked = typeof palletforceTracked.$inferSelect;
@@ -127,11 +125,14 @@ export async function pollOne(env: Env, db: Db, row: Tracked): Promise<{ newEven
 
   // 2. Stop moves that every pallet now calls for.
   const movesRows = await db.select().from(palletforceMoves).where(eq(palletforceMoves.trackingNumber, row.trackingNumber));
-  // A move the TMS may hold (`unclear`, or a `sending` whose isolate died) counts as applied
-  // when judging what is older, so nothing older than it is sent after it (rule 11); it is
-  // itself sent once more first, unless a settled move on its stop has overtaken it.
+  // A move the TMS may hold (`unclear`, or `sending`: its reader died or is still waiting) counts
+  // as applied when judging what is older, so nothing older than it is sent after it (rule 11);
+  // it is itself sent once more first, unless a settled move on its stop has overtaken it. Only
+  // one pass reads a consignment at a time (the claim), so a `sending` row met here is no longer
+  // awaited, however recent: left alone, it would be lost once the consignment completes. A
+  // manual refresh racing a pass may send it twice, which the TMS takes as harmless.
   const toMove = (m: typeof palletforceMoves.$inferSelect) => ({ stop: m.stop as AppliedMove["stop"], status: m.status as AppliedMove["status"], at: m.at, eventKey: m.eventKey });
-  const uncertain = (m: typeof palletforceMoves.$inferSelect) => m.state === "unclear" || (m.state === "sending" && m.createdAt <= now - SENDING_STALE_MS);
+  const uncertain = (m: typeof palletforceMoves.$inferSelect) => m.state !== "sent";
   const settled = movesRows.filter((m) => !uncertain(m)).map(toMove);
   const maybe = movesRows.filter(uncertain).map(toMove);
   const known: string[] = row.palletBarcodes ? (JSON.parse(row.palletBarcodes) as string[]) : [];
