@@ -4,9 +4,14 @@ import { describe, expect, it } from "vitest";
 import { palletwaysDispatch } from "../../sandbox/qargo-dispatches.mjs";
 import { runScheduled, scheduledTasks } from "../../src/cron";
 import { db as openDb } from "../../src/db/client";
-import { cursors } from "../../src/db/schema";
-import { palletwaysBookingNotes, palletwaysBookings, palletwaysWindows } from "../../src/carriers/palletways/schema";
+import { cursors, jobs, timeline } from "../../src/db/schema";
+import { palletwaysBookingNotes, palletwaysBookings, palletwaysImports, palletwaysWindows } from "../../src/carriers/palletways/schema";
 import { palletways } from "../../src/carriers/palletways";
+import { bookJob } from "../../src/carriers/palletways/booking-job";
+import { COMMIT_IN_FLIGHT_MS, LATE_STORE_MS } from "../../src/carriers/palletways/booking-store";
+import { jobWrite } from "../../src/engine";
+import { runJob } from "../../src/queues/consumer";
+import { and, like } from "drizzle-orm";
 import { admin, waitFor } from "../support/webhook";
 import { sim } from "../support/sim";
 import { postDispatch, pwBooking, qargoDispatch } from "../support/dispatch";
@@ -105,6 +110,74 @@ describe("status notes of a booked consignment", () => {
     const items = (await (await admin("/api/attention")).json()) as { items: { title: string }[] };
     expect(items.items.some((i) => i.title === `Palletways ${b.tid}: exception 675 Stock Held`)).toBe(true);
   });
+});
+
+describe("notes that come before the booking settles", () => {
+  // Soak finding: a commit without an answer leaves the booking committing for LATE_STORE_MS
+  // or more; Palletways' notes for the consignment read in that time found no booked row and
+  // were passed over for good (no stop moved, no POD). The booking, once settled, has them
+  // read again; each is applied once.
+  it("300 and 900 read while the commit's outcome is unclear move the stops once each after it settles, the POD comes once, and another pass changes nothing", async () => {
+    const name = orderName("HELD");
+    const d = palletwaysDispatch({ orderName: name });
+    const orderId = d.payload.orders[0]!.id;
+    const con = d.payload.orders[0]!.consignments[0]!;
+    const booking = async () => (await db().select().from(palletwaysBookings).where(eq(palletwaysBookings.orderId, orderId)))[0]!;
+    // The connection drops at 0.5 s without an answer; Palletways stores the booking at 4 s.
+    await sim.palletways.fail({ path: "createconsignment", status: 0, late: true, drop_ms: 500, hold_ms: 4_000 });
+    expect((await postDispatch(d)).status).toBe(200);
+    const [stored] = await waitFor(async () => {
+      const list = await pwBooking.consignments(name);
+      return list.length ? list : undefined;
+    }, 20_000, "Palletways to store the booking");
+    const tid = stored!.TrackingID;
+    await waitFor(async () => (await booking()).status === "committing" || undefined, 20_000, "the booking to wait on its unclear commit");
+
+    await pwBooking.progress({ trackingId: tid, codes: ["300", "900"], at: minutesAgo(3), signature: "A LATE" });
+    await pull();
+    expect((await booking()).status).toBe("committing");
+    expect(await updatesFor(con.pickup_stop.id)).toHaveLength(0);
+
+    // The late-store wait passes (as if LATE_STORE_MS had gone by) and the look-up settles it.
+    await db().update(palletwaysBookings).set({ commitStartedAt: (await booking()).commitStartedAt! - COMMIT_IN_FLIGHT_MS - LATE_STORE_MS }).where(eq(palletwaysBookings.orderId, orderId));
+    const write = jobWrite(db(), [bookJob.job({ network: "palletways", reference: name, payload: { orderId }, dedupeKey: `palletways.book:${orderId}:settle` })]);
+    await db().batch(write.statements as [any, ...any[]]);
+    await runJob(env, db(), write.rows[0]!.id);
+    expect(await booking()).toMatchObject({ status: "booked", trackingId: tid, commits: 1 });
+
+    await pull();
+    await waitFor(async () => (await updatesFor(con.delivery_stop.id)).some((u) => u.status === "COMPLETED") || undefined, 30_000, "the delivery stop COMPLETED");
+    await waitFor(async () => (await qargoDispatch.state()).stop_files.some((f) => f.stop_id === con.delivery_stop.id) || undefined, 30_000, "the POD on the delivery stop");
+    const settledWork = async () => {
+      const rows = await db().select().from(jobs).where(eq(jobs.reference, tid));
+      return rows.every((j) => j.status === "done" || j.status === "skipped") ? rows : undefined;
+    };
+    await waitFor(settledWork, 30_000, "the booking's work done");
+
+    const check = async () => {
+      expect((await updatesFor(con.pickup_stop.id)).map((u) => [u.status, u.question_answers?.palletways_status])).toEqual([["COMPLETED", "300 At Collection Depot"]]);
+      const delivery = await updatesFor(con.delivery_stop.id);
+      expect(delivery.map((u) => [u.status, u.question_answers?.palletways_status])).toEqual([["COMPLETED", "900 Delivered"]]);
+      expect((await qargoDispatch.state()).stop_files.filter((f) => f.stop_id === con.delivery_stop.id && f.filename === `${tid}_pod.pdf`)).toHaveLength(1);
+      const work = await db().select().from(jobs).where(eq(jobs.reference, tid));
+      expect(work.filter((j) => j.kind === "palletways.booking-pod").map((j) => [j.status, j.attempts])).toEqual([["done", 1]]);
+      expect(work.filter((j) => j.kind === "palletways.booking-status")).toHaveLength(2);
+      expect(await db().select().from(palletwaysBookingNotes).where(eq(palletwaysBookingNotes.trackingId, tid))).toHaveLength(2);
+      const lines = await db().select().from(timeline).where(and(eq(timeline.reference, tid), like(timeline.step, "palletways.%note")));
+      expect(lines.map((l) => l.step).sort()).toEqual(["palletways.booking-note", "palletways.booking-note", "palletways.note"]);
+      // Read while unsettled, the notes were not taken for another depot's consignment to look up.
+      expect(await db().select().from(palletwaysImports).where(eq(palletwaysImports.trackingId, tid))).toHaveLength(0);
+    };
+    await check();
+    expect(await db().select().from(cursors).where(eq(cursors.name, "palletways.notes.replay_from"))).toHaveLength(0);
+
+    // Another pass, and one read from before the commit again: nothing twice.
+    await pull();
+    await db().delete(cursors).where(eq(cursors.name, "palletways.notes.delta"));
+    await pull();
+    await new Promise((r) => setTimeout(r, 1500));
+    await check();
+  }, 90_000);
 });
 
 describe("retention", () => {

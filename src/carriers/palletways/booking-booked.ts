@@ -1,3 +1,4 @@
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { consignments } from "../../db/schema";
 import { namedBatch } from "../../db/batch";
@@ -5,6 +6,7 @@ import { jobWrite, queueJobs, timelineInserts, type TimelineEntry } from "../../
 import { labelsJob, linkJob } from "./booking-followups";
 import { BOOK_JOB, LABELS_JOB, LINK_JOB } from "./booking-kinds";
 import { moveBooking, type Booking } from "./booking-store";
+import { replayNotesFrom } from "./notes-replay";
 
 // A booking that has its tracking ID: the store's compare-and-set moves it to booked, then
 // what follows (the consignment link, the follow-up jobs) is made durable in one batch. Kept
@@ -28,10 +30,11 @@ export async function markBooked(env: Env, db: Db, row: Booking, trackingId: str
 /**
  * What a booked consignment needs, in one D1 batch: the consignment the rest of the connector
  * knows it by (role COLLECTING, so webhooks and status notes link) and the follow-up work
- * (tracking ID to the TMS, labels to the pickup stop). Safe to run again: a run that died
- * after the booking moved to booked does it on its next pass.
+ * (tracking ID to the TMS, labels to the pickup stop), and a replay of the status notes since
+ * the commit: any read before the booking was booked passed its notes over. Safe to run again:
+ * a run that died after the booking moved to booked does it on its next pass.
  */
-export async function afterBooked(env: Env, db: Db, row: Pick<Booking, "orderId" | "orderName"> & { trackingId: string }, lines: TimelineEntry[] = []): Promise<void> {
+export async function afterBooked(env: Env, db: Db, row: Pick<Booking, "orderId" | "orderName" | "commitStartedAt" | "createdAt"> & { trackingId: string }, lines: TimelineEntry[] = []): Promise<void> {
   const on = { network: "palletways", reference: row.trackingId };
   const write = jobWrite(db, [
     linkJob.job({ ...on, payload: { orderId: row.orderId }, dedupeKey: `${LINK_JOB}:${row.orderId}` }),
@@ -41,6 +44,10 @@ export async function afterBooked(env: Env, db: Db, row: Pick<Booking, "orderId"
     .insert(consignments)
     .values({ network: "palletways", reference: row.trackingId, orderId: row.orderId, orderName: row.orderName, customerReference: null, role: "COLLECTING" })
     .onConflictDoUpdate({ target: [consignments.network, consignments.reference], set: { orderId: row.orderId, orderName: row.orderName, role: "COLLECTING", updatedAt: Date.now() } });
-  const results = await namedBatch(db, { link: [link], jobs: write.statements, timeline: timelineInserts(db, lines) });
+  // Once the link stands this batch has run before (a re-sent dispatch, a redelivery): the
+  // replay it asked for is done, and one asked for again would read days of notes back.
+  const [linked] = await db.select({ orderId: consignments.orderId }).from(consignments).where(and(eq(consignments.network, "palletways"), eq(consignments.reference, row.trackingId)));
+  const replay = linked?.orderId === row.orderId ? [] : [replayNotesFrom(db, row.commitStartedAt ?? row.createdAt)];
+  const results = await namedBatch(db, { link: [link], replay, jobs: write.statements, timeline: timelineInserts(db, lines) });
   await queueJobs(env, write.created(results.jobs), { network: "palletways", reference: row.trackingId, step: "palletways.booked.enqueue" });
 }

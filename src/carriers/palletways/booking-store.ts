@@ -1,4 +1,5 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
+import { chunk, IN_LIST_MAX } from "../../lib/chunk";
 import type { Db } from "../../db/client";
 import { palletwaysBookings } from "./schema";
 
@@ -39,4 +40,17 @@ export async function moveBooking(db: Db, row: Pick<Booking, "orderId" | "status
     .where(and(eq(palletwaysBookings.orderId, row.orderId), eq(palletwaysBookings.status, row.status), eq(palletwaysBookings.round, row.round)))
     .returning({ orderId: palletwaysBookings.orderId });
   return done.length > 0;
+}
+
+/** Not settled yet: a commit may be (or may have been) stored by Palletways under this number. */
+const UNSETTLED = ["pending", "committing", "created"] as const satisfies readonly BookingStatus[];
+
+/** The consignment numbers (order names) among `numbers` that name a booking not settled yet. */
+export async function unsettledNumbers(db: Db, numbers: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunk([...new Set(numbers)], IN_LIST_MAX)) {
+    const rows = await db.select({ orderName: palletwaysBookings.orderName }).from(palletwaysBookings).where(and(inArray(palletwaysBookings.orderName, part), inArray(palletwaysBookings.status, [...UNSETTLED])));
+    for (const r of rows) out.add(r.orderName);
+  }
+  return out;
 }

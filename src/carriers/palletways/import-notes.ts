@@ -11,6 +11,7 @@ import { ensureFieldsRun, fieldsOverdue } from "./import-fields";
 import { importNoteSchema, isException, noteKey, noteTime, palletOf, type ImportNote } from "./import-mapping";
 import { importsFor, knownConsignments, ORDER_EXISTS, runBatches } from "./import-store";
 import { palletwaysSettings } from "./settings";
+import { unsettledNumbers } from "./booking-store";
 
 // The import's share of each status-notes pass (palletways.md, "Consignments for our delivery
 // depot"). Called by the notes pull before its cursor moves, so what it records is durable
@@ -19,14 +20,20 @@ import { palletwaysSettings } from "./settings";
 //     (import-lookups.ts) asks Palletways for it once;
 //   - every note of a consignment that is, or may be, ours is kept (palletways_import_notes)
 //     and applied to its TMS order once the order exists (import-apply.ts): none is dropped;
-//   - a consignment known as another depot's is passed over without a call.
+//   - a consignment known as another depot's is passed over without a call;
+//   - a note whose ConNo names one of our bookings not settled yet (its commit's answer was
+//     unclear) is that booking's: a look-up now would file it as another depot's for good. The
+//     booking, once booked, has the notes read again (notes-replay.ts), and known by then.
 
 
 export async function importFromNotes(env: Env, db: Db, notes: StatusNote[]): Promise<Record<string, number>> {
   const depot = palletwaysSettings(env)?.import.depot;
   if (!depot || notes.length === 0) return {};
+  const numbers = notes.flatMap((n) => (n.ConNo ? [n.ConNo] : []));
+  const booking = numbers.length ? await unsettledNumbers(db, numbers) : new Set<string>();
   // A note whose tracking ID is not a Palletways one is never put into a URL (tms-qargo.md).
   const valid: ImportNote[] = notes.flatMap((n) => {
+    if (n.ConNo && booking.has(n.ConNo)) return [];
     const p = importNoteSchema.safeParse(n);
     return p.success ? [p.data] : [];
   });
