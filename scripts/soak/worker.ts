@@ -35,11 +35,18 @@ function faultKind(sql: string, values: unknown[]): { kind: string; factor: numb
   return null;
 }
 
+// A fault is transient: the same write (its statement and its text values: ids, states) is
+// refused once at most in the isolate, so a retried job gets through. Without this, a rare write
+// hit at a high rate could fail all eight attempts of one job: a permanent failure the soak made.
+const refusedOnce = new Set<string>();
+
 function faultyD1(real: D1Database, rate: number): D1Database {
   const unwrap = new WeakMap<object, D1PreparedStatement>();
   const maybeFail = (sql: string, values: unknown[]) => {
     const hit = rate > 0 ? faultKind(sql, values) : null;
-    if (hit && rand!() < Math.min(0.5, rate * hit.factor)) {
+    const key = `${sql}|${values.filter((v) => typeof v === "string").join("|")}`;
+    if (hit && !refusedOnce.has(key) && rand!() < Math.min(0.5, rate * hit.factor)) {
+      refusedOnce.add(key);
       count(hit.kind);
       throw new Error("D1_ERROR: injected by the soak harness: the write after a partner's success was lost");
     }
