@@ -176,7 +176,11 @@ export default {
       // it is counted as a crash and run again (three crashes make it a failure).
       const r = await env.DB.prepare("UPDATE jobs SET updated_at = updated_at - 31 * 60000 WHERE status = 'running' AND updated_at < ?1").bind(Date.now() - 3 * 60000).run();
       faults["drain:stale-claims-aged"] = (faults["drain:stale-claims-aged"] ?? 0) + (r.meta.changes ?? 0);
-      return Response.json({ queued: q.meta.changes, running: r.meta.changes });
+      // Palletforce's schedule waits 30 minutes to 4 hours of real time between two reads of one
+      // consignment (schedule.ts): one read before its events were posted would be the last of
+      // the soak. Its open consignments are made as if those hours had passed.
+      const pf = await env.DB.prepare("UPDATE palletforce_tracked SET last_polled_at = last_polled_at - 4 * 3600000 WHERE status = 'open' AND last_polled_at < ?1").bind(Date.now() - 60_000).run();
+      return Response.json({ queued: q.meta.changes, running: r.meta.changes, palletforce: pf.meta.changes });
     }
     if (url.pathname === "/__soak/age-claims" && req.method === "POST") {
       const r = await env.DB.prepare("UPDATE jobs SET updated_at = updated_at - 31 * 60000 WHERE status = 'running'").run();
